@@ -1,0 +1,32 @@
+# dcw — the two commands of the README's quickstart are `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: setup demo test ui clean
+
+# (Re)install when pyproject.toml changes; a fresh machine needs only python3 and the registries.
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+## make demo: set up, generate the demo landing folder, run the nightly job, say where results are
+demo: setup
+	$(BIN)/dcw generate --out data/landing
+	$(BIN)/dcw run --landing data/landing --warehouse data/warehouse.duckdb
+
+## make test: the whole test suite
+test: setup
+	$(BIN)/pytest -q
+
+## make ui: the Dagster UI on http://127.0.0.1:3000
+ui: setup
+	DAGSTER_HOME=$(CURDIR)/.dagster_home $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+clean:
+	rm -rf data/landing data/truth data/warehouse.duckdb* data/feedback data/reports data/serving

@@ -1,0 +1,1 @@
+"""dcw, the dealer channel warehouse: the Dagster code location and its command line."""

@@ -1,0 +1,69 @@
+"""Paths and settings, read from the environment (one variable each), overridable by the CLI.
+
+`DCW_WAREHOUSE` is the one variable for the warehouse path: the DuckDB resource, the
+ingestion and dbt's `profiles.yml` all read it, so tests point everything at a temporary
+warehouse by setting it once.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, replace
+from datetime import date
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class UserError(Exception):
+    """An error the user can cause and fix (bad option, missing file): shown as one line."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    landing: Path
+    warehouse: Path
+    as_of: date
+    feedback: Path
+    serving: Path
+
+    def with_overrides(self, **kwargs) -> "Settings":
+        clean = {k: v for k, v in kwargs.items() if v is not None}
+        return replace(self, **clean)
+
+
+def parse_date(text: str, what: str = "date") -> date:
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
+        raise UserError(f"{what} must be YYYY-MM-DD, got {text!r}")
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise UserError(f"{what} is not a real date: {text!r}") from None
+
+
+def parse_month(text: str, what: str = "month") -> date:
+    """'YYYY-MM' -> the month's first day (months are represented by their first day)."""
+    m = re.fullmatch(r"(\d{4})-(\d{2})", text.strip())
+    if not m or not 1 <= int(m.group(2)) <= 12:
+        raise UserError(f"{what} must be YYYY-MM, got {text!r}")
+    return date(int(m.group(1)), int(m.group(2)), 1)
+
+
+def _path(var: str, default: str) -> Path:
+    value = os.environ.get(var) or default
+    p = Path(value)
+    return p if p.is_absolute() else (Path.cwd() / p)
+
+
+def settings() -> Settings:
+    """Settings from the environment, with the documented defaults."""
+    as_of_text = os.environ.get("DCW_AS_OF")
+    as_of = parse_date(as_of_text, "DCW_AS_OF") if as_of_text else date.today()
+    return Settings(
+        landing=_path("DCW_LANDING", "data/landing"),
+        warehouse=_path("DCW_WAREHOUSE", "data/warehouse.duckdb"),
+        as_of=as_of,
+        feedback=_path("DCW_FEEDBACK", "data/feedback"),
+        serving=_path("DCW_SERVING", "data/serving/marts.duckdb"),
+    )

@@ -1,0 +1,44 @@
+"""Progress of long work (generating, ingesting, building): live on a terminal, plain in logs.
+
+Long-running functions take an optional `progress` callable `(done, total, detail)`. A
+`Progress` is such a callable: on a terminal it redraws one status line in place; elsewhere
+(CI logs, cron, Dagster) it prints a plain line at most every 10% so logs stay readable.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Callable, TextIO
+
+ProgressFn = Callable[[int, int, str], None]
+
+
+class Progress:
+    def __init__(self, label: str, unit: str, stream: TextIO | None = None) -> None:
+        self.label = label
+        self.unit = unit
+        self.stream = stream or sys.stderr
+        self.live = self.stream.isatty()
+        self.started = time.monotonic()
+        self._last_decile = -1
+        self._drawn = False
+
+    def __call__(self, done: int, total: int, detail: str = "") -> None:
+        line = f"[{self.label}] {done:,}/{total:,} {self.unit}" + (f" · {detail}" if detail else "")
+        if self.live:
+            self.stream.write("\r\x1b[2K" + line)
+            self.stream.flush()
+            self._drawn = True
+            return
+        decile = (10 * done // total) if total else 10
+        if decile != self._last_decile:
+            self._last_decile = decile
+            print(line, file=self.stream, flush=True)
+
+    def done(self, summary: str) -> None:
+        """End the live line and print a one-line summary with the elapsed time."""
+        if self._drawn:
+            self.stream.write("\r\x1b[2K")
+        elapsed = time.monotonic() - self.started
+        print(f"[{self.label}] {summary} ({elapsed:.1f}s)", file=self.stream, flush=True)
