@@ -1,0 +1,1 @@
+"""Operations: the jobs, and running them from the command line."""
