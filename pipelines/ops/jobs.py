@@ -9,7 +9,7 @@ nightly_job = define_asset_job(
 )
 
 ingest_job = define_asset_job(
-    "ingest",
+    "ingestion",
     selection=AssetSelection.groups("ingestion"),
     description="Ingestion only: new landing files into the raw tables, with dealer feedback.",
 )
