@@ -1,0 +1,75 @@
+"""Schedules and sensors, evaluated with Dagster's test contexts."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import dagster as dg
+
+from pipelines.definitions import defs
+from pipelines.ops.schedules import nightly_schedule
+from pipelines.ops.sensors import landing_sensor, run_failure_alert
+
+
+def test_nightly_schedule_runs_the_whole_build_at_two_in_shanghai():
+    assert nightly_schedule.job_name == "nightly"
+    assert nightly_schedule.execution_timezone == "Asia/Shanghai"
+    ctx = dg.build_schedule_context(scheduled_execution_time=datetime(2026, 3, 1, 2, 0, tzinfo=ZoneInfo("Asia/Shanghai")))
+    data = nightly_schedule.evaluate_tick(ctx)
+    assert len(data.run_requests) == 1
+    assert nightly_schedule.cron_schedule == "0 2 * * *"
+
+
+def _tick(cursor: str | None):
+    ctx = dg.build_sensor_context(cursor=cursor, definitions=defs)
+    result = landing_sensor(ctx)
+    return result, ctx.cursor
+
+
+def test_landing_sensor_triggers_once_per_new_file(tmp_path, monkeypatch):
+    landing = tmp_path / "landing"
+    (landing / "erp").mkdir(parents=True)
+    monkeypatch.setenv("DCW_LANDING", str(landing))
+
+    (landing / "erp" / "regions_20250101.csv").write_text("city_code\n")
+    first, cursor = _tick(None)
+    assert isinstance(first, dg.RunRequest)
+
+    again, same_cursor = _tick(cursor)
+    assert isinstance(again, dg.SkipReason) and same_cursor == cursor
+
+    (landing / "erp" / "regions_20250201.csv").write_text("city_code\n")
+    new, newer = _tick(cursor)
+    assert isinstance(new, dg.RunRequest) and newer != cursor and new.run_key != first.run_key
+
+
+def test_landing_sensor_skips_without_a_landing_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("DCW_LANDING", str(tmp_path / "missing"))
+    result, _ = _tick(None)
+    assert isinstance(result, dg.SkipReason) and "does not exist" in result.skip_message
+
+
+def test_run_failure_sensor_writes_an_alert_naming_the_failed_step(tmp_path, monkeypatch):
+    monkeypatch.setenv("DCW_WAREHOUSE", str(tmp_path / "warehouse.duckdb"))
+
+    @dg.op
+    def load_sales():
+        raise RuntimeError("disk full")
+
+    @dg.job
+    def broken():
+        load_sales()
+
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = broken.execute_in_process(instance=instance, raise_on_error=False)
+        ctx = dg.build_run_status_sensor_context(
+            sensor_name="run_failure_alert", dagster_instance=instance,
+            dagster_run=result.dagster_run, dagster_event=result.get_run_failure_event(),
+        ).for_run_failure()
+        run_failure_alert(ctx)
+    [alert_file] = (tmp_path / "alerts").glob("run_failed_*.json")
+    alert = json.loads(alert_file.read_text(encoding="utf-8"))
+    assert alert["job"] == "broken"
+    assert alert["failed_steps"] == ["load_sales"]
