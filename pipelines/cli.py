@@ -19,12 +19,15 @@ environment:
   DCW_WAREHOUSE  the DuckDB warehouse file (default data/warehouse.duckdb)
   DCW_AS_OF      the business date of the run, YYYY-MM-DD (default today)
   DCW_FEEDBACK   where feedback files for dealers are written (default data/feedback)
+  DCW_SERVING    the read-only copy of the marts analysts open (default data/serving/dcw.duckdb)
+  DCW_REPORTS    where reports are written (default data/reports)
 Each is overridden by the matching option of a command.
 
 examples:
   dcw generate --out data/landing --dealers 40 --months 24
   dcw run
   dcw run --landing /srv/dcw/landing --warehouse /srv/dcw/warehouse.duckdb --as-of 2026-11-01
+  dcw report writeoff --month 2026-03 --dealer D0007 --format xlsx
 """
 
 
@@ -115,6 +118,26 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--landing", type=Path, help="landing folder (default: $DCW_LANDING)")
     run.add_argument("--warehouse", type=Path, help="DuckDB warehouse file (default: $DCW_WAREHOUSE)")
     run.add_argument("--as-of", type=_as_type(parse_date), help="business date YYYY-MM-DD (default: $DCW_AS_OF or today)")
+
+    report = commands.add_parser(
+        "report", help="write a report from the marts (finance's monthly write-off)",
+        description="Write a report people open in a spreadsheet, from the marts.",
+    )
+    kinds = report.add_subparsers(dest="report", metavar="<report>", parser_class=_Parser, required=True)
+    writeoff = kinds.add_parser(
+        "writeoff",
+        help="the expense write-off report (费用核销) of one month",
+        description=(
+            "The expense write-off report (费用核销) for one month: a summary by dealer, campaign "
+            "and status, and a detail line per claim with its reasons in words. Totals reconcile "
+            "with marts.fct_expense_writeoff to the cent."
+        ),
+    )
+    writeoff.add_argument("--month", type=_as_type(parse_month), required=True, help="write-off month, YYYY-MM")
+    writeoff.add_argument("--dealer", help="only this dealer (default: all)")
+    writeoff.add_argument("--format", choices=("xlsx", "csv"), default="xlsx", help="xlsx (default) or csv")
+    writeoff.add_argument("--out", type=Path, help="folder to write to (default: $DCW_REPORTS/writeoff)")
+    writeoff.add_argument("--warehouse", type=Path, help="DuckDB warehouse file (default: $DCW_WAREHOUSE)")
     return parser
 
 
@@ -156,7 +179,21 @@ def _cmd_run(args: argparse.Namespace) -> None:
     run_nightly(cfg)
 
 
-COMMANDS = {"generate": _cmd_generate, "run": _cmd_run}
+def _cmd_report(args: argparse.Namespace) -> None:
+    from pipelines.reports.writeoff import write_writeoff_report
+
+    _apply_overrides(args)
+    cfg = settings()
+    if not cfg.warehouse.exists():
+        raise UserError(f"no warehouse at {cfg.warehouse} (run 'dcw run' first, or set DCW_WAREHOUSE / --warehouse)")
+    written = write_writeoff_report(
+        cfg.warehouse, args.month, args.dealer, args.format, args.out or cfg.reports / "writeoff"
+    )
+    for path in written:
+        print(path)
+
+
+COMMANDS = {"generate": _cmd_generate, "run": _cmd_run, "report": _cmd_report}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -27,6 +27,7 @@ class Settings:
     as_of: date
     feedback: Path
     serving: Path
+    reports: Path
 
     def with_overrides(self, **kwargs) -> "Settings":
         clean = {k: v for k, v in kwargs.items() if v is not None}
@@ -65,5 +66,8 @@ def settings() -> Settings:
         warehouse=_path("DCW_WAREHOUSE", "data/warehouse.duckdb"),
         as_of=as_of,
         feedback=_path("DCW_FEEDBACK", "data/feedback"),
-        serving=_path("DCW_SERVING", "data/serving/marts.duckdb"),
+        # not marts.duckdb: DuckDB names the catalog after the file, and a catalog called
+        # `marts` would make analysts' `marts.<table>` ambiguous
+        serving=_path("DCW_SERVING", "data/serving/dcw.duckdb"),
+        reports=_path("DCW_REPORTS", "data/reports"),
     )

@@ -4,8 +4,10 @@ from dagster import AssetSelection, define_asset_job
 
 nightly_job = define_asset_job(
     "nightly",
-    selection=AssetSelection.all(),
-    description="The whole nightly build: ingest new landing files, then build every mart.",
+    # the monthly reports are partitioned by month and belong to the monthly close
+    selection=AssetSelection.all() - AssetSelection.groups("reports"),
+    description="The whole nightly build: ingest new landing files, build every mart and the "
+    "forecasts, then publish the marts to the serving file.",
 )
 
 ingest_job = define_asset_job(

@@ -1,0 +1,41 @@
+"""The monthly close as Dagster definitions: the `writeoff_report` asset, one partition per
+month (the partition key is the month's first day), its job and its schedule.
+
+Partitions start at `FIRST_MONTH` (2024-01-01, before any data dcw has seen; a month without
+claims gives an empty report with a note). A monthly partition exists once the month is over,
+so the schedule writes last month's report on the 1st.
+"""
+
+import dagster as dg
+
+from pipelines.config import settings
+from pipelines.reports.writeoff import write_writeoff_report
+
+FIRST_MONTH = "2024-01-01"
+monthly = dg.MonthlyPartitionsDefinition(start_date=FIRST_MONTH)
+
+
+@dg.asset(
+    partitions_def=monthly,
+    group_name="reports",
+    deps=[dg.AssetKey(["marts", t]) for t in ("fct_expense_writeoff", "dim_dealer", "dim_campaign")],
+    description="费用核销: the month's expense write-off report for all dealers (XLSX + CSV) "
+                "under $DCW_REPORTS/writeoff/.",
+)
+def writeoff_report(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    month = context.partition_key[:7]
+    out_dir = settings().reports / "writeoff"
+    files = [
+        p for fmt in ("xlsx", "csv")
+        for p in write_writeoff_report(settings().warehouse, month, None, fmt, out_dir)
+    ]
+    context.log.info(f"writeoff {month}: {', '.join(p.name for p in files)}")
+    return dg.MaterializeResult(metadata={"folder": str(out_dir), "files": [p.name for p in files]})
+
+
+monthly_close_job = dg.define_asset_job(
+    "monthly_close",
+    selection=[writeoff_report],
+    description="Finance's monthly close: the write-off report of one month.",
+)
+monthly_close_schedule = dg.build_schedule_from_partitioned_job(monthly_close_job, hour_of_day=6)

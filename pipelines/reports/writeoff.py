@@ -1,0 +1,200 @@
+"""费用核销: finance's monthly expense write-off report, from `marts.fct_expense_writeoff`.
+
+For one month (claims whose `writeoff_month` is that month), all dealers or one: a summary by
+dealer × campaign × status (claims, claimed, approved, with a grand total) and the detail of
+every claim with its reason codes explained in Chinese and English. XLSX (two sheets) or CSV
+(two files, UTF-8 with BOM). Amounts are read as Decimal and totalled as Decimal, so the
+totals equal the mart's sums to the cent. Every text cell goes through `safe_cell`.
+"""
+
+import re
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+
+from pipelines.config import UserError, parse_month
+from pipelines.reports.sheets import COUNT, DATE, MONEY, TIMESTAMP, Column, Table, write_csv, write_xlsx
+
+# The write-off rules of marts.md, in rule order, in words a dealer and finance understand.
+WRITEOFF_CODES: dict[str, tuple[str, str]] = {
+    "UNKNOWN_CAMPAIGN": ("活动编号不存在", "No campaign with this ID exists"),
+    "DEALER_NOT_ELIGIBLE": (
+        "该活动仅限其他大区，经销商所在大区不适用",
+        "The campaign is limited to a region other than the dealer's",
+    ),
+    "OUT_OF_WINDOW": (
+        "申请的费用期间与活动期间没有重叠",
+        "The claimed period does not overlap the campaign period",
+    ),
+    "LATE_CLAIM": (
+        "在活动结束60天之后才提交申请",
+        "Submitted more than 60 days after the campaign ended",
+    ),
+    "DUPLICATE_CLAIM": (
+        "该经销商已就同一活动的重叠期间提交过申请",
+        "The dealer already claimed this campaign for an overlapping period",
+    ),
+    "NO_SALES_EVIDENCE": (
+        "可核销期间内没有该活动品类的已核实销售（窜货销售不计）",
+        "No verified sales of the campaign's category in the eligible period (flagged diversion excluded)",
+    ),
+    "CAPPED_BY_SALES": (
+        "申请金额超过核销上限（报销比例×核实销售额），按上限核准",
+        "The claim exceeds the cap (reimbursement rate × verified sales); approved up to the cap",
+    ),
+    "BUDGET_EXHAUSTED": (
+        "活动预算已用完，按剩余预算核准（剩余为零则驳回）",
+        "The campaign budget ran out; approved up to what was left (rejected if nothing was)",
+    ),
+}
+STATUS_WORDS = {
+    "approved": "已核准 approved",
+    "partially_approved": "部分核准 partially approved",
+    "rejected": "已驳回 rejected",
+}
+FORMATS = ("xlsx", "csv")
+
+SUMMARY_COLUMNS = (
+    Column("经销商编号 Dealer ID"),
+    Column("经销商名称 Dealer name"),
+    Column("活动编号 Campaign ID"),
+    Column("活动名称 Campaign name"),
+    Column("核销状态 Status"),
+    Column("申请单数 Claims", COUNT, total=True),
+    Column("申请金额 Claimed (CNY)", MONEY, total=True),
+    Column("核准金额 Approved (CNY)", MONEY, total=True),
+)
+# (key of a claim: a mart column, or dealer_name / campaign_name / reason_zh / reason_en added
+# here; report column). The OPTIONAL mart columns appear when the mart has them.
+DETAIL_COLUMNS = (
+    ("claim_id", Column("申请单号 Claim ID")),
+    ("dealer_id", Column("经销商编号 Dealer ID")),
+    ("dealer_name", Column("经销商名称 Dealer name")),
+    ("campaign_id", Column("活动编号 Campaign ID")),
+    ("campaign_name", Column("活动名称 Campaign name")),
+    ("expense_type", Column("费用类型 Expense type")),
+    ("description", Column("说明 Description")),
+    ("submitted_at", Column("提交时间 Submitted at", TIMESTAMP)),
+    ("claimed_amount", Column("申请金额 Claimed (CNY)", MONEY, total=True)),
+    ("eligible_start", Column("可核销期间起 Eligible from", DATE)),
+    ("eligible_end", Column("可核销期间止 Eligible to", DATE)),
+    ("verified_sales_value", Column("核实销售额 Verified sales (CNY)", MONEY)),
+    ("cap_amount", Column("核销上限 Cap (CNY)", MONEY)),
+    ("approved_amount", Column("核准金额 Approved (CNY)", MONEY, total=True)),
+    ("status", Column("核销状态 Status")),
+    ("reason_codes", Column("原因代码 Reason codes")),
+    ("reason_zh", Column("原因说明")),
+    ("reason_en", Column("Reason")),
+    ("source_file", Column("来源文件 Source file")),
+    ("source_row", Column("行号 Source row")),
+)
+OPTIONAL = {"expense_type", "description", "source_file", "source_row"}
+
+
+def explain_codes(codes: str | None) -> tuple[str, str]:
+    """'CAPPED_BY_SALES,BUDGET_EXHAUSTED' -> the Chinese and the English explanations."""
+    parts = [c.strip() for c in (codes or "").split(",") if c.strip()]
+    words = [WRITEOFF_CODES.get(c, (f"未知代码 {c}", f"unknown code {c}")) for c in parts]
+    return "；".join(zh for zh, _ in words), "; ".join(en for _, en in words)
+
+
+def report_month(month: date | str) -> date:
+    """The month as its first day; a malformed month is a UserError."""
+    if isinstance(month, str):
+        return parse_month(month)
+    if month.day != 1:
+        raise UserError(f"month must be given as its first day (YYYY-MM-01) or YYYY-MM, got {month.isoformat()}")
+    return month
+
+
+def write_writeoff_report(warehouse: Path, month: date | str, dealer: str | None, fmt: str, out_dir: Path) -> list[Path]:
+    """Write the write-off report of `month` (all dealers, or `dealer`) as `fmt` into
+    `out_dir`; returns the files written. A month without claims gives an empty report with
+    a note; an unknown dealer, a malformed month or format is a UserError."""
+    month = report_month(month)
+    if fmt not in FORMATS:
+        raise UserError(f"format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+    summary, detail = writeoff_tables(warehouse, month, dealer)
+    stem = f"writeoff_{month:%Y-%m}" + (f"_{re.sub(r'[^0-9A-Za-z_.-]', '_', dealer)}" if dealer else "")
+    out_dir = Path(out_dir)
+    if fmt == "xlsx":
+        return [write_xlsx(out_dir / f"{stem}.xlsx", [summary, detail])]
+    return [write_csv(out_dir / f"{stem}_{t.name}.csv", t) for t in (summary, detail)]
+
+
+def writeoff_tables(warehouse: Path, month: date, dealer: str | None) -> tuple[Table, Table]:
+    """The summary and the detail table of the report."""
+    claims, dealer_names, campaign_names, mart_columns = _read(warehouse, month, dealer)
+    scope = f"经销商 dealer {dealer}" if dealer else "全部经销商 all dealers"
+    if claims:
+        note = (f"{scope}；{len(claims)} 笔申请 claims written off in {month:%Y-%m}; "
+                f"source: marts.fct_expense_writeoff ({Path(warehouse).name})")
+    else:
+        note = f"{scope}；本月没有核销的申请 No claims were written off in {month:%Y-%m}."
+    for c in claims:
+        c["dealer_name"] = dealer_names.get(c["dealer_id"])
+        c["campaign_name"] = campaign_names.get(c["campaign_id"])
+        c["reason_zh"], c["reason_en"] = explain_codes(c["reason_codes"])
+    detail_columns = [(k, col) for k, col in DETAIL_COLUMNS if k not in OPTIONAL or k in mart_columns]
+    detail = Table(
+        name="detail", title=f"费用核销明细 Expense write-off detail — {month:%Y-%m}", note=note,
+        columns=[col for _, col in detail_columns],
+        rows=[tuple(STATUS_WORDS.get(c[k], c[k]) if k == "status" else c.get(k) for k, _ in detail_columns) for c in claims],
+    )
+    return _summary(claims, month, note), detail
+
+
+def _summary(claims: list[dict], month: date, note: str) -> Table:
+    groups: dict[tuple, list] = defaultdict(lambda: [0, Decimal(0), Decimal(0)])
+    for c in claims:
+        g = groups[(c["dealer_id"], c["dealer_name"], c["campaign_id"], c["campaign_name"], c["status"])]
+        g[0] += 1
+        g[1] += c["claimed_amount"] or Decimal(0)
+        g[2] += c["approved_amount"] or Decimal(0)
+    status_order = {s: i for i, s in enumerate(STATUS_WORDS)}
+    keys = sorted(groups, key=lambda k: (k[0] or "", k[2] or "", status_order.get(k[4], 99)))
+    return Table(
+        name="summary", title=f"费用核销汇总 Expense write-off summary — {month:%Y-%m}", note=note,
+        columns=SUMMARY_COLUMNS,
+        rows=[(d, dn, c, cn, STATUS_WORDS.get(s, s), *groups[(d, dn, c, cn, s)]) for d, dn, c, cn, s in keys],
+    )
+
+
+def _read(warehouse: Path, month: date, dealer: str | None) -> tuple[list[dict], dict, dict, set[str]]:
+    """Claims of the month (as dicts, amounts Decimal), dealer names, campaign names, and the
+    columns the mart has."""
+    if not Path(warehouse).exists():
+        raise UserError(f"warehouse {warehouse} does not exist (run 'dcw run' first)")
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        tables = {t for (t,) in con.execute(
+            "select table_name from duckdb_tables() where schema_name = 'marts' and database_name = current_database()"
+        ).fetchall()}
+        for needed in ("fct_expense_writeoff", "dim_dealer"):
+            if needed not in tables:
+                raise UserError(f"warehouse {warehouse} has no marts.{needed} (run 'dcw run' first)")
+        dealer_names = dict(con.execute("select dealer_id, dealer_name from marts.dim_dealer").fetchall())
+        if dealer is not None and dealer not in dealer_names:
+            raise UserError(f"unknown dealer {dealer!r}: not in marts.dim_dealer ({len(dealer_names)} dealers, e.g. {', '.join(sorted(dealer_names)[:3])})")
+        campaign_names = (
+            dict(con.execute("select campaign_id, campaign_name from marts.dim_campaign").fetchall())
+            if "dim_campaign" in tables else {}
+        )
+        cur = con.execute(
+            "select * from marts.fct_expense_writeoff where writeoff_month = ? and (? is null or dealer_id = ?) "
+            "order by dealer_id, campaign_id, submitted_at, claim_id",
+            [month, dealer, dealer],
+        )
+        columns = [d[0] for d in cur.description]
+        claims = [dict(zip(columns, row)) for row in cur.fetchall()]
+    finally:
+        con.close()
+    for c in claims:
+        for k in ("claimed_amount", "approved_amount", "verified_sales_value", "cap_amount"):
+            if c[k] is not None:
+                # DECIMAL columns arrive as Decimal; a DOUBLE goes through its shortest text
+                c[k] = c[k] if isinstance(c[k], Decimal) else Decimal(str(c[k]))
+    return claims, dealer_names, campaign_names, set(columns)

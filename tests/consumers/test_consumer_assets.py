@@ -1,0 +1,42 @@
+"""The Dagster assets are thin: they read the settings, call the tested functions and say what
+they wrote. Run them once each on hand-made marts, as the nightly run and the monthly close do."""
+
+from datetime import date
+
+import dagster as dg
+import duckdb
+
+from consumer_data import create_marts, writeoff_marts
+from pipelines.forecast import forecast_marts
+from pipelines.reports.assets import monthly_close_job, writeoff_report
+from pipelines.serving import serving_marts
+
+
+def test_forecast_then_serving_then_the_monthly_close(tmp_path, monkeypatch):
+    wh = writeoff_marts(tmp_path / "warehouse.duckdb")
+    create_marts(wh, """
+        create table marts.fct_sell_through_monthly as
+        select 'D000' || (1 + i % 3) as dealer_id, 'SKU1' as sku,
+               cast(date '2025-01-01' + to_months(i // 3) as date) as month,
+               cast(10 + i % 7 as decimal(18,4)) as sell_out_qty
+        from range(3 * 14) as t(i);
+    """)
+    monkeypatch.setenv("DCW_WAREHOUSE", str(wh))
+    monkeypatch.setenv("DCW_AS_OF", "2026-11-23")
+    monkeypatch.setenv("DCW_SERVING", str(tmp_path / "serving" / "dcw.duckdb"))
+    monkeypatch.setenv("DCW_REPORTS", str(tmp_path / "reports"))
+
+    result = dg.materialize([forecast_marts, serving_marts])
+    assert result.success
+    con = duckdb.connect(str(tmp_path / "serving" / "dcw.duckdb"), read_only=True)
+    try:
+        assert con.execute("select min(month), max(month) from marts.fct_forecast").fetchone() == (date(2026, 3, 1), date(2026, 5, 1))
+        assert con.execute("select count(*) from marts.fct_forecast_accuracy where sku = '*'").fetchone()[0] == 3
+    finally:
+        con.close()
+
+    result = dg.materialize([writeoff_report], partition_key="2026-03-01")
+    assert result.success
+    assert sorted(p.name for p in (tmp_path / "reports" / "writeoff").iterdir()) == [
+        "writeoff_2026-03.xlsx", "writeoff_2026-03_detail.csv", "writeoff_2026-03_summary.csv"]
+    assert monthly_close_job.name == "monthly_close"

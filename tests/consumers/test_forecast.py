@@ -1,0 +1,147 @@
+from datetime import date
+
+import duckdb
+import numpy as np
+import polars as pl
+import pytest
+
+from pipelines.config import UserError
+from pipelines.forecast import (
+    ADI_INTERMITTENT, HORIZON, add_months, adi, build_forecasts, forecast_origin, monthly_series, write_forecasts,
+)
+from consumer_data import create_marts, dim_dealer_sql, sales_frame, seasonal_sales
+
+START = date(2025, 1, 1)
+
+
+def overall(accuracy: pl.DataFrame, method: str) -> dict:
+    return accuracy.filter((pl.col("sku") == "*") & (pl.col("method") == method)).row(0, named=True)
+
+
+def test_forecast_origin_is_the_month_before_as_of_capped_at_the_data():
+    assert forecast_origin(date(2026, 11, 23), date(2026, 9, 1)) == date(2026, 9, 1)
+    assert forecast_origin(date(2026, 11, 1), date(2026, 12, 1)) == date(2026, 10, 1)
+    assert forecast_origin(date(2026, 1, 15), None) == date(2025, 12, 1)
+
+
+def test_months_without_sales_are_zero_from_the_first_month_to_the_last_complete_one():
+    sales = pl.DataFrame({
+        "sku": ["A", "A", "A", "A"], "region": ["X"] * 4,
+        "month": [date(2025, 2, 1), date(2025, 2, 1), date(2025, 5, 1), date(2025, 8, 1)],
+        "sell_out_qty": [2.0, 3.0, 4.0, 9.0],
+    })
+    series = monthly_series(sales, date(2025, 6, 1))
+    assert series["month"].to_list() == [date(2025, m, 1) for m in range(2, 7)]
+    assert series["qty"].to_list() == [5.0, 0.0, 0.0, 4.0, 0.0]  # August is not complete yet
+
+
+def test_every_series_gets_three_future_months_inside_its_interval():
+    sales = pl.concat([
+        seasonal_sales(seed=1, skus=2, regions=2, months=20),
+        sales_frame({("L", "R0"): [0, 0, 3, 0, 0, 0, 1, 0, 0, 5, 0, 0, 0, 2, 0, 0, 0, 0, 4, 0],
+                     ("N", "R0"): [4, 6, 5]}, start=date(2024, 10, 1)),
+    ])
+    last = date(2026, 5, 1)
+    forecast, _ = build_forecasts(sales, last)
+    per_series = forecast.group_by("sku", "region").agg(pl.col("month").sort())
+    assert per_series.height == 2 * 2 + 2
+    for months in per_series["month"]:
+        assert months.to_list() == [add_months(last, h) for h in (1, 2, 3)]
+    assert (forecast["forecast_lo"] <= forecast["forecast_qty"]).all()
+    assert (forecast["forecast_qty"] <= forecast["forecast_hi"]).all()
+    assert (forecast["forecast_lo"] >= 0).all()
+    # a real interval, not a point, wherever there is history to learn the spread from
+    smooth = forecast.filter(pl.col("model") != "Naive")
+    assert (smooth["forecast_hi"] > smooth["forecast_lo"]).all()
+
+
+def test_intermittent_series_get_croston_smooth_ones_ets_short_ones_naive():
+    intermittent = [0, 0, 3, 0, 0, 0, 1, 0, 0, 5, 0, 0, 0, 2, 0, 0, 0, 0, 4, 0, 0, 1, 0, 0]
+    assert adi(np.array(intermittent, dtype=float)) > ADI_INTERMITTENT
+    sales = sales_frame({
+        ("I", "R0"): intermittent,
+        ("S", "R0"): [20, 22, 19, 25, 24, 23, 26, 28, 25, 27, 30, 29, 31, 30, 28, 33, 35, 32, 34, 36, 33, 37, 38, 36],
+        ("Z", "R0"): [0] * 24,
+        ("N", "R0"): [None] * 20 + [5, 6, 4, 7],  # new: 4 months of history
+        # sold 3 months long ago: the zeros since count, so it is intermittent, not short
+        ("Y", "R0"): [5, 6, 4],
+    }, start=START)
+    forecast, _ = build_forecasts(sales, add_months(START, 23))
+    model = dict(forecast.select("sku", "model").unique().iter_rows())
+    assert model == {"I": "CrostonSBA", "S": "AutoETS", "Z": "CrostonSBA", "N": "Naive", "Y": "CrostonSBA"}
+    croston = forecast.filter(pl.col("sku") == "I")
+    assert (croston["forecast_hi"] > croston["forecast_lo"]).all()  # conformal interval
+    assert forecast.filter(pl.col("sku") == "Z")["forecast_hi"].to_list() == [0.0] * HORIZON
+
+
+def test_backtest_wape_and_bias_match_a_hand_worked_example():
+    sales = sales_frame({
+        # 15 months: trains on 12, so seasonal naive is months 1-3 (5, 6, 7); naive is 16
+        ("A", "X"): [5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 20, 10, 30],
+        # 9 months: trains on 6 (too short for seasonal naive and for a model: both naive, 4)
+        ("B", "X"): [None] * 6 + [3, 3, 3, 3, 3, 4, 2, 6, 4],
+        # nothing sold in the holdout: WAPE and bias undefined
+        ("C", "X"): [None] * 6 + [1, 0, 2, 0, 0, 1, 0, 0, 0],
+        # starts inside the holdout: nothing to train on, not backtested
+        ("D", "X"): [None] * 13 + [7, 8],
+    }, start=START)
+    _, acc = build_forecasts(sales, add_months(START, 14))
+    rows = {(r["sku"], r["method"]): r for r in acc.iter_rows(named=True)}
+    assert {s for s, _ in rows} == {"A", "B", "C", "*"}
+    assert rows[("A", "seasonal_naive")]["wape"] == pytest.approx(42 / 60)
+    assert rows[("A", "seasonal_naive")]["bias"] == pytest.approx(-42 / 60)
+    assert rows[("A", "naive")]["wape"] == pytest.approx(24 / 60)
+    assert rows[("A", "naive")]["bias"] == pytest.approx(-12 / 60)
+    for method in ("chosen", "seasonal_naive", "naive"):
+        assert rows[("B", method)]["model"] == "Naive"
+        assert rows[("B", method)]["wape"] == pytest.approx(4 / 12)
+        assert rows[("B", method)]["bias"] == pytest.approx(0)
+        assert rows[("C", method)]["wape"] is None and rows[("C", method)]["bias"] is None
+    # overall = Σ errors / Σ actuals over the series, not the mean of the series' WAPEs
+    assert overall(acc, "naive")["wape"] == pytest.approx(31 / 72)
+    assert overall(acc, "naive")["bias"] == pytest.approx(-9 / 72)
+    assert overall(acc, "seasonal_naive")["wape"] == pytest.approx(49 / 72)
+    assert overall(acc, "seasonal_naive")["bias"] == pytest.approx(-39 / 72)
+    chosen = acc.filter((pl.col("method") == "chosen") & (pl.col("sku") != "*"))
+    assert overall(acc, "chosen")["wape"] == pytest.approx(chosen["abs_error_qty"].sum() / 72)
+    assert rows[("A", "chosen")]["holdout_start"] == add_months(START, 12)
+    assert rows[("A", "chosen")]["holdout_end"] == add_months(START, 14)
+
+
+def test_chosen_model_beats_seasonal_naive_on_seasonal_series():
+    sales = seasonal_sales(seed=7, skus=6, regions=6, months=24)
+    _, acc = build_forecasts(sales, date(2026, 9, 1))
+    chosen, seasonal, naive = (overall(acc, m)["wape"] for m in ("chosen", "seasonal_naive", "naive"))
+    assert chosen < seasonal
+    assert chosen < naive
+
+
+def test_write_forecasts_sums_dealers_by_region_and_replaces_the_tables(tmp_path):
+    wh = tmp_path / "warehouse.duckdb"
+    rows = []
+    for dealer, base in (("D0001", 10), ("D0003", 30), ("D9999", 5)):  # D0001, D0003: 华东; D9999 unknown
+        for i in range(14):
+            rows.append(f"('{dealer}', 'SKU1', date '{add_months(date(2025, 1, 1), i)}', {base + i % 3}.0000)")
+    create_marts(wh, dim_dealer_sql() + f"""
+        create table marts.fct_sell_through_monthly as
+        select dealer_id, sku, month, cast(q as decimal(18,4)) as sell_out_qty,
+               0::decimal(18,4) as opening_qty, 0::decimal(18,4) as sell_in_qty, 0::decimal(18,4) as closing_qty
+        from (values {', '.join(rows)}) as t(dealer_id, sku, month, q);
+    """)
+    for _ in range(2):
+        summary = write_forecasts(wh, as_of=date(2026, 11, 23))
+    assert summary["last_complete_month"] == date(2026, 2, 1)  # capped at the data
+    con = duckdb.connect(str(wh), read_only=True)
+    fc = con.sql("select * from marts.fct_forecast").pl()
+    acc = con.sql("select * from marts.fct_forecast_accuracy").pl()
+    con.close()
+    assert sorted(fc["region"].unique()) == ["UNKNOWN", "华东"]
+    assert fc.height == 2 * HORIZON
+    assert acc.filter((pl.col("sku") == "SKU1") & (pl.col("region") == "华东") & (pl.col("method") == "naive"))["actual_qty"].item() \
+        == sum(40 + 2 * (i % 3) for i in range(11, 14))
+
+
+def test_write_forecasts_without_marts_is_a_user_error(tmp_path):
+    wh = create_marts(tmp_path / "w.duckdb", "select 1")
+    with pytest.raises(UserError, match="run 'dcw run' first"):
+        write_forecasts(wh, as_of=date(2026, 1, 1))

@@ -1,0 +1,97 @@
+import subprocess
+import sys
+import textwrap
+
+import duckdb
+import pytest
+
+from consumer_data import create_marts
+from pipelines.config import UserError
+from pipelines.serving import publish_marts
+
+# An analyst's session in another process: holds the serving file open read-only, reads,
+# waits while the nightly run publishes, reads again on the same connection, then reconnects.
+READER = textwrap.dedent("""
+    import sys, duckdb
+    path = sys.argv[1]
+    def rows(con):
+        return con.execute("select count(*) from marts.fct_a").fetchone()[0]
+    con = duckdb.connect(path, read_only=True)
+    print(rows(con), flush=True)
+    sys.stdin.readline()
+    print(rows(con), flush=True)
+    con.close()
+    con = duckdb.connect(path, read_only=True)
+    print(rows(con), flush=True)
+    con.close()
+""")
+
+
+def build_warehouse(path, rows: int):
+    return create_marts(path, f"""
+        create or replace table marts.fct_a as select range as id from range({rows});
+        create or replace table marts.dim_b as select 'x' as code;
+        create schema if not exists raw;
+        create or replace table raw.sales as select '13800138000' as customer_phone;
+        create schema if not exists staging;
+        create or replace view staging.v as select 1 as one;
+    """)
+
+
+def test_publish_copies_only_the_marts(tmp_path):
+    wh = build_warehouse(tmp_path / "warehouse.duckdb", 3)
+    serving = tmp_path / "serving" / "dcw.duckdb"
+    result = publish_marts(wh, serving)
+    assert result["tables"] == {"dim_b": 1, "fct_a": 3}
+    con = duckdb.connect(str(serving), read_only=True)
+    try:
+        schemas = {s for (s,) in con.execute("select distinct schema_name from duckdb_tables()").fetchall()}
+        assert schemas == {"marts"}
+        assert con.execute("select count(*) from duckdb_views() where not internal").fetchone()[0] == 0
+    finally:
+        con.close()
+    assert sorted(p.name for p in serving.parent.iterdir()) == ["dcw.duckdb"]  # no temp file left
+
+
+def test_a_reader_holding_the_serving_file_open_does_not_block_a_publish(tmp_path):
+    wh = build_warehouse(tmp_path / "warehouse.duckdb", 3)
+    serving = tmp_path / "dcw.duckdb"
+    publish_marts(wh, serving)
+    reader = subprocess.Popen([sys.executable, "-c", READER, str(serving)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert reader.stdout.readline().strip() == "3"
+        build_warehouse(wh, 5)
+        publish_marts(wh, serving)  # the reader's lock on the old file is no obstacle
+        reader.stdin.write("go\n")
+        reader.stdin.flush()
+        assert reader.stdout.readline().strip() == "3"  # the open connection: the old copy, whole
+        assert reader.stdout.readline().strip() == "5"  # reconnected: the new copy
+        assert reader.wait(timeout=60) == 0
+    finally:
+        reader.kill()
+    con = duckdb.connect(str(serving), read_only=True)
+    try:
+        assert con.execute("select count(*) from marts.fct_a").fetchone()[0] == 5
+    finally:
+        con.close()
+
+
+def test_a_failed_publish_keeps_the_previous_copy(tmp_path):
+    wh = build_warehouse(tmp_path / "warehouse.duckdb", 3)
+    serving = tmp_path / "dcw.duckdb"
+    publish_marts(wh, serving)
+    empty = create_marts(tmp_path / "empty.duckdb", "select 1")
+    with pytest.raises(UserError, match="no tables in schema marts"):
+        publish_marts(empty, serving)
+    con = duckdb.connect(str(serving), read_only=True)
+    try:
+        assert con.execute("select count(*) from marts.fct_a").fetchone()[0] == 3
+    finally:
+        con.close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dcw.duckdb", "empty.duckdb", "warehouse.duckdb"]
+    with pytest.raises(UserError, match="does not exist"):
+        publish_marts(tmp_path / "missing.duckdb", serving)
+    # a file named marts.duckdb is catalog 'marts': 'select * from marts.fct_a' would be ambiguous
+    with pytest.raises(UserError, match="must not be named marts.duckdb"):
+        publish_marts(wh, tmp_path / "marts.duckdb")
