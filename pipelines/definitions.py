@@ -2,7 +2,7 @@
 
 Lineage in the UI runs landing files -> raw tables (ingestion) -> staging -> intermediate ->
 marts (dbt) -> forecasts -> the serving file, with the conservation check and dbt's data
-tests as asset checks; the monthly write-off report hangs off the marts, one partition a month.
+tests and the Great Expectations suites as asset checks; the monthly write-off report hangs off the marts, one partition a month.
 """
 
 from dagster import Definitions
@@ -13,12 +13,13 @@ from pipelines.ingest.assets import ingest_assets, ingest_checks
 from pipelines.ops.jobs import ingest_job, nightly_job
 from pipelines.ops.schedules import nightly_schedule
 from pipelines.ops.sensors import landing_sensor, run_failure_alert
+from pipelines.quality import ge_checks
 from pipelines.reports.assets import monthly_close_job, monthly_close_schedule, writeoff_report
 from pipelines.serving import serving_marts
 
 defs = Definitions(
     assets=[*ingest_assets, dbt_warehouse_assets, forecast_marts, serving_marts, writeoff_report],
-    asset_checks=[*ingest_checks],
+    asset_checks=[*ingest_checks, *ge_checks],
     jobs=[nightly_job, ingest_job, monthly_close_job],
     schedules=[nightly_schedule, monthly_close_schedule],
     sensors=[landing_sensor, run_failure_alert],

@@ -20,11 +20,13 @@ class Progress:
         self.unit = unit
         self.stream = stream or sys.stderr
         self.live = self.stream.isatty()
-        self.started = time.monotonic()
+        self.started: float | None = None  # the clock starts with the first report
         self._last_decile = -1
         self._drawn = False
 
     def __call__(self, done: int, total: int, detail: str = "") -> None:
+        if self.started is None:
+            self.started = time.monotonic()
         line = f"[{self.label}] {done:,}/{total:,} {self.unit}" + (f" · {detail}" if detail else "")
         if self.live:
             self.stream.write("\r\x1b[2K" + line)
@@ -40,5 +42,5 @@ class Progress:
         """End the live line and print a one-line summary with the elapsed time."""
         if self._drawn:
             self.stream.write("\r\x1b[2K")
-        elapsed = time.monotonic() - self.started
+        elapsed = time.monotonic() - (self.started or time.monotonic())
         print(f"[{self.label}] {summary} ({elapsed:.1f}s)", file=self.stream, flush=True)

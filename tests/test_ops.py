@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -9,6 +10,7 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 
 from pipelines.definitions import defs
+from pipelines.ops.run import DbtLogStream
 from pipelines.ops.schedules import nightly_schedule
 from pipelines.ops.sensors import landing_sensor, run_failure_alert
 
@@ -73,3 +75,21 @@ def test_run_failure_sensor_writes_an_alert_naming_the_failed_step(tmp_path, mon
     alert = json.loads(alert_file.read_text(encoding="utf-8"))
     assert alert["job"] == "broken"
     assert alert["failed_steps"] == ["load_sales"]
+
+
+def test_dbt_log_goes_to_the_file_and_finished_nodes_to_progress():
+    calls, log = [], io.StringIO()
+    stream = DbtLogStream(log, lambda done, total, detail: calls.append((done, total, detail)))
+    text = (
+        "12:00:01  Running with dbt=1.11\n"
+        "1 of 3 START sql view model staging.stg_sales ..... [RUN]\n"
+        "1 of 3 OK created sql view model staging.stg_sales ..... [OK in 0.1s]\n"
+        "2 of 3 FAIL 4 assert_closing_balances ..... [FAIL 4 in 0.2s]\n"
+    )
+    stream.write(text)
+    assert log.getvalue() == text
+    assert calls == [
+        (1, 3, "OK created sql view model staging.stg_sales"),
+        (2, 3, "FAIL 4 assert_closing_balances"),
+    ]
+    assert stream.nodes == 3

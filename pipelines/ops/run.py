@@ -2,28 +2,62 @@
 
 The job is the same one the schedule and `dagster job execute -j nightly` run, so the CLI and
 Dagster give the same result. Dagster's own log lines are kept to warnings here; the assets
-report progress themselves (live on a terminal, plain lines otherwise).
+report progress themselves (live on a terminal, plain lines otherwise). dbt's log, which
+dagster-dbt echoes to stdout, goes to `<warehouse folder>/logs/last_run.log` and is turned
+into a progress line ("[dbt] 120/180 nodes").
 """
 
 from __future__ import annotations
+
+import contextlib
+import io
+import re
 
 import duckdb
 from dagster import DagsterInstance
 
 from pipelines.config import Settings, UserError
+from pipelines.progress import Progress
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+# dbt's per-node result lines: "12 of 180 OK created sql table model marts.dim_date ..."
+DBT_NODE_DONE = re.compile(r"^\s*(\d+) of (\d+) (OK|PASS|WARN|ERROR|FAIL|SKIP)\b\s*(.*?)\s*\.{2,}")
+
+
+class DbtLogStream(io.TextIOBase):
+    """A stdout stand-in: keeps everything in a log file, reports dbt's finished nodes."""
+
+    def __init__(self, log, progress: Progress) -> None:
+        self.log = log
+        self.progress = progress
+        self.nodes = 0
+
+    def write(self, text: str) -> int:
+        self.log.write(text)
+        for line in text.splitlines():
+            m = DBT_NODE_DONE.match(line)
+            if m:
+                self.nodes = int(m.group(2))
+                self.progress(int(m.group(1)), self.nodes, f"{m.group(3)} {m.group(4)}")
+        return len(text)
 
 
 def run_nightly(cfg: Settings) -> None:
     from pipelines.definitions import defs
 
+    log_path = cfg.warehouse.parent / "logs" / "last_run.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    dbt_progress = Progress("dbt", "nodes")
     job = defs.resolve_job_def("nightly")
-    with DagsterInstance.ephemeral() as instance:
-        result = job.execute_in_process(instance=instance, run_config=QUIET, raise_on_error=False)
+    with open(log_path, "w", encoding="utf-8") as log, DagsterInstance.ephemeral() as instance:
+        stream = DbtLogStream(log, dbt_progress)
+        with contextlib.redirect_stdout(stream):
+            result = job.execute_in_process(instance=instance, run_config=QUIET, raise_on_error=False)
+    if stream.nodes:
+        dbt_progress.done(f"{stream.nodes} models and tests")
     if not result.success:
         failed = [e.step_key for e in result.all_events if e.is_step_failure]
-        raise UserError(f"the nightly run failed in step(s) {', '.join(failed) or '?'}; see the log above")
+        raise UserError(f"the nightly run failed in step(s) {', '.join(failed) or '?'}; dbt's log is in {log_path}")
     print(summarise(cfg))
 
 
@@ -38,16 +72,17 @@ def summarise(cfg: Settings) -> str:
             "select coalesce(sum(rows_accepted), 0), coalesce(sum(rows_quarantined), 0) from raw.submissions"
         ).fetchone()
         marts = con.execute(
-            "select table_name, estimated_size from duckdb_tables() where schema_name = 'marts' order by table_name"
-        ).fetchall()
+            "select count(*) from duckdb_tables() where schema_name = 'marts'"
+        ).fetchone()[0]
     finally:
         con.close()
     files = ", ".join(f"{n:,} {s}" for s, n in by_status) or "none"
-    lines = [
+    return "\n".join([
         f"files: {files}",
         f"rows: {rows[0]:,} accepted, {rows[1]:,} quarantined",
-        f"marts: {len(marts)} tables in schema marts" if marts else "marts: none built",
+        f"marts: {marts} tables in schema marts",
         f"warehouse: {cfg.warehouse}",
+        f"analysts' copy: {cfg.serving}",
         f"dealer feedback: {cfg.feedback}",
-    ]
-    return "\n".join(lines)
+        f"reports: {cfg.reports}",
+    ])
