@@ -1,0 +1,83 @@
+"""Dagster definitions for the ingestion: one step (`ingest`) that materialises every raw table
+and the dealer feedback files, and the blocking `conservation` check on the warehouse.
+
+Both are thin: the work is in `run_ingestion` and `warehouse.conservation_violations`.
+"""
+
+
+import dagster as dg
+import duckdb
+
+from pipelines.config import settings
+from pipelines.ops.lock import warehouse_lock
+from pipelines.progress import Progress
+from pipelines.ingest import warehouse as wh
+from pipelines.ingest.run import run_ingestion
+
+RAW_KEYS = {t: dg.AssetKey(["raw", t]) for t in wh.RAW_TABLES}
+FEEDBACK_KEY = dg.AssetKey("feedback_files")
+GROUP = "ingestion"
+_DESCRIPTIONS = {
+    "submissions": "Submission log: one row per landed file, with hash, status and reason.",
+    "quarantine": "Rows that failed validation, with every reason code and the values as sent.",
+}
+
+
+@dg.multi_asset(
+    name="ingest",
+    specs=[
+        *[dg.AssetSpec(key, group_name=GROUP, kinds={"duckdb"},
+                       description=_DESCRIPTIONS.get(t, f"Accepted rows of every {t} file, with lineage."))
+          for t, key in RAW_KEYS.items()],
+        dg.AssetSpec(FEEDBACK_KEY, group_name=GROUP,
+                     description="审核反馈: XLSX and CSV per rejected or partially accepted dealer file."),
+    ],
+    can_subset=False,
+)
+def ingest(context: dg.AssetExecutionContext):
+    s = settings()
+    progress = Progress("ingest", "files")
+    with warehouse_lock(s.warehouse, log=context.log.info):
+        summary = run_ingestion(s.landing, s.warehouse, s.feedback, progress=progress)
+        with duckdb.connect(str(s.warehouse), read_only=True) as con:
+            counts = wh.table_counts(con)
+    d = summary.as_dict()
+    progress.done(f"{d['files_new']:,} new files, {d['rows_accepted']:,} rows accepted, {d['rows_quarantined']:,} quarantined")
+    context.log.info(f"ingest: {d}")
+    for t, key in RAW_KEYS.items():
+        meta = {"row_count": dg.MetadataValue.int(counts[t])}
+        if t == "submissions":
+            meta |= {"files_new": summary.files_new, "by_status": dg.MetadataValue.json(summary.by_status),
+                     "files_changed": dg.MetadataValue.json(summary.files_changed)}
+        yield dg.MaterializeResult(asset_key=key, metadata=meta)
+    yield dg.MaterializeResult(asset_key=FEEDBACK_KEY, metadata={
+        "files_written": len(summary.feedback_files), "folder": str(s.feedback)})
+
+
+@dg.asset_check(
+    asset=RAW_KEYS["submissions"],
+    name="conservation",
+    blocking=True,
+    additional_deps=[k for t, k in RAW_KEYS.items() if t != "submissions"],
+    description="For every file: rows read = rows in raw.<kind> + rows in raw.quarantine.",
+)
+def conservation() -> dg.AssetCheckResult:
+    s = settings()
+    if not s.warehouse.exists():
+        return dg.AssetCheckResult(passed=False, severity=dg.AssetCheckSeverity.ERROR,
+                                   description=f"no warehouse at {s.warehouse}")
+    with warehouse_lock(s.warehouse), duckdb.connect(str(s.warehouse), read_only=True) as con:
+        bad = wh.conservation_violations(con)
+    files = bad.get_column("source_file").to_list()
+    return dg.AssetCheckResult(
+        passed=not files,
+        severity=dg.AssetCheckSeverity.ERROR,
+        description=("every file's rows are conserved" if not files else
+                     f"{len(files)} file(s) lost or gained rows: " + ", ".join(files[:20])),
+        metadata={"offending_files": dg.MetadataValue.json(bad.head(200).to_dicts()),
+                  "offending_count": len(files)},
+    )
+
+
+ingest_assets = [ingest]
+ingest_checks = [conservation]

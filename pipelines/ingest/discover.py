@@ -1,0 +1,168 @@
+"""Find what landed and tell, from the path alone, what each file claims to be.
+
+Nothing here opens a file: the walk never follows a symbolic link and never touches anything
+that is not a regular file (a FIFO would block a reader, a link could point outside the
+landing folder), so a hostile tree can only produce BAD_FILE_NAME entries.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from pipelines.contracts.spec import DEALER_KINDS, ERP_KINDS, FileKind
+
+# Folder names become feedback paths, so only the template's dealer-id alphabet is trusted.
+_DEALER_FOLDER = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
+# Snapshots of these kinds are what other files are judged against (UNKNOWN_* codes).
+REFERENCE_KINDS = ("regions", "dealers", "products")
+
+
+@dataclass
+class LandedFile:
+    source_file: str  # landing-relative POSIX path: the key everywhere
+    path: Path
+    size_bytes: int | None
+    regular: bool  # a regular file (not a link, FIFO, device...): only these are read
+    kind: FileKind | None = None
+    dealer_id: str | None = None
+    period_start: date | None = None
+    submitted_at: datetime | None = None
+    ext: str | None = None
+    reason_detail: str | None = None  # why the name is rejected (BAD_FILE_NAME), else None
+
+    @property
+    def bad_name(self) -> bool:
+        return self.kind is None
+
+    @property
+    def stage(self) -> int:
+        """0: reference snapshots, 1: other snapshots, 2: deltas and dealer files, 3: bad names.
+
+        Snapshots go first so every other file of the run is judged against the newest master
+        data, whatever the batch boundaries are.
+        """
+        if self.kind is None:
+            return 3
+        if self.kind.mode == "snapshot":
+            return 0 if self.kind.name in REFERENCE_KINDS else 1
+        return 2
+
+    @property
+    def order_key(self) -> tuple:
+        return (self.stage, self.submitted_at or datetime.max, self.source_file)
+
+
+def discover(landing: Path) -> list[LandedFile]:
+    """Every file under `landing`, classified, in processing order."""
+    found: list[LandedFile] = []
+    _walk(landing, (), found)
+    found.sort(key=lambda f: f.order_key)
+    return found
+
+
+def _walk(folder: Path, rel: tuple[str, ...], out: list[LandedFile]) -> None:
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError:
+        return
+    for entry in entries:
+        parts = rel + (_display(entry.name),)
+        path = Path(entry.path)
+        st = entry.stat(follow_symlinks=False)
+        if stat.S_ISDIR(st.st_mode):
+            _walk(path, parts, out)
+            continue
+        source_file = "/".join(parts)
+        if stat.S_ISLNK(st.st_mode):
+            out.append(_rejected(source_file, path, None, parts, "a symbolic link; links are not followed"))
+        elif not stat.S_ISREG(st.st_mode):
+            out.append(_rejected(source_file, path, None, parts, "not a regular file"))
+        else:
+            out.append(classify(source_file, path, st.st_size))
+
+
+def _display(name: str) -> str:
+    # Undecodable bytes in a name must not reach the warehouse as lone surrogates.
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def _rejected(source_file: str, path: Path, size: int | None, parts, detail: str) -> LandedFile:
+    dealer = None
+    if len(parts) == 3 and parts[0] == "dealers" and _DEALER_FOLDER.fullmatch(parts[1]):
+        dealer = parts[1]
+    return LandedFile(source_file, path, size, size is not None, dealer_id=dealer, reason_detail=detail)
+
+
+def classify(source_file: str, path: Path, size: int) -> LandedFile:
+    """What the landing-relative path says the file is; reason_detail set if it says nothing valid."""
+    parts = tuple(source_file.split("/"))
+    name = parts[-1]
+
+    def bad(detail: str) -> LandedFile:
+        return _rejected(source_file, path, size, parts, detail)
+
+    if any(p.startswith(".") for p in parts):
+        return bad("a hidden file or folder")
+    if not name.isascii():
+        return bad(f"the name {name!r} has characters outside the template (ASCII letters, digits, _ . -)")
+    erp = _match(ERP_KINDS, name)
+    dealer = _match(DEALER_KINDS, name)
+    if len(parts) == 2 and parts[0] == "erp":
+        if erp is None:
+            return bad(f"{name!r} is not an ERP extract name (<kind>_<YYYYMMDD>.csv)")
+        kind, m = erp
+        day = _date8(m["date"])
+        if day is None:
+            return bad(f"{m['date']} in the name is not a real date")
+        return LandedFile(source_file, path, size, True, kind, None, day,
+                          datetime(day.year, day.month, day.day), m["ext"])
+    if len(parts) == 3 and parts[0] == "dealers":
+        folder = parts[1]
+        if dealer is None:
+            return bad(f"{name!r} does not match a dealer file name of the reporting template")
+        kind, m = dealer
+        if m["dealer_id"] != folder:
+            return bad(f"the dealer id {m['dealer_id']} in the name differs from the folder {folder}")
+        submitted = _stamp(m["submitted"])
+        if submitted is None:
+            return bad(f"{m['submitted']} in the name is not a real date and time")
+        period: date | None = None
+        if kind.mode == "month":
+            period = _date8(m["month"] + "01")
+            if period is None:
+                return bad(f"{m['month']} in the name is not a real month")
+        elif kind.mode == "day":
+            period = _date8(m["date"])
+            if period is None:
+                return bad(f"{m['date']} in the name is not a real date")
+        return LandedFile(source_file, path, size, True, kind, folder, period, submitted, m["ext"])
+    if erp or dealer:
+        return bad("the file lies in the wrong folder (ERP files go in erp/, dealer files in dealers/<dealer_id>/)")
+    return bad("not in erp/ or dealers/<dealer_id>/")
+
+
+def _match(kinds: tuple[FileKind, ...], name: str):
+    for kind in kinds:
+        m = kind.pattern.fullmatch(name)
+        if m:
+            return kind, m
+    return None
+
+
+def _date8(text: str) -> date | None:
+    try:
+        return datetime.strptime(text, "%Y%m%d").date()
+    except ValueError:
+        return None
+
+
+def _stamp(text: str) -> datetime | None:
+    try:
+        return datetime.strptime(text, "%Y%m%dT%H%M%S")
+    except ValueError:
+        return None

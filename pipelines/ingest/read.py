@@ -1,0 +1,232 @@
+"""Bytes of one file -> its data rows as text under canonical column names, or a file-level
+reason why it cannot be used.
+
+The result is deliberately untyped (every value is the text as sent, or as Excel's cell shows
+it): typing and validation happen once per batch in `normalise`/`validate`, vectorised over
+many files, which is what keeps the per-file cost close to a bare CSV parse.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+import numpy as np
+import polars as pl
+
+from pipelines.contracts.spec import FileKind, normalise_header
+
+# Limits for hostile files (documented in docs/ingestion.md).
+MAX_FILE_BYTES = 256 << 20  # a month of one dealer's sales is a few MB
+MAX_FIELD_BYTES = 64 << 10  # no legitimate value comes near; a longer one is not a report
+MAX_XLSX_UNCOMPRESSED = 512 << 20  # declared total, checked before openpyxl opens anything
+MAX_XLSX_RATIO = 100  # declared uncompressed / compressed, for archives above 16 MiB
+_RATIO_FLOOR = 16 << 20
+HEADER_SEARCH_ROWS = 10  # the contract: the header is within the first 10 rows (XLSX)
+
+POS = "_pos"  # data-row number in the file (1 = first row after the header)
+EXTRA = "_extra"  # the file's other columns, joined: only for DUPLICATE_ROW and blank rows
+FID = "_fid"  # which file of a batch a row comes from
+_SEP = "\x1f"
+
+
+class Rejected(Exception):
+    """The file cannot be used at all: a file-level reason code and a sentence."""
+
+    def __init__(self, code: str, detail: str):
+        super().__init__(f"{code}: {detail}")
+        self.code = code
+        self.detail = detail
+
+
+@dataclass
+class ReadResult:
+    frame: pl.DataFrame | None  # the file's canonical columns (str) and EXTRA, header removed
+    code: str | None = None
+    detail: str | None = None
+
+
+def read_file(data: bytes, ext: str, kind: FileKind) -> ReadResult:
+    """Parse one file's bytes; any failure becomes a file-level code, never an exception."""
+    try:
+        if not data:
+            raise Rejected("EMPTY_FILE", "the file is empty (0 bytes)")
+        grid = _read_csv(data) if ext == "csv" else _read_xlsx(data, kind)
+        return ReadResult(_canonical(grid, kind))
+    except Rejected as r:
+        return ReadResult(None, r.code, r.detail)
+    except Exception as e:  # a parser choking on hostile bytes must not stop the night
+        return ReadResult(None, "UNREADABLE", _one_line(f"{type(e).__name__}: {e}"))
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def decode_text(data: bytes) -> bytes:
+    """UTF-8 bytes of a dealer CSV sent as UTF-8, UTF-8 with BOM or GBK/GB18030."""
+    if b"\x00" in data:
+        raise Rejected("UNREADABLE", "binary content (NUL bytes), not a CSV text file")
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        data.decode("utf-8")
+        return data
+    except UnicodeDecodeError:
+        pass
+    try:
+        # GB18030 is a superset of GBK and GB2312, so one attempt covers all three.
+        return data.decode("gb18030").encode("utf-8")
+    except UnicodeDecodeError:
+        raise Rejected("UNREADABLE", "the text is neither UTF-8 nor GBK/GB18030") from None
+
+
+@dataclass
+class _Grid:
+    frame: pl.DataFrame  # all columns str, the header row removed
+    header: list[str]
+
+
+def _read_csv(data: bytes) -> _Grid:
+    text = decode_text(data)
+    try:
+        df = pl.read_csv(io.BytesIO(text), has_header=False, infer_schema=False,
+                         raise_if_empty=False, quote_char='"')
+    except Exception as e:
+        raise Rejected("UNREADABLE", "the CSV cannot be parsed: " + _one_line(str(e).split("\n")[0])) from None
+    if df.height == 0:
+        raise Rejected("EMPTY_FILE", "the file has no header and no data rows")
+    _check_field_sizes(df, len(text))
+    header = ["" if v is None else v for v in df.row(0)]
+    return _Grid(df.slice(1), header)
+
+
+def _check_field_sizes(df: pl.DataFrame, size: int) -> None:
+    if size <= MAX_FIELD_BYTES:  # no field can be longer than the file
+        return
+    longest = df.select(pl.max_horizontal(pl.all().str.len_bytes()).alias("n")).get_column("n")
+    if (longest.max() or 0) > MAX_FIELD_BYTES:
+        row = int(longest.arg_max())  # 0 is the header line
+        raise Rejected("UNREADABLE", f"a value is longer than {MAX_FIELD_BYTES >> 10} KiB (record {row + 1} of the file)")
+
+
+def check_zip(data: bytes) -> None:
+    """Refuse an XLSX whose declared content is far larger than the file (zip bomb) before any
+    XML parser sees it; Python's zipfile never inflates a member beyond its declared size."""
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        raise Rejected("UNREADABLE", "not an XLSX workbook (not a zip archive)")
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        total = sum(i.file_size for i in z.infolist())
+    if total > MAX_XLSX_UNCOMPRESSED or (total > _RATIO_FLOOR and total > MAX_XLSX_RATIO * len(data)):
+        raise Rejected("UNREADABLE", f"the workbook declares {total:,} bytes uncompressed from {len(data):,} "
+                                     "(compression bomb guard)")
+
+
+def _read_xlsx(data: bytes, kind: FileKind) -> _Grid:
+    import openpyxl  # imported here: CSV-only runs never pay for it
+
+    check_zip(data)
+    wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    try:
+        if not wb.worksheets:
+            raise Rejected("UNREADABLE", "the workbook has no worksheet")
+        ws = wb.worksheets[0]
+        ws.reset_dimensions()  # a forged dimension (A1:XFD1048576) must not pad every row
+        rows = [[cell_text(v) for v in r] for r in ws.iter_rows(values_only=True)]
+    finally:
+        wb.close()
+    if not any(any(v is not None for v in r) for r in rows):
+        raise Rejected("EMPTY_FILE", "the first worksheet is empty")
+    h = _find_header(rows[:HEADER_SEARCH_ROWS], kind)
+    header = ["" if v is None else v for v in rows[h]]
+    width = max(len(header), max((len(r) for r in rows), default=0))
+    body = rows[h + 1:]
+    columns = [[r[i] if i < len(r) else None for r in body] for i in range(width)]
+    frame = pl.DataFrame({f"column_{i}": pl.Series(c, dtype=pl.String) for i, c in enumerate(columns)},
+                         height=len(body))
+    header += [""] * (width - len(header))
+    _check_field_sizes(frame, MAX_FIELD_BYTES + 1)
+    return _Grid(frame, header)
+
+
+def _find_header(rows: list[list[str | None]], kind: FileKind) -> int:
+    """Index of the first row holding every required column; otherwise the row that holds the
+    most of them, so MISSING_COLUMNS names what is really missing."""
+    aliases = kind.header_aliases()
+    best, best_found = 0, -1
+    for i, r in enumerate(rows):
+        found = {aliases.get(normalise_header(v)) for v in r if v is not None}
+        n = sum(c in found for c in kind.required)
+        if n == len(kind.required):
+            return i
+        if n > best_found:
+            best, best_found = i, n
+    return best
+
+
+def cell_text(v) -> str | None:
+    """An Excel cell as the text a dealer sees: whole numbers without '.0', no float
+    artefacts (15 significant digits, Excel's own precision), dates in ISO form."""
+    if v is None or isinstance(v, str):
+        return v
+    if isinstance(v, bool):
+        return "TRUE" if v else "FALSE"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        if v.is_integer() and abs(v) < 1e18:
+            return str(int(v))
+        return format(v, ".15g")
+    if isinstance(v, datetime):
+        # A date cell is a datetime at midnight; a time of day is not a date the contract allows.
+        return v.date().isoformat() if v.time() == time(0) else v.isoformat(sep=" ")
+    if isinstance(v, (date, time)):
+        return v.isoformat()
+    return str(v)
+
+
+def _canonical(grid: _Grid, kind: FileKind) -> pl.DataFrame:
+    aliases = kind.header_aliases()
+    source: dict[str, str] = {}  # canonical -> frame column; the first of two aliases wins
+    extras: list[str] = []
+    for name, text in zip(grid.frame.columns, grid.header):
+        canon = aliases.get(normalise_header(text))
+        if canon is not None and canon not in source:
+            source[canon] = name
+        else:
+            extras.append(name)
+    missing = [c for c in kind.required if c not in source]
+    if missing:
+        raise Rejected("MISSING_COLUMNS", "missing required columns: " + ", ".join(missing))
+
+    if grid.frame.height == 0:
+        raise Rejected("EMPTY_FILE", "the file has a header but no data rows")
+    # Plain column moves, no query: this runs once per file and must stay near-free.
+    columns = [grid.frame.get_column(src).alias(canon) for canon, src in source.items()]
+    if extras:
+        columns.append(grid.frame.select(
+            pl.concat_str([pl.col(c).fill_null("") for c in extras], separator=_SEP).alias(EXTRA)).to_series())
+    return pl.DataFrame(columns)
+
+
+def stack(frames: list[pl.DataFrame], kind: FileKind) -> tuple[pl.DataFrame, np.ndarray]:
+    """The files of one kind as one frame: FID (index into `frames`), POS (data-row number in
+    its file), every canonical column (NULL where a file lacks it), EXTRA; rows that are blank
+    in every column are not data rows and are dropped (their numbers are not reused).
+    Returns the frame and the number of data rows per file."""
+    lengths = np.fromiter((f.height for f in frames), dtype=np.int64, count=len(frames))
+    fid = np.repeat(np.arange(len(frames), dtype=np.uint32), lengths)
+    starts = np.repeat(np.cumsum(lengths) - lengths, lengths)
+    pos = (np.arange(int(lengths.sum()), dtype=np.int64) - starts + 1).astype(np.int32)
+    raw = pl.concat(frames, how="diagonal")
+    raw = raw.with_columns(
+        *[pl.lit(None, dtype=pl.String).alias(c) for c in (*kind.column_names, EXTRA) if c not in raw.columns],
+        pl.Series(FID, fid), pl.Series(POS, pos),
+    )
+    blank = pl.all_horizontal([pl.col(c).str.strip_chars().fill_null("") == ""
+                               for c in (*kind.column_names, EXTRA)])
+    raw = raw.filter(~blank).select(FID, POS, *kind.column_names, EXTRA)
+    return raw, np.bincount(raw.get_column(FID).to_numpy(), minlength=len(frames))

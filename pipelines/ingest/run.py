@@ -1,0 +1,329 @@
+"""One ingestion run: discover, skip what is known, then load new files batch by batch.
+
+A batch is read and parsed first (no warehouse access), then loaded in one DuckDB transaction
+in stages: reference snapshots (regions, dealers, products), other snapshots, then ERP deltas
+and dealer files, so UNKNOWN_* codes are judged against the newest master data. A crash inside
+a batch rolls the whole batch back; the next run finds its files still new. Feedback files
+are written only after the batch committed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+import stat
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Callable
+
+import polars as pl
+
+from pipelines.config import UserError
+from pipelines.contracts._base import PERIOD_END, PERIOD_START
+from pipelines.contracts.spec import REFERENCE_RULES, FileKind
+from pipelines.ingest import warehouse as wh
+from pipelines.ingest.discover import LandedFile, discover
+from pipelines.ingest.feedback import feedback_lines, write_feedback
+from pipelines.ingest.read import FID, MAX_FILE_BYTES, POS, ReadResult, read_file, stack
+from pipelines.ingest.validate import IDX, References, check_rows, quarantine_rows
+
+Progress = Callable[[int, int, str], None]
+
+MAX_BATCH_FILES = 2000
+MAX_BATCH_BYTES = 96 << 20  # ~1M sales lines of CSV: bounds memory, not history
+READ_THREADS = min(4, os.cpu_count() or 1)
+
+
+@dataclass
+class IngestSummary:
+    files_seen: int = 0
+    files_new: int = 0
+    files_changed: list[str] = field(default_factory=list)  # known name, other bytes: not reloaded
+    by_status: dict[str, int] = field(default_factory=dict)  # of the new files, after the run
+    rows_read: int = 0
+    rows_accepted: int = 0
+    rows_quarantined: int = 0
+    batches: int = 0
+    feedback_files: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class _Item:
+    """One new file on its way through a batch."""
+
+    f: LandedFile
+    content_hash: str | None = None
+    size: int | None = None
+    read: ReadResult | None = None
+    status: str | None = None
+    code: str | None = None
+    detail: str | None = None
+    duplicate_of: str | None = None
+    rows_read: int = 0
+    rows_quarantined: int = 0
+
+    def reject(self, code: str, detail: str | None) -> None:
+        self.status, self.code, self.detail, self.read = "rejected", code, detail, None
+
+
+def run_ingestion(landing: Path, warehouse: Path, feedback_dir: Path, progress: Progress | None = None,
+                  *, max_batch_files: int = MAX_BATCH_FILES, max_batch_bytes: int = MAX_BATCH_BYTES) -> IngestSummary:
+    """Ingest every new file under `landing` into the raw layer of `warehouse`."""
+    landing, feedback_dir = Path(landing), Path(feedback_dir)
+    if not landing.is_dir():
+        raise UserError(f"the landing folder {landing} does not exist (set DCW_LANDING)")
+    files = discover(landing)
+    summary = IngestSummary(files_seen=len(files))
+    con = wh.connect(Path(warehouse))
+    pool = None
+    feedback_jobs: list[Future] = []
+    try:
+        wh.ensure_schema(con)
+        known = wh.known_files(con)
+        new: list[LandedFile] = []
+        for f in files:
+            if f.source_file not in known:
+                new.append(f)
+            elif f.regular and _hash_file(f.path)[0] != known[f.source_file]:
+                summary.files_changed.append(f.source_file)
+        summary.files_new = len(new)
+        originals = wh.originals(con)
+        run_id = datetime.now().strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(3)
+        done = 0
+        pool = ThreadPoolExecutor(max_workers=READ_THREADS)
+        batches = list(_batches(new, max_batch_files, max_batch_bytes))
+        # The next batch is read by the workers while the current one loads.
+        pending = pool.map(_read, batches[0]) if batches else iter(())
+        for number, batch in enumerate(batches, start=1):
+            items = []
+            for it in pending:
+                _resolve_duplicate(it, originals)
+                items.append(it)
+                done += 1
+                if progress:
+                    progress(done, len(new), it.f.source_file)
+            pending = pool.map(_read, batches[number]) if number < len(batches) else iter(())
+            failures = _load_batch(con, items, f"{run_id}-{number:04d}")
+            summary.batches += 1
+            for it in items:
+                summary.rows_read += it.rows_read
+                summary.rows_quarantined += it.rows_quarantined
+            # Written by a worker after the commit, while the next batch loads.
+            feedback_jobs.append(pool.submit(_write_feedback, items, failures, feedback_dir))
+        summary.rows_accepted = summary.rows_read - summary.rows_quarantined
+        if new:
+            rows = con.execute(
+                "SELECT status, count(*) FROM raw.submissions WHERE batch_id LIKE ? GROUP BY status",
+                [run_id + "-%"]).fetchall()
+            summary.by_status = dict(sorted(rows))
+    finally:
+        wait(feedback_jobs)  # committed batches get their feedback even if a later one failed
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+        con.close()
+    for job in feedback_jobs:
+        summary.feedback_files += job.result()
+    if progress:
+        progress(done, len(new), "done")
+    return summary
+
+
+def _batches(files: list[LandedFile], max_files: int, max_bytes: int):
+    batch, size = [], 0
+    for f in files:
+        batch.append(f)
+        size += f.size_bytes or 0
+        if len(batch) >= max_files or size >= max_bytes:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+def _hash_file(path: Path, keep: bool = False) -> tuple[str, bytes | None]:
+    """sha256 of the file's bytes (and the bytes if asked); opened without following a link
+    swapped in since discovery, and without blocking on a FIFO."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+            raise OSError("not a regular file")
+        if keep:
+            data = fh.read()
+            return hashlib.sha256(data).hexdigest(), data
+        h = hashlib.sha256()
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+        return h.hexdigest(), None
+
+
+def _read(f: LandedFile) -> _Item:
+    """Everything that needs only the file itself: hash, name, parse. Runs in worker threads
+    (hashing and polars' CSV reader release the GIL)."""
+    it = _Item(f, size=f.size_bytes)
+    if not f.regular:
+        it.reject("BAD_FILE_NAME", f.reason_detail)
+        return it
+    small = (f.size_bytes or 0) <= MAX_FILE_BYTES
+    try:
+        it.content_hash, data = _hash_file(f.path, keep=small and not f.bad_name)
+    except OSError as e:
+        it.reject("BAD_FILE_NAME" if f.bad_name else "UNREADABLE", f.reason_detail or f"cannot be opened: {e.strerror or e}")
+        return it
+    if f.bad_name:
+        it.reject("BAD_FILE_NAME", f.reason_detail)
+    elif data is None:
+        it.reject("UNREADABLE", f"the file is larger than {MAX_FILE_BYTES >> 20} MiB")
+    else:
+        it.size = len(data)
+        it.read = read_file(data, f.ext, f.kind)
+        if it.read.code:
+            it.reject(it.read.code, it.read.detail)
+    return it
+
+
+def _resolve_duplicate(it: _Item, originals: dict[str, str]) -> None:
+    """In submission order: the first file with given bytes is the original; later ones are
+    duplicates whatever their parse said. Files rejected for their name take no part."""
+    if it.content_hash is None or it.code == "BAD_FILE_NAME":
+        return
+    original = originals.setdefault(it.content_hash, it.f.source_file)
+    if original != it.f.source_file:
+        it.status, it.code, it.duplicate_of, it.read = "duplicate", "DUPLICATE_FILE", original, None
+        it.detail = f"byte-identical to {original}"
+
+
+def _references(con) -> References:
+    wanted = {(k, c) for _, k, c in REFERENCE_RULES.values()} | {("dealers", "dealer_id")}
+    return {(k, c): wh.reference_values(con, k, c) for k, c in wanted}
+
+
+def _load_batch(con, items: list[_Item], batch_id: str) -> pl.DataFrame:
+    """All of a batch in one transaction: the warehouse holds all of it or none of it.
+    Returns the failing values of dealer files, for feedback."""
+    feedback: list[pl.DataFrame] = []
+    con.execute("BEGIN TRANSACTION")
+    try:
+        refs = _references(con)
+        ingested_at = datetime.now()
+        for stage in sorted({it.f.stage for it in items}):
+            staged = [it for it in items if it.f.stage == stage]
+            if stage == 2:
+                known_dealers = set(refs[("dealers", "dealer_id")].to_list())
+                for it in staged:
+                    # Before any reading problem: the content of an unknown dealer's file is moot.
+                    dealer_file = it.f.kind is not None and it.f.kind.source == "dealer"
+                    if dealer_file and it.status != "duplicate" and it.f.dealer_id not in known_dealers:
+                        it.reject("UNKNOWN_DEALER", f"dealer {it.f.dealer_id} is not in the newest dealers snapshot")
+            by_kind: dict[str, list[_Item]] = {}
+            for it in staged:
+                if it.status is None:
+                    by_kind.setdefault(it.f.kind.name, []).append(it)
+            for group in by_kind.values():
+                feedback.append(_load_kind(con, group[0].f.kind, group, refs))
+            wh.insert(con, "submissions", _submission_rows(staged, batch_id, ingested_at))
+            wh.apply_superseding(con)
+            if stage == 0 and by_kind:
+                refs = _references(con)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return pl.concat(feedback) if feedback else pl.DataFrame(schema=_FEEDBACK_SCHEMA)
+
+
+_FEEDBACK_SCHEMA = {"source_file": pl.String, "kind": pl.String, "source_row": pl.Int32,
+                    "column": pl.String, "value": pl.String, "code": pl.String}
+
+
+def _load_kind(con, kind: FileKind, items: list[_Item], refs: References) -> pl.DataFrame:
+    """Validate and load the files of one kind in one go; returns the failing values of
+    dealer files (for feedback)."""
+    raw, counts = stack([it.read.frame for it in items], kind)
+    for it, n in zip(items, counts):
+        it.read = None  # the batch's frames are no longer needed
+        if n == 0:
+            it.reject("EMPTY_FILE", "the file has a header but no data rows (only blank rows)")
+    fid = raw.get_column(FID)
+
+    def per_file(values: list, dtype) -> pl.Series:
+        return pl.Series(values, dtype=dtype).gather(fid)
+
+    raw = raw.with_columns(pl.int_range(pl.len(), dtype=pl.UInt32).alias(IDX))
+    if kind.mode == "month":
+        starts = [it.f.period_start for it in items]
+        ends = [(d.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1) for d in starts]
+        raw = raw.with_columns(per_file(starts, pl.Date).alias(PERIOD_START), per_file(ends, pl.Date).alias(PERIOD_END))
+    typed, failures = check_rows(kind, raw, refs)
+    quarantined, detailed = quarantine_rows(raw, failures, kind)
+
+    source_file = per_file([it.f.source_file for it in items], pl.String).alias("source_file")
+    submitted_at = per_file([it.f.submitted_at for it in items], pl.Datetime("us")).alias("submitted_at")
+    source_row = raw.get_column(POS).alias("source_row")
+    bad = quarantined.get_column(IDX)
+    accepted = typed.select(*kind.column_names).with_columns(source_file, source_row, submitted_at)
+    wh.insert(con, kind.name, accepted.filter(~typed.get_column(IDX).is_in(bad.implode())))
+
+    lineage = pl.DataFrame([source_file, source_row, submitted_at, raw.get_column(FID)]).with_row_index(IDX)
+    dealer = [it.f.dealer_id for it in items]
+    q = quarantined.join(lineage, on=IDX, how="left", maintain_order="left")
+    q = q.with_columns(pl.lit(kind.name).alias("kind"),
+                       pl.Series("dealer_id", dealer, dtype=pl.String).gather(q.get_column(FID)))
+    wh.insert(con, "quarantine", q.select(*wh.QUARANTINE))
+
+    quarantined_per_file = dict(q.group_by(FID).len().iter_rows())
+    for i, it in enumerate(items):
+        if it.status != "rejected":
+            it.rows_read = int(counts[i])
+            it.rows_quarantined = quarantined_per_file.get(i, 0)
+            it.status = "partially_accepted" if it.rows_quarantined else "accepted"
+    if kind.source != "dealer":
+        return pl.DataFrame(schema=_FEEDBACK_SCHEMA)
+    return detailed.join(lineage.select(IDX, "source_file", "source_row"), on=IDX, how="left").select(
+        "source_file", pl.lit(kind.name).alias("kind"), "source_row", "column", "value", "code")
+
+
+def _submission_rows(items: list[_Item], batch_id: str, ingested_at: datetime) -> pl.DataFrame:
+    rows = [{
+        "source_file": it.f.source_file,
+        "kind": it.f.kind.name if it.f.kind else None,
+        "source": it.f.kind.source if it.f.kind else None,
+        "dealer_id": it.f.dealer_id,
+        "period_start": it.f.period_start,
+        "submitted_at": it.f.submitted_at,
+        "content_hash": it.content_hash,
+        "size_bytes": it.size,
+        "status": it.status,
+        "reason_code": it.code,
+        "reason_detail": it.detail,
+        "rows_read": it.rows_read,
+        "rows_accepted": it.rows_read - it.rows_quarantined,
+        "rows_quarantined": it.rows_quarantined,
+        "superseded_by": None,
+        "duplicate_of": it.duplicate_of,
+        "ingested_at": ingested_at,
+        "batch_id": batch_id,
+    } for it in items]
+    return pl.DataFrame(rows, schema=wh.SUBMISSIONS_POLARS)
+
+
+def _write_feedback(items: list[_Item], failures: pl.DataFrame, feedback_dir: Path) -> list[str]:
+    """审核反馈 for the batch's rejected and partially accepted dealer files."""
+    rejected = [(it.f.source_file, it.code, it.detail) for it in items
+                if it.status == "rejected" and it.f.dealer_id is not None
+                and (it.f.kind is None or it.f.kind.source == "dealer")]
+    if not rejected and failures.height == 0:
+        return []
+    dealer_of = {it.f.source_file: it.f.dealer_id for it in items}
+    lines = feedback_lines(failures, pl.DataFrame(rejected, schema={"source_file": pl.String, "code": pl.String, "detail": pl.String}, orient="row"))
+    written: list[str] = []
+    parts = lines.partition_by("source_file", as_dict=True, maintain_order=True, include_key=False)
+    for (source_file,), part in parts.items():
+        paths = write_feedback(feedback_dir / dealer_of[source_file], source_file, part.rows())
+        written += [str(p) for p in paths]
+    return written

@@ -1,0 +1,49 @@
+"""The conservation check, run through Dagster, passes on a good warehouse and fails loudly
+when a row goes missing."""
+
+import dagster as dg
+import duckdb
+
+from pipelines.ingest.assets import ingest_assets, ingest_checks
+
+
+def _materialize(env, monkeypatch):
+    monkeypatch.setenv("DCW_LANDING", str(env.landing.root))
+    monkeypatch.setenv("DCW_WAREHOUSE", str(env.warehouse))
+    monkeypatch.setenv("DCW_FEEDBACK", str(env.feedback))
+    return dg.materialize([*ingest_assets, *ingest_checks], raise_on_error=False)
+
+
+def _check(result):
+    [evaluation] = result.get_asset_check_evaluations()
+    assert evaluation.check_name == "conservation"
+    return evaluation
+
+
+def test_conservation_passes_then_fails_when_a_row_is_deleted(env, monkeypatch):
+    env.landing.sales("D0001", "202501", [env.landing.sale(), env.landing.sale(qty="x")])
+    result = _materialize(env, monkeypatch)
+    assert result.success
+    materialized = {ev.asset_key.to_user_string() for ev in result.get_asset_materialization_events()}
+    assert {"raw/sales", "raw/submissions", "raw/quarantine", "feedback_files"} <= materialized
+    assert _check(result).passed
+
+    with duckdb.connect(str(env.warehouse)) as con:
+        con.execute("DELETE FROM raw.sales WHERE source_row = 1")
+    result = _materialize(env, monkeypatch)  # nothing new to ingest; the check runs again
+    evaluation = _check(result)
+    assert not evaluation.passed
+    assert evaluation.severity == dg.AssetCheckSeverity.ERROR
+    assert "dealers/D0001/sales_D0001_202501_20250205T100000.csv" in evaluation.description
+
+
+def test_conservation_flags_orphan_quarantine_rows(env, monkeypatch):
+    from pipelines.ingest.warehouse import conservation_violations
+
+    env.ingest()
+    with duckdb.connect(str(env.warehouse)) as con:
+        assert conservation_violations(con).height == 0
+        con.execute("INSERT INTO raw.quarantine (source_file, source_row) VALUES ('erp/ghost.csv', 1)")
+        con.execute("UPDATE raw.submissions SET rows_read = rows_read + 1 WHERE source_file = 'erp/regions_20250101.csv'")
+        assert conservation_violations(con).get_column("source_file").to_list() == [
+            "erp/ghost.csv", "erp/regions_20250101.csv"]
