@@ -1,0 +1,32 @@
+{#- The files whose rows are current, per the superseding rules of the brief: of the files
+    of `kind` with status accepted / partially_accepted (rejected and duplicate files load
+    nothing; superseded ones are history), the newest by (submitted_at, source_file) within
+    each group of `partition_by` (none: one newest file of the kind, for ERP snapshots).
+    The ingestion already marks older versions 'superseded'; ranking again here keeps the
+    marts right even if two versions were ever left accepted. -#}
+{% macro current_files(kind, partition_by=[]) -%}
+    select source_file, dealer_id, period_start, submitted_at
+    from (
+        select
+            source_file,
+            dealer_id,
+            period_start,
+            submitted_at,
+            row_number() over (
+                {% if partition_by %}partition by {{ partition_by | join(', ') }}{% endif %}
+                order by submitted_at desc, source_file desc
+            ) as recency
+        from {{ source('raw', 'submissions') }}
+        where kind = '{{ kind }}'
+          and status in ('accepted', 'partially_accepted')
+    ) as ranked
+    where recency = 1
+{%- endmacro %}
+
+{#- The rows of `kind` that come from its current files (see current_files). -#}
+{% macro current_rows(kind, partition_by=[]) -%}
+    select r.*, f.dealer_id as file_dealer_id, f.period_start as file_period_start
+    from {{ source('raw', kind) }} as r
+    inner join ({{ current_files(kind, partition_by) }}) as f
+        on r.source_file = f.source_file
+{%- endmacro %}

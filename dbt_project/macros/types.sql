@@ -1,0 +1,20 @@
+{#- Types the cross-database macros of dbt do not cover with the precision we need.
+    dbt.type_float() is FLOAT4 on DuckDB, too coarse for ratios; `double` and `decimal(p,s)`
+    are spelled the same on DuckDB and Spark. -#}
+
+{% macro type_ratio() -%}
+    {{ return(adapter.dispatch('type_ratio', 'dcw')()) }}
+{%- endmacro %}
+{% macro default__type_ratio() -%}double{%- endmacro %}
+
+{#- Money to the cent (amounts that the spec rounds to 2 places). -#}
+{% macro type_money() -%}
+    {{ return(adapter.dispatch('type_money', 'dcw')()) }}
+{%- endmacro %}
+{% macro default__type_money() -%}decimal(18,2){%- endmacro %}
+
+{#- Quantities and prices as the raw layer holds them (DECIMAL(18,4)). -#}
+{% macro type_qty() -%}
+    {{ return(adapter.dispatch('type_qty', 'dcw')()) }}
+{%- endmacro %}
+{% macro default__type_qty() -%}decimal(18,4){%- endmacro %}

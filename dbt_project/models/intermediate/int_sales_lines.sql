@@ -1,0 +1,80 @@
+{#- The current accepted sales lines, each with what is in force on its sale date: the
+    retail guide, floor and dealer prices of its sku, whether the dealer holds a territory
+    for the customer's city, and the product and dealer facts the marts need.
+    Where two price rows of one type overlap on a date (an ERP error), the one with the
+    latest valid_from wins (then the later row of the snapshot). -#}
+with lines as (
+    select * from {{ ref('stg_sales') }}
+),
+
+prices_in_force as (
+    select
+        l.source_file,
+        l.source_row,
+        p.price_type,
+        p.price,
+        row_number() over (
+            partition by l.source_file, l.source_row, p.price_type
+            order by p.valid_from desc, p.source_row desc
+        ) as pick
+    from lines as l
+    inner join {{ ref('stg_prices') }} as p
+        on p.sku = l.sku
+       and {{ in_force('p.valid_from', 'p.valid_to', 'l.sale_date') }}
+),
+
+prices as (
+    select
+        source_file,
+        source_row,
+        max(case when price_type = 'retail_guide' then price end) as guide_price,
+        max(case when price_type = 'floor' then price end) as floor_price,
+        max(case when price_type = 'dealer' then price end) as dealer_price
+    from prices_in_force
+    where pick = 1
+    group by source_file, source_row
+),
+
+territory as (
+    select l.source_file, l.source_row
+    from lines as l
+    inner join {{ ref('stg_territories') }} as t
+        on t.dealer_id = l.dealer_id
+       and t.city_code = l.customer_city_code
+       and {{ in_force('t.valid_from', 't.valid_to', 'l.sale_date') }}
+    group by l.source_file, l.source_row
+)
+
+select
+    l.source_file,
+    l.source_row,
+    l.dealer_id,
+    d.region as dealer_region,
+    l.sales_month,
+    l.submitted_at,
+    l.sale_date,
+    {{ month_start('l.sale_date') }} as sale_month,
+    l.customer_name,
+    l.customer_city_code,
+    l.customer_phone_masked,
+    l.sku,
+    pr.category,
+    pr.unit_cost,
+    l.qty,
+    l.unit_price,
+    l.qty * l.unit_price as line_value,
+    l.batch_no,
+    l.invoice_no,
+    p.guide_price,
+    p.floor_price,
+    p.dealer_price,
+    t.source_file is not null as holds_territory
+from lines as l
+left join prices as p
+    on p.source_file = l.source_file and p.source_row = l.source_row
+left join territory as t
+    on t.source_file = l.source_file and t.source_row = l.source_row
+left join {{ ref('stg_dealers') }} as d
+    on d.dealer_id = l.dealer_id
+left join {{ ref('stg_products') }} as pr
+    on pr.sku = l.sku

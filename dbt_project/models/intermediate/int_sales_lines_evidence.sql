@@ -1,0 +1,9 @@
+{#- The sales lines that count as evidence for claims and campaign ROI: current accepted
+    lines with no diversion flag. -#}
+select l.*
+from {{ ref('int_sales_lines') }} as l
+left join (
+    select distinct source_file, source_row from {{ ref('int_diversion_flags') }}
+) as f
+    on f.source_file = l.source_file and f.source_row = l.source_row
+where f.source_file is null

@@ -1,0 +1,20 @@
+select
+    source_file,
+    kind,
+    source,
+    dealer_id,
+    period_start,
+    submitted_at,
+    content_hash,
+    size_bytes,
+    status,
+    rows_read,
+    rows_accepted,
+    rows_quarantined,
+    reason_code,
+    reason_detail,
+    superseded_by,
+    duplicate_of,
+    ingested_at,
+    batch_id
+from {{ ref('stg_submissions') }}

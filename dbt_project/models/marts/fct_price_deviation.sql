@@ -1,0 +1,18 @@
+select
+    source_file,
+    source_row,
+    dealer_id,
+    sku,
+    sale_date,
+    customer_city_code,
+    qty,
+    unit_price,
+    guide_price,
+    floor_price,
+    dealer_price,
+    case
+        when guide_price is not null and guide_price <> 0
+            then cast(unit_price - guide_price as {{ type_ratio() }}) / cast(guide_price as {{ type_ratio() }})
+    end as deviation_pct,
+    case when floor_price is not null then unit_price < floor_price end as is_below_floor
+from {{ ref('int_sales_lines') }}

@@ -1,0 +1,20 @@
+select
+    source_file,
+    kind,
+    source,
+    dealer_id,
+    period_start,
+    submitted_at,
+    content_hash,
+    size_bytes,
+    status,
+    reason_code,
+    reason_detail,
+    rows_read,
+    rows_accepted,
+    rows_quarantined,
+    superseded_by,
+    duplicate_of,
+    ingested_at,
+    batch_id
+from {{ source('raw', 'submissions') }}
