@@ -186,9 +186,12 @@ def _cmd_report(args: argparse.Namespace) -> None:
     cfg = settings()
     if not cfg.warehouse.exists():
         raise UserError(f"no warehouse at {cfg.warehouse} (run 'dcw run' first, or set DCW_WAREHOUSE / --warehouse)")
-    written = write_writeoff_report(
-        cfg.warehouse, args.month, args.dealer, args.format, args.out or cfg.reports / "writeoff"
-    )
+    from pipelines.ops.lock import warehouse_lock
+
+    with warehouse_lock(cfg.warehouse, log=lambda m: print(m, file=sys.stderr)):
+        written = write_writeoff_report(
+            cfg.warehouse, args.month, args.dealer, args.format, args.out or cfg.reports / "writeoff"
+        )
     for path in written:
         print(path)
 

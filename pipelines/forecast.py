@@ -54,6 +54,7 @@ from statsforecast.models import AutoETS, CrostonSBA, Naive
 from statsforecast.utils import ConformalIntervals
 
 from pipelines.config import UserError, settings
+from pipelines.ops.lock import warehouse_lock
 
 HORIZON = 3
 LEVEL = 80
@@ -339,7 +340,8 @@ FORECAST_DEPS = [dg.AssetKey(["marts", "fct_sell_through_monthly"]), dg.AssetKey
 )
 def forecast_marts(context: dg.AssetExecutionContext):
     s = settings()
-    summary = write_forecasts(s.warehouse, s.as_of)
+    with warehouse_lock(s.warehouse, log=context.log.info):
+        summary = write_forecasts(s.warehouse, s.as_of)
     context.log.info(f"forecast: {summary}")
     meta = {
         "last_complete_month": str(summary["last_complete_month"]),

@@ -21,6 +21,7 @@ import dagster as dg
 import duckdb
 
 from pipelines.config import UserError, settings
+from pipelines.ops.lock import warehouse_lock
 from pipelines.dbt import dbt_warehouse_assets
 from pipelines.forecast import ACCURACY_KEY, FORECAST_KEY
 
@@ -113,7 +114,8 @@ MARTS_KEYS = [k for k in dbt_warehouse_assets.keys if k.path[0] == SCHEMA] + [FO
 )
 def serving_marts(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     s = settings()
-    result = publish_marts(s.warehouse, s.serving)
+    with warehouse_lock(s.warehouse, log=context.log.info):
+        result = publish_marts(s.warehouse, s.serving)
     context.log.info(f"serving: {len(result['tables'])} tables published to {result['serving']}")
     return dg.MaterializeResult(metadata={
         "path": result["serving"],

@@ -9,6 +9,7 @@ so the schedule writes last month's report on the 1st.
 import dagster as dg
 
 from pipelines.config import settings
+from pipelines.ops.lock import warehouse_lock
 from pipelines.reports.writeoff import write_writeoff_report
 
 FIRST_MONTH = "2024-01-01"
@@ -25,10 +26,12 @@ monthly = dg.MonthlyPartitionsDefinition(start_date=FIRST_MONTH)
 def writeoff_report(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     month = context.partition_key[:7]
     out_dir = settings().reports / "writeoff"
-    files = [
-        p for fmt in ("xlsx", "csv")
-        for p in write_writeoff_report(settings().warehouse, month, None, fmt, out_dir)
-    ]
+    warehouse = settings().warehouse
+    with warehouse_lock(warehouse, log=context.log.info):
+        files = [
+            p for fmt in ("xlsx", "csv")
+            for p in write_writeoff_report(warehouse, month, None, fmt, out_dir)
+        ]
     context.log.info(f"writeoff {month}: {', '.join(p.name for p in files)}")
     return dg.MaterializeResult(metadata={"folder": str(out_dir), "files": [p.name for p in files]})
 
