@@ -5,16 +5,16 @@ marts (dbt) -> forecasts -> the serving file, with the conservation check and db
 tests and the Great Expectations suites as asset checks; the monthly write-off report hangs off the marts, one partition a month.
 """
 
-from dagster import Definitions
+from dagster import Definitions, in_process_executor
 
 from pipelines.dbt import dbt_resource, dbt_warehouse_assets
 from pipelines.forecast import forecast_marts
 from pipelines.ingest.assets import ingest_assets, ingest_checks
-from pipelines.ops.jobs import ingest_job, nightly_job
-from pipelines.ops.schedules import nightly_schedule
+from pipelines.ops.jobs import ingest_job, monthly_close_job, nightly_job
+from pipelines.ops.schedules import monthly_close_schedule, nightly_schedule
 from pipelines.ops.sensors import landing_sensor, run_failure_alert
 from pipelines.quality import ge_checks
-from pipelines.reports.assets import monthly_close_job, monthly_close_schedule, writeoff_report
+from pipelines.reports.assets import writeoff_report
 from pipelines.serving import serving_marts
 
 defs = Definitions(
@@ -24,4 +24,6 @@ defs = Definitions(
     schedules=[nightly_schedule, monthly_close_schedule],
     sensors=[landing_sensor, run_failure_alert],
     resources={"dbt": dbt_resource()},
+    # steps one after another in the run's process: they share the one DuckDB warehouse
+    executor=in_process_executor,
 )

@@ -11,7 +11,7 @@ import dagster as dg
 
 from pipelines.definitions import defs
 from pipelines.ops.run import DbtLogStream
-from pipelines.ops.schedules import nightly_schedule
+from pipelines.ops.schedules import monthly_close_schedule, nightly_schedule
 from pipelines.ops.sensors import landing_sensor, run_failure_alert
 
 
@@ -22,6 +22,13 @@ def test_nightly_schedule_runs_the_whole_build_at_two_in_shanghai():
     data = nightly_schedule.evaluate_tick(ctx)
     assert len(data.run_requests) == 1
     assert nightly_schedule.cron_schedule == "0 2 * * *"
+
+
+def test_monthly_close_writes_the_month_just_ended():
+    ctx = dg.build_schedule_context(scheduled_execution_time=datetime(2026, 3, 1, 6, 0, tzinfo=ZoneInfo("UTC")))
+    [request] = monthly_close_schedule.evaluate_tick(ctx).run_requests
+    assert request.partition_key == "2026-02-01"
+    assert monthly_close_schedule.job_name == "monthly_close"
 
 
 def _tick(cursor: str | None):

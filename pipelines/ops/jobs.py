@@ -1,6 +1,16 @@
-"""Jobs, built from asset selections so they follow the graph as it grows."""
+"""Jobs, built from asset selections so they follow the graph as it grows.
 
-from dagster import AssetSelection, define_asset_job
+Every job runs its steps in one process, one after another: each step opens the one DuckDB
+warehouse, which takes a single writing process (see pipelines/ops/lock.py). A failed step is
+retried twice with exponential backoff, for what is transient (a full disk being cleaned, a
+network share coming back); a data error fails the same way again and stops the run.
+"""
+
+from dagster import AssetSelection, Backoff, Jitter, RetryPolicy, define_asset_job
+
+from pipelines.reports.assets import writeoff_report
+
+RETRY = RetryPolicy(max_retries=2, delay=20, backoff=Backoff.EXPONENTIAL, jitter=Jitter.PLUS_MINUS)
 
 nightly_job = define_asset_job(
     "nightly",
@@ -8,10 +18,21 @@ nightly_job = define_asset_job(
     selection=AssetSelection.all() - AssetSelection.groups("reports"),
     description="The whole nightly build: ingest new landing files, build every mart and the "
     "forecasts, then publish the marts to the serving file.",
+    op_retry_policy=RETRY,
+    tags={"dcw/writes": "warehouse"},
 )
 
 ingest_job = define_asset_job(
     "ingestion",
     selection=AssetSelection.groups("ingestion"),
     description="Ingestion only: new landing files into the raw tables, with dealer feedback.",
+    op_retry_policy=RETRY,
+    tags={"dcw/writes": "warehouse"},
+)
+
+monthly_close_job = define_asset_job(
+    "monthly_close",
+    selection=[writeoff_report],
+    description="Finance's monthly close: the expense write-off report of one month (a partition).",
+    op_retry_policy=RETRY,
 )

@@ -1,8 +1,9 @@
-"""When the nightly build runs: 02:00 China Standard Time, after the day's files are in."""
+"""When jobs run: the nightly build at 02:00 China Standard Time, after the day's files are in;
+the monthly close at 06:00 on the 1st, for the month just ended (its partition)."""
 
-from dagster import DefaultScheduleStatus, ScheduleDefinition
+from dagster import DefaultScheduleStatus, ScheduleDefinition, build_schedule_from_partitioned_job
 
-from pipelines.ops.jobs import nightly_job
+from pipelines.ops.jobs import monthly_close_job, nightly_job
 
 nightly_schedule = ScheduleDefinition(
     name="nightly_0200_shanghai",
@@ -11,4 +12,8 @@ nightly_schedule = ScheduleDefinition(
     execution_timezone="Asia/Shanghai",
     default_status=DefaultScheduleStatus.RUNNING,
     description="The whole nightly build at 02:00 Asia/Shanghai.",
+)
+
+monthly_close_schedule = build_schedule_from_partitioned_job(
+    monthly_close_job, hour_of_day=6, default_status=DefaultScheduleStatus.RUNNING
 )

@@ -1,5 +1,5 @@
-"""The monthly close as Dagster definitions: the `writeoff_report` asset, one partition per
-month (the partition key is the month's first day), its job and its schedule.
+"""The monthly close's asset: `writeoff_report`, one partition per month (the partition key is
+the month's first day). Its job and schedule are in pipelines/ops.
 
 Partitions start at `FIRST_MONTH` (2024-01-01, before any data dcw has seen; a month without
 claims gives an empty report with a note). A monthly partition exists once the month is over,
@@ -34,11 +34,3 @@ def writeoff_report(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         ]
     context.log.info(f"writeoff {month}: {', '.join(p.name for p in files)}")
     return dg.MaterializeResult(metadata={"folder": str(out_dir), "files": [p.name for p in files]})
-
-
-monthly_close_job = dg.define_asset_job(
-    "monthly_close",
-    selection=[writeoff_report],
-    description="Finance's monthly close: the write-off report of one month.",
-)
-monthly_close_schedule = dg.build_schedule_from_partitioned_job(monthly_close_job, hour_of_day=6)

@@ -8,7 +8,7 @@ import duckdb
 
 from consumer_data import create_marts, writeoff_marts
 from pipelines.forecast import forecast_marts
-from pipelines.reports.assets import monthly_close_job, writeoff_report
+from pipelines.reports.assets import writeoff_report
 from pipelines.serving import serving_marts
 
 
@@ -39,4 +39,3 @@ def test_forecast_then_serving_then_the_monthly_close(tmp_path, monkeypatch):
     assert result.success
     assert sorted(p.name for p in (tmp_path / "reports" / "writeoff").iterdir()) == [
         "writeoff_2026-03.xlsx", "writeoff_2026-03_detail.csv", "writeoff_2026-03_summary.csv"]
-    assert monthly_close_job.name == "monthly_close"
