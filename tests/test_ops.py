@@ -11,7 +11,7 @@ import dagster as dg
 
 from pipelines.definitions import defs
 from pipelines.ops.run import DbtLogStream
-from pipelines.ops.schedules import monthly_close_schedule, nightly_schedule
+from pipelines.ops.schedules import nightly_schedule
 from pipelines.ops.sensors import landing_sensor, run_failure_alert
 
 
@@ -26,9 +26,10 @@ def test_nightly_schedule_runs_the_whole_build_at_two_in_shanghai():
 
 def test_monthly_close_writes_the_month_just_ended():
     ctx = dg.build_schedule_context(scheduled_execution_time=datetime(2026, 3, 1, 6, 0, tzinfo=ZoneInfo("UTC")))
-    [request] = monthly_close_schedule.evaluate_tick(ctx).run_requests
+    schedule = defs.resolve_schedule_def("monthly_close_schedule")
+    [request] = schedule.evaluate_tick(ctx).run_requests
     assert request.partition_key == "2026-02-01"
-    assert monthly_close_schedule.job_name == "monthly_close"
+    assert schedule.job_name == "monthly_close"
 
 
 def _tick(cursor: str | None):
