@@ -32,7 +32,7 @@
     {%- set as_of = var('as_of', none) -%}
     {%- if as_of is none or as_of == '' -%}
         cast({{ dbt.current_timestamp() }} as date)
-    {%- elif modules.re.fullmatch('\d{4}-\d{2}-\d{2}', as_of | string) -%}
+    {%- elif modules.re.fullmatch('[0-9]{4}-[0-9]{2}-[0-9]{2}', as_of | string) -%}
         cast('{{ as_of }}' as date)
     {%- else -%}
         {{ exceptions.raise_compiler_error("dbt var as_of must be YYYY-MM-DD, got '" ~ as_of ~ "'") }}

@@ -1,0 +1,260 @@
+{#- The dealer scorecard, dealer x month. The weights of the composite score are set once
+    here and written in the model's description (_marts.yml); change both together.
+    Price compliance (share of lines at or above the floor price) is shown but has no
+    weight: floor deviation is internal analytics, not a penalty (marts.md). -#}
+{%- set weights = {
+    'timeliness': 0.30,
+    'data_quality': 0.25,
+    'diversion': 0.25,
+    'inventory_accuracy': 0.20,
+} -%}
+{%- set read_statuses = "('accepted', 'partially_accepted', 'superseded')" -%}
+
+with dealer_files as (
+    {#- the dealer's sales and inventory submissions, by the month they report (an inventory
+        report by the month of its day); a duplicate repeats an earlier file and counts
+        nothing -#}
+    select
+        dealer_id,
+        kind,
+        {{ month_start('period_start') }} as month,
+        submitted_at,
+        status,
+        rows_read,
+        rows_quarantined
+    from {{ ref('stg_submissions') }}
+    where kind in ('sales', 'inventory')
+      and status <> 'duplicate'
+      and dealer_id is not null
+      and period_start is not null
+),
+
+first_months as (
+    {#- a dealer's first month of activity: opening inventory, sell-in or sell-out, or a
+        sales or inventory file that was read (a rejected file may come from a dealer that
+        is not in the master data) -#}
+    select dealer_id, min(month) as first_month
+    from (
+        select dealer_id, month from {{ ref('fct_sell_through_monthly') }}
+        union all
+        select dealer_id, month from dealer_files where status in {{ read_statuses }}
+    ) as activity
+    group by dealer_id
+),
+
+grid as (
+    select f.dealer_id, m.month
+    from first_months as f
+    inner join {{ ref('int_months') }} as m
+        on m.month >= f.first_month
+),
+
+reporting as (
+    select
+        dealer_id,
+        month,
+        {#- when the dealer reported: the first sales file of the month that was read,
+            even if a later version replaced it -#}
+        min(case when kind = 'sales' and status in {{ read_statuses }} then submitted_at end) as first_sales_submitted_at,
+        sum(case when kind = 'sales' and status in {{ read_statuses }} then 1 else 0 end) as sales_files,
+        sum(case when status = 'rejected' then 1 else 0 end) as rejected_files,
+        sum(case when status in {{ read_statuses }} then rows_read else 0 end) as rows_read,
+        sum(case when status in {{ read_statuses }} then rows_quarantined else 0 end) as rows_quarantined
+    from dealer_files
+    group by dealer_id, month
+),
+
+sales as (
+    select
+        dealer_id,
+        sale_month as month,
+        count(*) as sales_lines,
+        sum(qty) as sell_out_qty,
+        sum(line_value) as sell_out_value,
+        sum(case when floor_price is not null then 1 else 0 end) as floor_priced_lines,
+        sum(case when unit_price >= floor_price then 1 else 0 end) as at_or_above_floor_lines
+    from {{ ref('int_sales_lines') }}
+    group by dealer_id, sale_month
+),
+
+inventory as (
+    select
+        dealer_id,
+        month,
+        count(*) as reported_skus,
+        sum(reported_closing_qty) as reported_qty,
+        sum(abs(inventory_variance_qty)) as abs_variance_qty
+    from {{ ref('fct_sell_through_monthly') }}
+    where reported_closing_qty is not null
+    group by dealer_id, month
+),
+
+monthly as (
+    select
+        g.dealer_id,
+        g.month,
+        {{ add_days(add_months('g.month', 1), 4) }} as sales_due_date,
+        r.first_sales_submitted_at,
+        coalesce(r.sales_files, 0) as sales_files,
+        coalesce(r.rejected_files, 0) as rejected_files,
+        coalesce(r.rows_read, 0) as rows_read,
+        coalesce(r.rows_quarantined, 0) as rows_quarantined,
+        coalesce(s.sales_lines, 0) as sales_lines,
+        coalesce(s.sell_out_qty, 0) as sell_out_qty,
+        coalesce(s.sell_out_value, 0) as sell_out_value,
+        coalesce(s.floor_priced_lines, 0) as floor_priced_lines,
+        coalesce(s.at_or_above_floor_lines, 0) as at_or_above_floor_lines,
+        coalesce(d.flagged_lines, 0) as flagged_lines,
+        coalesce(d.out_of_territory_lines, 0) as out_of_territory_lines,
+        coalesce(d.foreign_batch_lines, 0) as foreign_batch_lines,
+        coalesce(d.unknown_batch_lines, 0) as unknown_batch_lines,
+        i.reported_skus,
+        i.reported_qty,
+        i.abs_variance_qty
+    from grid as g
+    left join reporting as r
+        on r.dealer_id = g.dealer_id and r.month = g.month
+    left join sales as s
+        on s.dealer_id = g.dealer_id and s.month = g.month
+    left join {{ ref('agg_dealer_diversion_monthly') }} as d
+        on d.dealer_id = g.dealer_id and d.month = g.month
+    left join inventory as i
+        on i.dealer_id = g.dealer_id and i.month = g.month
+),
+
+measured as (
+    select
+        m.*,
+        {#- due by the end of the due day: before 00:00:00 of the day after -#}
+        case
+            when m.first_sales_submitted_at is null then
+                case when {{ as_of_date() }} > m.sales_due_date then 'missing' else 'not_due' end
+            when m.first_sales_submitted_at
+                 < cast({{ add_days('m.sales_due_date', 1) }} as {{ dbt.type_timestamp() }}) then 'on_time'
+            else 'late'
+        end as timeliness,
+        case
+            when m.rows_read > 0
+                then cast(m.rows_quarantined as {{ type_ratio() }}) / cast(m.rows_read as {{ type_ratio() }})
+        end as quarantined_row_share,
+        case
+            when m.sales_lines > 0
+                then cast(m.flagged_lines as {{ type_ratio() }}) / cast(m.sales_lines as {{ type_ratio() }})
+        end as flagged_line_share,
+        case
+            when m.floor_priced_lines > 0
+                then cast(m.at_or_above_floor_lines as {{ type_ratio() }})
+                     / cast(m.floor_priced_lines as {{ type_ratio() }})
+        end as at_or_above_floor_share,
+        case
+            when m.reported_skus is null then null
+            when m.abs_variance_qty = 0 then cast(1 as {{ type_ratio() }})
+            when m.reported_qty <= 0 then cast(0 as {{ type_ratio() }})
+            else greatest(
+                cast(0 as {{ type_ratio() }}),
+                1 - cast(m.abs_variance_qty as {{ type_ratio() }}) / cast(m.reported_qty as {{ type_ratio() }})
+            )
+        end as inventory_accuracy
+    from monthly as m
+),
+
+components as (
+    select
+        ms.*,
+        case ms.timeliness
+            when 'on_time' then cast(1 as {{ type_ratio() }})
+            when 'late' then cast(0.5 as {{ type_ratio() }})
+            when 'missing' then cast(0 as {{ type_ratio() }})
+        end as timeliness_component,
+        1 - ms.quarantined_row_share as data_quality_component,
+        1 - ms.flagged_line_share as diversion_component,
+        ms.inventory_accuracy as inventory_accuracy_component
+    from measured as ms
+),
+
+scored as (
+    select
+        c.*,
+        {%- for name in weights %}
+        case when c.{{ name }}_component is not null then 1 else 0 end{{ " +" if not loop.last }}
+        {%- endfor %} as score_components,
+        100 * (
+            {%- for name, w in weights.items() %}
+            coalesce({{ w }} * c.{{ name }}_component, 0){{ " +" if not loop.last }}
+            {%- endfor %}
+        ) / nullif(
+            {%- for name, w in weights.items() %}
+            case when c.{{ name }}_component is not null then {{ w }} else 0 end{{ " +" if not loop.last }}
+            {%- endfor %},
+            0
+        ) as raw_score
+    from components as c
+),
+
+rounded as (
+    select scored.*, round(cast(raw_score as {{ type_ratio() }}), 2) as composite_score
+    from scored
+)
+
+select
+    r.dealer_id,
+    r.month,
+    cast(r.sell_out_qty as {{ type_qty() }}) as sell_out_qty,
+    r.sell_out_value,
+    prev.sell_out_value as prev_month_sell_out_value,
+    ly.sell_out_value as last_year_sell_out_value,
+    case
+        when prev.sell_out_value > 0
+            then cast(r.sell_out_value - prev.sell_out_value as {{ type_ratio() }})
+                 / cast(prev.sell_out_value as {{ type_ratio() }})
+    end as sell_out_growth_mom,
+    case
+        when ly.sell_out_value > 0
+            then cast(r.sell_out_value - ly.sell_out_value as {{ type_ratio() }})
+                 / cast(ly.sell_out_value as {{ type_ratio() }})
+    end as sell_out_growth_yoy,
+    r.sales_due_date,
+    r.first_sales_submitted_at,
+    r.timeliness,
+    case
+        when r.timeliness = 'late'
+            then {{ dbt.datediff('r.sales_due_date', 'cast(r.first_sales_submitted_at as date)', 'day') }}
+    end as days_late,
+    {{ as_of_date() }} as as_of_date,
+    r.sales_files,
+    r.rejected_files,
+    r.rows_read,
+    r.rows_quarantined,
+    r.quarantined_row_share,
+    r.sales_lines,
+    r.flagged_lines,
+    r.out_of_territory_lines,
+    r.foreign_batch_lines,
+    r.unknown_batch_lines,
+    r.flagged_line_share,
+    r.floor_priced_lines,
+    r.at_or_above_floor_lines,
+    r.at_or_above_floor_share,
+    r.reported_skus,
+    cast(r.reported_qty as {{ type_qty() }}) as reported_qty,
+    cast(r.abs_variance_qty as {{ type_qty() }}) as abs_variance_qty,
+    r.inventory_accuracy,
+    r.timeliness_component,
+    r.data_quality_component,
+    r.diversion_component,
+    r.inventory_accuracy_component,
+    r.score_components,
+    r.composite_score,
+    case
+        when r.composite_score >= 80 then 'A'
+        when r.composite_score >= 60 then 'B'
+        when r.composite_score is not null then 'C'
+    end as suggested_tier,
+    dd.tier as current_tier
+from rounded as r
+left join rounded as prev
+    on prev.dealer_id = r.dealer_id and prev.month = {{ add_months('r.month', -1) }}
+left join rounded as ly
+    on ly.dealer_id = r.dealer_id and ly.month = {{ add_months('r.month', -12) }}
+left join {{ ref('dim_dealer') }} as dd
+    on dd.dealer_id = r.dealer_id
