@@ -26,7 +26,7 @@ test: setup
 
 ## make ui: the Dagster UI on http://127.0.0.1:3000
 ui: setup
-	DAGSTER_HOME=$(CURDIR)/.dagster_home $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+	$(BIN)/dcw ui
 
 clean:
 	rm -rf data/landing data/truth data/warehouse.duckdb* data/feedback data/reports data/serving

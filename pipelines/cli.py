@@ -28,6 +28,7 @@ examples:
   dcw run
   dcw run --landing /srv/dcw/landing --warehouse /srv/dcw/warehouse.duckdb --as-of 2026-11-01
   dcw report writeoff --month 2026-03 --dealer D0007 --format xlsx
+  dcw ui --port 3001
 """
 
 
@@ -55,6 +56,13 @@ def _non_negative_float(text: str) -> float:
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
     if not value >= 0:
         raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text}")
+    return value
+
+
+def _port(text: str) -> int:
+    value = _positive_int(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"expected a port number up to 65535, got {value}")
     return value
 
 
@@ -138,6 +146,18 @@ def build_parser() -> argparse.ArgumentParser:
     writeoff.add_argument("--format", choices=("xlsx", "csv"), default="xlsx", help="xlsx (default) or csv")
     writeoff.add_argument("--out", type=Path, help="folder to write to (default: $DCW_REPORTS/writeoff)")
     writeoff.add_argument("--warehouse", type=Path, help="DuckDB warehouse file (default: $DCW_WAREHOUSE)")
+
+    ui = commands.add_parser(
+        "ui",
+        help="the Dagster UI: asset graph, checks, runs, schedules (until Ctrl+C)",
+        description=(
+            "Start the Dagster UI and daemon (`dagster dev`) on workspace.yaml, with the "
+            "instance in .dagster_home/ of the repository, until Ctrl+C. The assets read the "
+            "DCW_* settings of this environment."
+        ),
+    )
+    ui.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    ui.add_argument("--port", type=_port, default=3000, help="port to listen on (default 3000)")
     return parser
 
 
@@ -196,7 +216,15 @@ def _cmd_report(args: argparse.Namespace) -> None:
         print(path)
 
 
-COMMANDS = {"generate": _cmd_generate, "run": _cmd_run, "report": _cmd_report}
+def _cmd_ui(args: argparse.Namespace) -> None:
+    from pipelines.ops.ui import run_ui
+
+    status = run_ui(args.host, args.port)
+    if status != 0:
+        raise UserError(f"the Dagster UI stopped with status {status} (see its log above)")
+
+
+COMMANDS = {"generate": _cmd_generate, "run": _cmd_run, "report": _cmd_report, "ui": _cmd_ui}
 
 
 def main(argv: list[str] | None = None) -> int:

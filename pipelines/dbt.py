@@ -27,6 +27,7 @@ from dagster_dbt import (
 )
 
 from pipelines.config import PROJECT_ROOT, UserError, settings
+from pipelines.ops.lock import warehouse_lock
 
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 
@@ -230,5 +231,5 @@ def dbt_warehouse_assets(context: AssetExecutionContext, dbt: DbtCliResource):
     cfg = settings()
     warehouse = Path(cfg.warehouse)
     warehouse.parent.mkdir(parents=True, exist_ok=True)
-    with _warehouse_env(warehouse):
+    with warehouse_lock(warehouse, log=context.log.info), _warehouse_env(warehouse):
         yield from dbt.cli(build_args(cfg.as_of), context=context).stream()

@@ -1,0 +1,191 @@
+"""The browser-facing side of dcw: the Dagster UI (`dcw ui`) and the static docs sites of a
+built warehouse (dbt docs and the Great Expectations Data Docs).
+
+`dcw ui` and the UI tests start the server through the same functions, so what the tests
+open in a browser is what a user gets: the workspace of workspace.yaml, an instance
+configured from pipelines/ops/dagster.yaml, a server on loopback that is always stopped,
+its whole process group (the webserver starts a code server of its own) killed if it does
+not stop in time.
+"""
+
+from __future__ import annotations
+
+import errno
+import functools
+import http.server
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipelines.config import PROJECT_ROOT, UserError
+
+WORKSPACE = PROJECT_ROOT / "workspace.yaml"
+DAGSTER_HOME = PROJECT_ROOT / ".dagster_home"
+INSTANCE_TEMPLATE = Path(__file__).with_name("dagster.yaml")
+# The first start imports the definitions (dbt manifest, every asset) in a code server.
+READY_TIMEOUT = 120.0
+STOP_TIMEOUT = 30.0
+
+
+def _venv_program(name: str) -> str:
+    """The venv's copy of a program: .venv/bin is not on PATH when python is run directly."""
+    beside_python = Path(sys.executable).with_name(name)
+    return os.fspath(beside_python) if beside_python.exists() else name
+
+
+def prepare_dagster_home(home: Path) -> Path:
+    """Create the Dagster instance folder `home`, with dcw's instance settings unless it
+    already has a dagster.yaml (a user's own settings are kept)."""
+    home = Path(home)
+    home.mkdir(parents=True, exist_ok=True)
+    instance = home / "dagster.yaml"
+    if not instance.exists() and INSTANCE_TEMPLATE.exists():
+        shutil.copyfile(INSTANCE_TEMPLATE, instance)
+    return home
+
+
+def ensure_port_free(host: str, port: int) -> None:
+    """Raise UserError when nothing could listen on host:port (taken, or not a local
+    address), before a server spends a minute starting only to fail on it."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        # as the server will: a port left in TIME_WAIT by a stopped server is free
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise UserError(f"port {port} on {host} is already in use (another 'dcw ui'? "
+                                f"choose another with --port)") from None
+            reason = exc.strerror or exc
+            raise UserError(f"cannot listen on {host}:{port}: {reason}") from None
+
+
+def webserver_command(host: str, port: int, *, daemon: bool) -> list[str]:
+    """`dagster dev` (webserver and the daemon that runs schedules and sensors) when `daemon`,
+    else `dagster-webserver` alone; both on workspace.yaml."""
+    program = [_venv_program("dagster"), "dev"] if daemon else [_venv_program("dagster-webserver")]
+    return [*program, "-w", os.fspath(WORKSPACE), "-h", host, "-p", str(port)]
+
+
+def start_server(command: list[str], dagster_home: Path, env: Mapping[str, str] | None = None,
+                 log: Path | None = None) -> subprocess.Popen:
+    """Start `command` with DAGSTER_HOME=`dagster_home` (prepared), the current environment
+    plus `env`, output to `log` (else the terminal), in a process group of its own."""
+    environment = {**os.environ, **(env or {}),
+                   "DAGSTER_HOME": os.fspath(prepare_dagster_home(dagster_home))}
+    output = open(log, "wb") if log is not None else None
+    try:
+        return subprocess.Popen(command, env=environment, cwd=PROJECT_ROOT, stdin=subprocess.DEVNULL,
+                                stdout=output, stderr=subprocess.STDOUT if output else None,
+                                start_new_session=True)
+    finally:
+        if output is not None:
+            output.close()  # the child holds its own copy
+
+
+class ServerNotUp(Exception):
+    """The server exited or did not answer in time."""
+
+
+def wait_until_serving(process: subprocess.Popen, url: str, timeout: float = READY_TIMEOUT) -> None:
+    """Return once `url`/server_info answers; ServerNotUp if `process` exits or `timeout`
+    seconds pass first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise ServerNotUp(f"the server exited with status {process.returncode} before serving")
+        try:
+            with urllib.request.urlopen(f"{url}/server_info", timeout=5) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.5)
+    raise ServerNotUp(f"the server did not answer at {url} within {timeout:.0f} s")
+
+
+def stop_server(process: subprocess.Popen, timeout: float = STOP_TIMEOUT) -> None:
+    """Interrupt the server as Ctrl+C would (it then stops what it started); kill its whole
+    process group if it is still running after `timeout` seconds."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            pass
+    try:
+        os.killpg(process.pid, signal.SIGKILL)  # the group outlives its leader: code servers
+    except (ProcessLookupError, PermissionError):
+        pass
+    process.wait()
+
+
+def run_ui(host: str, port: int) -> int:
+    """`dcw ui`: `dagster dev` on host:port with DAGSTER_HOME=<repo>/.dagster_home until
+    Ctrl+C; returns its exit status."""
+    ensure_port_free(host, port)
+    url = f"http://{host}:{port}"
+    process = start_server(webserver_command(host, port, daemon=True), DAGSTER_HOME)
+    try:
+        try:
+            wait_until_serving(process, url, timeout=float("inf"))
+        except ServerNotUp as exc:
+            raise UserError(f"the Dagster UI did not start: {exc} (see its log above)") from None
+        print(f"dcw: the Dagster UI is at {url} (Ctrl+C stops it)", file=sys.stderr, flush=True)
+        return process.wait()
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        stop_server(process)
+
+
+@dataclass(frozen=True)
+class DocsSites:
+    dbt: Path  # index.html of the dbt docs
+    great_expectations: Path  # index.html of the Data Docs
+
+
+def build_docs_sites(warehouse: Path, out: Path) -> DocsSites:
+    """The dbt docs (models, columns as built, lineage) and the Great Expectations Data Docs
+    (every suite validated now) of the built `warehouse`, under out/dbt and
+    out/great_expectations."""
+    from pipelines.dbt import generate_docs
+    from pipelines.quality import validate_marts
+
+    out = Path(out)
+    dbt_index = generate_docs(warehouse, out / "dbt")
+    validate_marts(warehouse, out / "great_expectations")
+    return DocsSites(dbt=dbt_index, great_expectations=out / "great_expectations" / "index.html")
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args) -> None:  # one line per request is noise in tests
+        pass
+
+
+@contextmanager
+def serve_folder(folder: Path, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+    """Serve `folder` over HTTP (on a free port unless `port`) while the block runs; yields
+    its URL. The dbt docs need it: their page fetches manifest.json and catalog.json, which
+    a browser refuses to do from file://."""
+    handler = functools.partial(_QuietHandler, directory=os.fspath(folder))
+    server = http.server.ThreadingHTTPServer((host, port), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://{host}:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)

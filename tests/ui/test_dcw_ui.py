@@ -1,0 +1,90 @@
+"""`dcw ui`: the Dagster UI from the command line, one-line errors for a port it cannot use,
+a Dagster instance prepared from dcw's settings, and a clean stop on Ctrl+C."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+import yaml
+from ui_helpers import HOST, free_port
+
+from pipelines.ops.ui import INSTANCE_TEMPLATE, prepare_dagster_home
+
+
+def dcw(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pipelines.cli", *args], capture_output=True,
+                          text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+
+
+def assert_one_line_error(proc: subprocess.CompletedProcess, fragment: str) -> None:
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("dcw: error: ") and fragment in lines[0]
+
+
+def test_a_port_in_use_is_a_one_line_error():
+    with socket.socket() as taken:
+        taken.bind((HOST, 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        proc = dcw("ui", "--port", str(port))
+    assert_one_line_error(proc, f"port {port} on {HOST} is already in use")
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["--port", "70000"], "up to 65535"),
+    (["--port", "web"], "whole number"),
+    (["--host", "192.0.2.1"], "cannot listen on 192.0.2.1"),  # not an address of this machine
+])
+def test_bad_host_or_port_is_a_one_line_error(args, fragment):
+    assert_one_line_error(dcw("ui", *args), fragment)
+
+
+def test_the_instance_gets_dcws_settings_and_keeps_its_own(tmp_path):
+    home = prepare_dagster_home(tmp_path / "home")
+    settings = yaml.safe_load((home / "dagster.yaml").read_text())
+    # one run at a time: every run writes the one DuckDB warehouse
+    assert settings["concurrency"]["runs"]["max_concurrent_runs"] == 1
+    assert settings == yaml.safe_load(INSTANCE_TEMPLATE.read_text())
+
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: true\n")
+    prepare_dagster_home(home)
+    assert (home / "dagster.yaml").read_text() == "telemetry:\n  enabled: true\n"
+
+
+def test_dcw_ui_serves_until_interrupted(tmp_path):
+    """The real command (its instance moved to a temporary folder): it says where the UI is
+    once it answers, and Ctrl+C stops it and everything it started."""
+    port = free_port()
+    launcher = ("import sys, pathlib, pipelines.ops.ui as ui; "
+                f"ui.DAGSTER_HOME = pathlib.Path({str(tmp_path / 'home')!r}); "
+                "from pipelines.cli import main; sys.exit(main(sys.argv[1:]))")
+    log = tmp_path / "dcw_ui.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([sys.executable, "-c", launcher, "ui", "--port", str(port)],
+                                stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                start_new_session=True)
+    try:
+        announced = f"dcw: the Dagster UI is at http://{HOST}:{port}"
+        deadline = time.monotonic() + 120
+        while announced not in log.read_text(errors="replace"):
+            assert proc.poll() is None, log.read_text(errors="replace")[-3000:]
+            assert time.monotonic() < deadline, log.read_text(errors="replace")[-3000:]
+            time.sleep(0.5)
+        assert (tmp_path / "home" / "dagster.yaml").exists()
+
+        proc.send_signal(signal.SIGINT)  # what Ctrl+C sends to the foreground process
+        assert proc.wait(timeout=60) == 0, log.read_text(errors="replace")[-3000:]
+        with socket.socket() as probe:
+            assert probe.connect_ex((HOST, port)) != 0, "the UI still answers after Ctrl+C"
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
