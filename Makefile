@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: setup demo test ui clean
+.PHONY: setup browser demo test ui clean
 
 # (Re)install when pyproject.toml changes; a fresh machine needs only python3 and the registries.
 $(STAMP): pyproject.toml
@@ -20,8 +20,19 @@ demo: setup
 	$(BIN)/dcw generate --out data/landing
 	$(BIN)/dcw run --landing data/landing --warehouse data/warehouse.duckdb
 
+# The UI tests drive a real headless browser: Debian's chromium, with a CJK font so the
+# Chinese in descriptions and reports renders. Installed here when missing (as root, as on CI).
+browser:
+	@command -v chromium >/dev/null && dpkg -s fonts-wqy-microhei >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; \
+	  else \
+	    echo "make test needs Debian's chromium and fonts-wqy-microhei: sudo apt-get install chromium fonts-wqy-microhei"; exit 1; \
+	  fi; }
+
 ## make test: the whole test suite
-test: setup
+test: setup browser
 	$(BIN)/pytest -q
 
 ## make ui: the Dagster UI on http://127.0.0.1:3000
