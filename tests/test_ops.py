@@ -8,6 +8,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import dagster as dg
+import duckdb
 
 from pipelines.definitions import defs
 from pipelines.ops.run import DbtLogStream
@@ -101,3 +102,28 @@ def test_dbt_log_goes_to_the_file_and_finished_nodes_to_progress():
         (2, 3, "FAIL 4 assert_closing_balances"),
     ]
     assert stream.nodes == 3
+
+
+def test_rerunning_one_month_of_the_monthly_close_changes_only_that_month(tmp_path):
+    from consumer_data import writeoff_marts
+
+    from pipelines.reports.assets import writeoff_report
+
+    warehouse = writeoff_marts(tmp_path / "warehouse.duckdb")  # DCW_WAREHOUSE points here
+    out = tmp_path / "reports" / "writeoff"
+    for month in ("2026-03-01", "2026-04-01"):
+        assert dg.materialize([writeoff_report], partition_key=month).success
+    before = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in out.iterdir()}
+
+    # a dealer's correction changes April's figures; finance re-runs April alone
+    con = duckdb.connect(str(warehouse))
+    con.execute("update marts.fct_expense_writeoff set approved_amount = 50.5, status = 'partially_approved' "
+                "where writeoff_month = date '2026-04-01'")
+    con.close()
+    assert dg.materialize([writeoff_report], partition_key="2026-04-01").success
+
+    after = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in out.iterdir()}
+    assert after.keys() == before.keys()
+    changed = {name for name in after if after[name] != before[name]}
+    assert changed and all("2026-04" in name for name in changed)
+    assert "50.50" in (out / "writeoff_2026-04_detail.csv").read_text(encoding="utf-8-sig")
