@@ -30,3 +30,25 @@
     inner join ({{ current_files(kind, partition_by) }}) as f
         on r.source_file = f.source_file
 {%- endmacro %}
+
+{#- Deltas superseded per key (shipments per (shipment_id, line_no), claims per claim_id):
+    for each key the row of the newest (submitted_at, source_file) accepted or partially
+    accepted file; within one file the last row wins. Adds the file's dealer as
+    `file_dealer_id`. -#}
+{% macro newest_rows_per_key(kind, keys) -%}
+    select *
+    from (
+        select
+            r.*,
+            f.dealer_id as file_dealer_id,
+            row_number() over (
+                partition by {% for k in keys %}r.{{ k }}{% if not loop.last %}, {% endif %}{% endfor %}
+                order by r.submitted_at desc, r.source_file desc, r.source_row desc
+            ) as recency
+        from {{ source('raw', kind) }} as r
+        inner join {{ source('raw', 'submissions') }} as f
+            on r.source_file = f.source_file
+           and f.status in ('accepted', 'partially_accepted')
+    ) as ranked
+    where recency = 1
+{%- endmacro %}

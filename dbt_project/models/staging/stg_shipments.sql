@@ -12,16 +12,4 @@ select
     source_file,
     source_row,
     submitted_at
-from (
-    select
-        s.*,
-        row_number() over (
-            partition by s.shipment_id, s.line_no
-            order by s.submitted_at desc, s.source_file desc, s.source_row desc
-        ) as recency
-    from {{ source('raw', 'shipments') }} as s
-    inner join {{ source('raw', 'submissions') }} as f
-        on s.source_file = f.source_file
-       and f.status in ('accepted', 'partially_accepted')
-) as ranked
-where recency = 1
+from ({{ newest_rows_per_key('shipments', ['shipment_id', 'line_no']) }}) as r
