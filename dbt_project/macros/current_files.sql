@@ -3,12 +3,14 @@
     nothing; superseded ones are history), the newest by (submitted_at, source_file) within
     each group of `partition_by` (none: one newest file of the kind, for ERP snapshots).
     The ingestion already marks older versions 'superseded'; ranking again here keeps the
-    marts right even if two versions were ever left accepted. -#}
+    marts right even if two versions were ever left accepted. `batch_id` is the batch that
+    committed the file: its rows are those of that batch only. -#}
 {% macro current_files(kind, partition_by=[]) -%}
-    select source_file, dealer_id, period_start, submitted_at
+    select source_file, batch_id, dealer_id, period_start, submitted_at
     from (
         select
             source_file,
+            batch_id,
             dealer_id,
             period_start,
             submitted_at,
@@ -28,7 +30,7 @@
     select r.*, f.dealer_id as file_dealer_id, f.period_start as file_period_start
     from {{ source('raw', kind) }} as r
     inner join ({{ current_files(kind, partition_by) }}) as f
-        on r.source_file = f.source_file
+        on {{ committed('r', 'f') }}
 {%- endmacro %}
 
 {#- Deltas superseded per key (shipments per (shipment_id, line_no), claims per claim_id):
@@ -47,8 +49,15 @@
             ) as recency
         from {{ source('raw', kind) }} as r
         inner join {{ source('raw', 'submissions') }} as f
-            on r.source_file = f.source_file
+            on {{ committed('r', 'f') }}
            and f.status in ('accepted', 'partially_accepted')
     ) as ranked
     where recency = 1
+{%- endmacro %}
+
+{#- The join condition that keeps a raw row (alias `row`) only if the submission log (alias
+    `log`) holds its file with the same batch: rows a killed batch left behind in the
+    Parquet folders match no log entry. -#}
+{% macro committed(row, log) -%}
+    {{ row }}.source_file = {{ log }}.source_file and {{ row }}.batch_id = {{ log }}.batch_id
 {%- endmacro %}

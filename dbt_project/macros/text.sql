@@ -59,3 +59,16 @@
     (coalesce({{ phone_in_json(expr, 2) }}, '') not in ('', '****')
      and {{ phone_in_json(expr, 2) }} not like '%****%')
 {%- endmacro %}
+
+{#- The values of `expr` in a group (NULLs skipped), sorted, joined by `delimiter` (a plain
+    string). dbt.listagg's order by is ignored on Spark (collect_list keeps no order), so
+    Spark sorts the collected array instead; both compare strings by code point. -#}
+{% macro sorted_listagg(expr, delimiter) -%}
+    {{ return(adapter.dispatch('sorted_listagg', 'dcw')(expr, delimiter)) }}
+{%- endmacro %}
+{% macro default__sorted_listagg(expr, delimiter) -%}
+    {{ dbt.listagg(expr, "'" ~ delimiter ~ "'", 'order by ' ~ expr) }}
+{%- endmacro %}
+{% macro spark__sorted_listagg(expr, delimiter) -%}
+    array_join(array_sort(collect_list({{ expr }})), '{{ delimiter }}')
+{%- endmacro %}

@@ -18,3 +18,12 @@
     {{ return(adapter.dispatch('type_qty', 'dcw')()) }}
 {%- endmacro %}
 {% macro default__type_qty() -%}decimal(18,4){%- endmacro %}
+
+{#- `expr` rounded to `places` decimals, half away from zero, as a decimal. round() of a
+    double disagrees between engines at ties: DuckDB rounds the binary value
+    (round(0.285, 2) = 0.28, 0.285 being stored as 0.28499...), Spark its shortest decimal
+    text (0.29). Rounding the decimal(38, 6) value gives the same on both; scale 6 also keeps
+    Spark's text of the result plain (a scale over 6 can print as 0E-9). -#}
+{% macro round_decimal(expr, places) -%}
+    round(cast({{ expr }} as decimal(38, 6)), {{ places }})
+{%- endmacro %}

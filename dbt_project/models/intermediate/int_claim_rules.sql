@@ -89,9 +89,15 @@ select
     r.eligible_start,
     r.eligible_end,
     case when r.campaign_known then coalesce(v.verified_sales_value, 0) end as verified_sales_value,
+    {#- the factors' precisions fit the exact product in decimal(38, 12): wider ones make
+        Spark round the product to 6 places before round(.., 2) (DuckDB keeps it exact) -#}
     case
         when r.campaign_known
-            then cast(round(r.reimbursement_rate * coalesce(v.verified_sales_value, 0), 2) as {{ type_money() }})
+            then cast(round(
+                cast(r.reimbursement_rate as decimal(10, 4))
+                * cast(coalesce(v.verified_sales_value, 0) as decimal(27, 8)),
+                2
+            ) as {{ type_money() }})
     end as cap_amount,
     coalesce(
         r.early_code,

@@ -25,7 +25,7 @@ batch_status as (
         source_file,
         source_row,
         max(is_own) as received_own,
-        {{ dbt.listagg('holder_id', "','", 'order by holder_id') }} as holder_ids
+        {{ sorted_listagg('holder_id', ',') }} as holder_ids
     from holders
     group by source_file, source_row
 ),

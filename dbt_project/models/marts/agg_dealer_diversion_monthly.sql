@@ -30,7 +30,7 @@ negative_stock as (
         dealer_id,
         month,
         count(*) as negative_stock_skus,
-        {{ dbt.listagg('sku', "','", 'order by sku') }} as negative_stock_sku_list
+        {{ sorted_listagg('sku', ',') }} as negative_stock_sku_list
     from {{ ref('fct_sell_through_monthly') }}
     where closing_qty < 0
     group by dealer_id, month

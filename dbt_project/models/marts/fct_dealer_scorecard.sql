@@ -192,7 +192,7 @@ scored as (
 ),
 
 rounded as (
-    select scored.*, round(cast(raw_score as {{ type_ratio() }}), 2) as composite_score
+    select scored.*, cast({{ round_decimal('raw_score', 2) }} as {{ type_ratio() }}) as composite_score
     from scored
 )
 

@@ -42,8 +42,8 @@ worded as (
             "' at the end of '",
             "substr(cast(c.month as " ~ dbt.type_string() ~ "), 1, 7)"
         ]) }} as holding,
-        {{ number_text('cast(round(c.weeks_of_cover, 2) as ' ~ dbt.type_numeric() ~ ')') }} as cover_text,
-        {{ number_text('cast(round(c.weekly_sell_out_qty, 1) as ' ~ dbt.type_numeric() ~ ')') }} as pace_text
+        {{ number_text(round_decimal('c.weeks_of_cover', 2)) }} as cover_text,
+        {{ number_text(round_decimal('c.weekly_sell_out_qty', 1)) }} as pace_text
     from classified as c
     left join {{ ref('stg_products') }} as p
         on p.sku = c.sku
