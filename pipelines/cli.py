@@ -27,6 +27,7 @@ examples:
   dcw generate --out data/landing --dealers 40 --months 24
   dcw run
   dcw run --landing /srv/dcw/landing --warehouse /srv/dcw/warehouse.duckdb --as-of 2026-11-01
+  dcw build --target spark --landing data/landing
   dcw report writeoff --month 2026-03 --dealer D0007 --format xlsx
   dcw ui --port 3001
 """
@@ -127,6 +128,25 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--warehouse", type=Path, help="DuckDB warehouse file (default: $DCW_WAREHOUSE)")
     run.add_argument("--as-of", type=_as_type(parse_date), help="business date YYYY-MM-DD (default: $DCW_AS_OF or today)")
 
+    build = commands.add_parser(
+        "build",
+        help="ingest the landing folder and build the marts with dbt on DuckDB or Spark",
+        description=(
+            "Ingest new files of the landing folder as 'dcw run' does, then build the dbt models "
+            "and run their data tests on one engine: duckdb (into the warehouse file) or spark "
+            "(dbt-spark on a local Spark session, pip install -e '.[spark]' and Java 17+; tables "
+            "in <warehouse>_spark/ beside the warehouse file; docs/at_scale.md for a cluster). "
+            "Checks, the serving copy and forecasts are 'dcw run's."
+        ),
+    )
+    build.add_argument(
+        "--target", choices=("duckdb", "spark"), default="duckdb",
+        help="the dbt target (dbt_project/profiles.yml) to build on (default duckdb)",
+    )
+    build.add_argument("--landing", type=Path, help="landing folder (default: $DCW_LANDING)")
+    build.add_argument("--warehouse", type=Path, help="DuckDB warehouse file, holding the submission log (default: $DCW_WAREHOUSE)")
+    build.add_argument("--as-of", type=_as_type(parse_date), help="business date YYYY-MM-DD (default: $DCW_AS_OF or today)")
+
     report = commands.add_parser(
         "report", help="write a report from the marts (finance's monthly write-off)",
         description="Write a report people open in a spreadsheet, from the marts.",
@@ -189,14 +209,37 @@ def _apply_overrides(args: argparse.Namespace) -> None:
         os.environ["DCW_AS_OF"] = args.as_of.isoformat()
 
 
-def _cmd_run(args: argparse.Namespace) -> None:
+def _landing_settings(args: argparse.Namespace):
+    """Settings with the command's options applied, for a command that reads the landing
+    folder."""
     _apply_overrides(args)
     cfg = settings()
     if not cfg.landing.is_dir():
         raise UserError(f"landing folder {cfg.landing} does not exist (run 'dcw generate' first, or set DCW_LANDING / --landing)")
+    return cfg
+
+
+def _cmd_run(args: argparse.Namespace) -> None:
+    cfg = _landing_settings(args)
     from pipelines.ops.run import run_nightly  # Dagster is slow to import: only when needed
 
     run_nightly(cfg)
+
+
+def _cmd_build(args: argparse.Namespace) -> None:
+    cfg = _landing_settings(args)
+    import time
+
+    from pipelines.dbt import build_warehouse, spark_dir
+    from pipelines.ingest import run_ingestion
+    from pipelines.ops.lock import warehouse_lock
+
+    with warehouse_lock(cfg.warehouse, log=lambda m: print(m, file=sys.stderr)):
+        run_ingestion(cfg.landing, cfg.warehouse, cfg.feedback)
+        started = time.monotonic()
+        build_warehouse(cfg.warehouse, cfg.as_of, target=args.target)
+    where = spark_dir(cfg.warehouse) if args.target == "spark" else cfg.warehouse
+    print(f"marts built on {args.target} in {time.monotonic() - started:.0f}s: {where}")
 
 
 def _cmd_report(args: argparse.Namespace) -> None:
@@ -224,7 +267,7 @@ def _cmd_ui(args: argparse.Namespace) -> None:
         raise UserError(f"the Dagster UI stopped with status {status} (see its log above)")
 
 
-COMMANDS = {"generate": _cmd_generate, "run": _cmd_run, "report": _cmd_report, "ui": _cmd_ui}
+COMMANDS = {"generate": _cmd_generate, "run": _cmd_run, "build": _cmd_build, "report": _cmd_report, "ui": _cmd_ui}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,13 +1,19 @@
 """The dbt warehouse (dbt_project/) as Dagster assets, and `build_warehouse` for the CLI.
 
-The dbt models read the raw layer that the ingestion writes (`raw.<table>`, asset keys
-`raw/<table>`) and build the staging, intermediate and marts schemas. The warehouse path
-reaches dbt through `DCW_WAREHOUSE` (read by `dbt_project/profiles.yml`), the same
-variable every other part of dcw reads.
+The dbt models read the raw layer that the ingestion writes (Parquet under `DCW_RAW`, asset
+keys `raw/<table>`) and build the staging, intermediate and marts schemas. The paths reach
+dbt through environment variables that `dbt_project/profiles.yml` and the sources read:
+`DCW_WAREHOUSE` and `DCW_RAW`, the same variables every other part of dcw reads, and
+`DCW_SPARK_DIR` for the spark target.
+
+The same models build on two dbt targets (`DCW_DBT_TARGET`): `duckdb`, the embedded default,
+and `spark` (dbt-spark in this process on a local pyspark; `pip install -e .[spark]`, Java
+17+), whose tables and catalog live beside the warehouse file (`spark_dir`).
 """
 
 import json
 import os
+import shutil
 import sys
 import tempfile
 from collections.abc import Iterator, Mapping
@@ -26,7 +32,7 @@ from dagster_dbt import (
     dbt_assets,
 )
 
-from pipelines.config import PROJECT_ROOT, UserError, settings
+from pipelines.config import PROJECT_ROOT, UserError, raw_dir, settings
 from pipelines.ops.lock import warehouse_lock
 
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
@@ -35,6 +41,9 @@ dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_D
 
 # Layers of the project: the folder under models/ is both the schema and the Dagster group.
 LAYERS = ("staging", "intermediate", "marts")
+
+# The dbt targets of profiles.yml.
+TARGETS = ("duckdb", "spark")
 
 
 class WarehouseBuildError(UserError):
@@ -110,42 +119,79 @@ def dbt_resource() -> DbtCliResource:
     )
 
 
+def spark_dir(warehouse: Path) -> Path:
+    """Where the spark target keeps its tables (`warehouse/<schema>.db/<table>`, Parquet) and
+    their catalog (a Derby metastore): beside the warehouse file and named after it
+    (data/warehouse.duckdb -> data/warehouse_spark), as the raw layer is."""
+    return warehouse.with_name(warehouse.stem + "_spark")
+
+
 @contextmanager
-def _warehouse_env(warehouse: Path | None) -> Iterator[None]:
-    """DCW_WAREHOUSE set to the absolute warehouse path while dbt runs (profiles.yml reads
-    it; a relative path would resolve against dbt's working directory)."""
+def _dbt_env(warehouse: Path | None, target: str = "duckdb") -> Iterator[None]:
+    """While dbt runs: DCW_WAREHOUSE, DCW_RAW and DCW_SPARK_DIR set to absolute paths for
+    `warehouse` (profiles.yml and the sources read them; a relative path would resolve
+    against dbt's working directory) and DCW_DBT_TARGET to `target`."""
     if warehouse is None:
         yield
         return
-    previous = os.environ.get("DCW_WAREHOUSE")
-    os.environ["DCW_WAREHOUSE"] = os.fspath(Path(warehouse).resolve())
+    warehouse = Path(warehouse).resolve()
+    values = {
+        "DCW_WAREHOUSE": warehouse,
+        "DCW_RAW": raw_dir(warehouse).resolve(),
+        "DCW_SPARK_DIR": spark_dir(warehouse),
+        "DCW_DBT_TARGET": target,
+    }
+    previous = {var: os.environ.get(var) for var in values}
+    os.environ.update({var: os.fspath(value) for var, value in values.items()})
     try:
         yield
     finally:
-        if previous is None:
-            os.environ.pop("DCW_WAREHOUSE", None)
-        else:
-            os.environ["DCW_WAREHOUSE"] = previous
+        for var, value in previous.items():
+            if value is None:
+                os.environ.pop(var, None)
+            else:
+                os.environ[var] = value
 
 
-def build_args(as_of: date | None) -> list[str]:
-    """`dbt build` with the business date as dbt var `as_of` (the marts judge due dates
-    against it; without it dbt uses the day of the build)."""
+def build_args(as_of: date | None, data_tests: bool = True) -> list[str]:
+    """`dbt build` (or `dbt run`: the models without their data tests) with the business
+    date as dbt var `as_of` (the marts judge due dates against it; without it dbt uses the
+    day of the build)."""
+    command = "build" if data_tests else "run"
     if as_of is None:
-        return ["build"]
-    return ["build", "--vars", json.dumps({"as_of": as_of.isoformat()})]
+        return [command]
+    return [command, "--vars", json.dumps({"as_of": as_of.isoformat()})]
 
 
-def build_warehouse(warehouse: Path, as_of: date | None = None) -> None:
-    """Run `dbt build` (every model and data test) against the DuckDB file `warehouse`, as
-    of the business date `as_of` (default: today).
+def build_warehouse(
+    warehouse: Path, as_of: date | None = None, target: str = "duckdb", data_tests: bool = True
+) -> None:
+    """Run `dbt build` (every model and data test; only the models when not `data_tests`)
+    on dbt target `target` for the warehouse file `warehouse`, as of the business date
+    `as_of` (default: today). Both targets read the raw layer of `warehouse`; `duckdb`
+    builds into the file, `spark` into spark_dir(warehouse).
 
     Raises WarehouseBuildError naming each model or test that failed (and why) in one line.
     """
+    if target not in TARGETS:
+        raise UserError(f"unknown dbt target {target!r}: expected one of {', '.join(TARGETS)}")
+    if target == "spark":
+        _require_spark()
     warehouse = Path(warehouse)
     warehouse.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="dcw-dbt-") as target:
-        _invoke_dbt(build_args(as_of), Path(target), warehouse=warehouse)
+    with tempfile.TemporaryDirectory(prefix="dcw-dbt-") as artifacts:
+        _invoke_dbt(build_args(as_of, data_tests), Path(artifacts), warehouse=warehouse, target=target)
+
+
+def _require_spark() -> None:
+    """The spark target's prerequisites; each missing one is a one-line error."""
+    try:
+        import dbt.adapters.spark  # noqa: F401
+        import pyspark  # noqa: F401
+    except ImportError:
+        raise UserError("the spark target needs dbt-spark and pyspark: pip install -e '.[spark]'") from None
+    if not (os.environ.get("JAVA_HOME") or shutil.which("java")):
+        raise UserError("the spark target needs Java 17 or newer (java on PATH, or JAVA_HOME)")
 
 
 def generate_docs(warehouse: Path, out: Path) -> Path:
@@ -158,19 +204,19 @@ def generate_docs(warehouse: Path, out: Path) -> Path:
     return out / "index.html"
 
 
-def _invoke_dbt(args: list[str], target: Path, warehouse: Path | None) -> None:
-    """dbt in this process (no `dbt` executable on PATH needed), artifacts and logs in
-    `target`; raises WarehouseBuildError naming what failed."""
+def _invoke_dbt(args: list[str], artifacts: Path, warehouse: Path | None, target: str = "duckdb") -> None:
+    """dbt in this process (no `dbt` executable on PATH needed) on dbt target `target`,
+    artifacts and logs in `artifacts`; raises WarehouseBuildError naming what failed."""
     from dbt.cli.main import dbtRunner
 
-    with _warehouse_env(warehouse):
+    with _dbt_env(warehouse, target):
         try:
             result = dbtRunner().invoke([
                 *args,
                 "--project-dir", os.fspath(DBT_PROJECT_DIR),
                 "--profiles-dir", os.fspath(DBT_PROJECT_DIR),
-                "--target-path", os.fspath(target),
-                "--log-path", os.fspath(target),
+                "--target-path", os.fspath(artifacts),
+                "--log-path", os.fspath(artifacts),
                 "--quiet",
             ])
         finally:
@@ -180,7 +226,7 @@ def _invoke_dbt(args: list[str], target: Path, warehouse: Path | None) -> None:
         raise WarehouseBuildError(f"{what} could not run: {_one_line(result.exception)}") from None
     failures = _failures(result.result)
     if failures or not result.success:
-        shown = "; ".join(failures[:MAX_FAILURES_SHOWN]) or f"see the dbt log in {target}"
+        shown = "; ".join(failures[:MAX_FAILURES_SHOWN]) or f"see the dbt log in {artifacts}"
         more = len(failures) - MAX_FAILURES_SHOWN
         raise WarehouseBuildError(f"{what} failed: {shown}" + (f" (and {more} more)" if more > 0 else ""))
 
@@ -231,5 +277,5 @@ def dbt_warehouse_assets(context: AssetExecutionContext, dbt: DbtCliResource):
     cfg = settings()
     warehouse = Path(cfg.warehouse)
     warehouse.parent.mkdir(parents=True, exist_ok=True)
-    with warehouse_lock(warehouse, log=context.log.info), _warehouse_env(warehouse):
+    with warehouse_lock(warehouse, log=context.log.info), _dbt_env(warehouse):
         yield from dbt.cli(build_args(cfg.as_of), context=context).stream()
