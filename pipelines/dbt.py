@@ -169,7 +169,8 @@ def build_warehouse(
     """Run `dbt build` (every model and data test; only the models when not `data_tests`)
     on dbt target `target` for the warehouse file `warehouse`, as of the business date
     `as_of` (default: today). Both targets read the raw layer of `warehouse`; `duckdb`
-    builds into the file, `spark` into spark_dir(warehouse).
+    builds into the file, `spark` into spark_dir(warehouse) through a Spark session that
+    stays in this process (its JVM fixes the folder: one spark warehouse per process).
 
     Raises WarehouseBuildError naming each model or test that failed (and why) in one line.
     """

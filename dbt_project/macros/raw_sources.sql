@@ -16,7 +16,7 @@
     tables turns this off with --vars '{register_raw_sources: false}'. -#}
 {% macro spark__register_raw_sources() -%}
     {%- if execute and var('register_raw_sources', true) -%}
-        {%- set root = env_var('DCW_RAW', 'data/raw') | replace('\\', '/') -%}
+        {%- set root = env_var('DCW_RAW', 'data/warehouse_raw') -%}
         {%- for node in graph.sources.values() if node.source_name == 'raw' -%}
             {%- if loop.first -%}
                 {%- do run_query('create database if not exists ' ~ node.schema) -%}
