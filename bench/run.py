@@ -167,7 +167,8 @@ def run_phase(phase: str, env: dict[str, str], work: Path) -> dict:
 
 def copy_warehouse(warehouse: Path, name: str) -> Path:
     """A copy beside the original, so that whatever the warehouse refers to relative to its
-    folder (the Parquet raw layer) resolves the same."""
+    folder (the Parquet raw layer) resolves the same. DuckDB names the catalog after the
+    file: `name` must not be a schema's name (hand, marts...), or references are ambiguous."""
     copy = warehouse.with_name(name)
     copy.unlink(missing_ok=True)
     shutil.copyfile(warehouse, copy)
@@ -201,7 +202,7 @@ def bench_scale(scale: str, data_root: Path = DATA) -> dict:
         bare = run_phase("bare_parse", env, data.work)
         full = run_phase("night", env, data.work)
         dbt_run = run_phase("dbt_run", phase_env(data, copy_warehouse(warehouse, "dbt_run.duckdb"), last_day), data.work)
-        hand = run_phase("hand_sql", phase_env(data, copy_warehouse(warehouse, "hand.duckdb"), last_day), data.work)
+        hand = run_phase("hand_sql", phase_env(data, copy_warehouse(warehouse, "hand_sql.duckdb"), last_day), data.work)
         warehouse.with_name("dbt_run.duckdb").unlink()
     finally:
         restore_held(data)
@@ -227,7 +228,7 @@ def bench_scale(scale: str, data_root: Path = DATA) -> dict:
         "baselines": baselines,
         "bare_parse": bare["info"],
         "hand_tables": hand["info"]["tables"],
-        "hand_warehouse": str(warehouse.with_name("hand.duckdb")),
+        "hand_warehouse": str(warehouse.with_name("hand_sql.duckdb")),
         "peak_rss": peak,
         "ratios": {
             "ingest": _ratio(stages["ingest"]["seconds"], baselines["bare_parse"]["seconds"], BUDGETS["ingest"],
