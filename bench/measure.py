@@ -34,10 +34,17 @@ def tree_rss(proc: psutil.Process) -> int:
     return total
 
 
+def cpu_seconds(proc: psutil.Process) -> float:
+    """User + system CPU seconds of `proc`'s threads and of its children that have ended."""
+    t = proc.cpu_times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
 @dataclass
 class StageResult:
     seconds: float
     peak_rss: int  # bytes, whole process tree, while the stage ran
+    cpu_seconds: float | None = None  # less sensitive than wall time to other work on the machine
 
 
 @dataclass
@@ -73,7 +80,7 @@ class Meter:
         (at least one sample is taken at each end, so short stages get a figure too)."""
         with self._lock:
             self._current = tree_rss(self._proc)
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), cpu_seconds(self._proc)
         try:
             yield
         finally:
@@ -81,7 +88,7 @@ class Meter:
             rss = tree_rss(self._proc)
             with self._lock:
                 peak = max(self._current, rss)
-            self.stages[name] = StageResult(seconds, peak)
+            self.stages[name] = StageResult(seconds, peak, cpu_seconds(self._proc) - cpu)
 
     def record(self, name: str, seconds: float, peak_rss: int) -> None:
         """A stage timed by the code under test itself (e.g. the ingestion's own split)."""

@@ -145,7 +145,8 @@ def main(argv: list[str]) -> int:
     phase, out_path = argv
     with Meter() as meter:
         info = PHASES[phase](meter)
-    stages = {name: {"seconds": s.seconds, "peak_rss": s.peak_rss} for name, s in meter.stages.items()}
+    stages = {name: {"seconds": s.seconds, "peak_rss": s.peak_rss, "cpu_seconds": s.cpu_seconds}
+              for name, s in meter.stages.items()}
     Path(out_path).write_text(json.dumps({"stages": stages, "info": info}, default=str), encoding="utf-8")
     return 0
 

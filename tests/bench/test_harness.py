@@ -48,12 +48,14 @@ def test_json_has_every_stage_and_ratio(tiny):
         for name in expected_stages():
             stage = r[night][name]
             assert positive(stage["seconds"]) and positive(stage["peak_rss"]), (night, name, stage)
+            assert name in INGEST_SPLIT or positive(stage["cpu_seconds"]), (night, name, stage)
             assert positive(stage["rows_per_s"]) or (night == "incremental" and stage["rows"] == 0), (night, name)
     for name in ("bare_parse", "dbt_run", "hand_sql"):
         assert positive(r["baselines"][name]["seconds"]) and positive(r["baselines"][name]["peak_rss"])
     for name in ("ingest", "transform", "transform_run", "incremental", "memory"):
         q = r["ratios"][name]
         assert positive(q["value"]) and positive(q["budget"]) and isinstance(q["pass"], bool), name
+        assert name == "memory" or positive(q["cpu_value"]), name
     # the incremental night read only the held-back day's files
     assert 0 < r["held_back"]["files"] < r["files"]
     assert r["stages"]["ingest"]["rows"] == r["rows_read"]
