@@ -39,12 +39,12 @@ GIB = 1 << 30
 MIB = 1 << 20
 
 # Generator parameters per scale (omitted ones: `dcw generate`'s defaults). L is M's dealers
-# with five times the history, ending in the same month: memory must not grow with history.
+# with four times the history, ending in the same month: memory must not grow with history.
 SCALES: dict[str, dict] = {
     "tiny": {"dealers": 3, "skus": 4, "months": 4},
     "S": {},
     "M": {"dealers": 2000, "months": 24},
-    "L": {"dealers": 2000, "months": 120, "start": "2016-10"},
+    "L": {"dealers": 2000, "months": 96, "start": "2018-10"},
 }
 
 BUDGETS = {"ingest": 2.0, "transform": 1.5, "incremental": 0.05}
