@@ -29,7 +29,7 @@ from pathlib import Path
 
 import psutil
 
-from pipelines.config import PROJECT_ROOT, UserError, parse_month
+from pipelines.config import PROJECT_ROOT, UserError
 
 BENCH = Path(__file__).resolve().parent
 DATA = BENCH / "data"
@@ -44,7 +44,7 @@ SCALES: dict[str, dict] = {
     "tiny": {"dealers": 3, "skus": 4, "months": 4},
     "S": {},
     "M": {"dealers": 2000, "months": 24},
-    "L": {"dealers": 2000, "months": 96, "start": "2018-10"},
+    "L": {"dealers": 2000, "months": 96, "start": date(2018, 10, 1)},
 }
 
 BUDGETS = {"ingest": 2.0, "transform": 1.5, "incremental": 0.05}
@@ -98,11 +98,8 @@ def ensure_data(scale: str, data_root: Path) -> ScaleData:
         return data
     shutil.rmtree(data.root, ignore_errors=True)
     data.root.mkdir(parents=True)
-    chosen = SCALES[scale]
     progress = Progress(f"generate {scale}", "months")
-    summary = generate(GeneratorParams(
-        out=data.landing, **{k: v for k, v in chosen.items() if k != "start"},
-        **({"start": parse_month(chosen["start"])} if "start" in chosen else {})), progress=progress)
+    summary = generate(GeneratorParams(out=data.landing, **SCALES[scale]), progress=progress)
     progress.done(f"{summary['files']:,} files, {summary['sales_lines']:,} sales lines")
     data.stamp.write_text(json.dumps(params, indent=2))
     return data

@@ -10,7 +10,6 @@ import math
 from dataclasses import fields
 
 import duckdb
-import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
