@@ -86,8 +86,8 @@ def _bare_read(path: Path) -> int:
     before validating); -1 when polars cannot read it (hostile files exist by design)."""
     try:
         if path.suffix.lower() == ".xlsx":
-            # openpyxl is the engine the ingestion's reader uses for XLSX
-            frame = pl.read_excel(path, engine="openpyxl", has_header=False, infer_schema_length=0)
+            # calamine is the engine the ingestion's reader uses for XLSX
+            frame = pl.read_excel(path, engine="calamine", has_header=False, infer_schema_length=0)
         else:
             data = path.read_bytes()
             frame = pl.read_csv(io.BytesIO(data), has_header=False, infer_schema=False,
