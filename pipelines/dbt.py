@@ -179,6 +179,9 @@ def build_warehouse(
     if target == "spark":
         _require_spark()
     warehouse = Path(warehouse)
+    raw = raw_dir(warehouse)
+    if not (raw / "submissions").is_dir():
+        raise UserError(f"no raw layer at {raw} for the warehouse {warehouse}: ingest a landing folder first (dcw run / dcw build), or set DCW_RAW")
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="dcw-dbt-") as artifacts:
         _invoke_dbt(build_args(as_of, data_tests), Path(artifacts), warehouse=warehouse, target=target)

@@ -173,3 +173,9 @@ def test_spark_target_without_java_is_a_user_error(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", os.fspath(tmp_path))
     with pytest.raises(UserError, match="Java 17"):
         build_warehouse(tmp_path / "warehouse.duckdb", target="spark")
+
+
+@pytest.mark.parametrize("target", ["duckdb", "spark"])
+def test_a_warehouse_without_its_raw_layer_is_a_user_error(tmp_path, target):
+    with pytest.raises(UserError, match="no raw layer at .*warehouse_raw"):
+        build_warehouse(tmp_path / "warehouse.duckdb", target=target)
