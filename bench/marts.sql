@@ -544,30 +544,31 @@ create temp table int_diversion_flags as
 with lines as (
     select * from int_sales_lines
 ),
-holders as (select
+own_batch as (
+    select l.source_file, l.source_row
+    from lines as l
+    inner join int_batch_receipts as r
+        on r.dealer_id = l.dealer_id
+       and r.sku = l.sku
+       and r.batch_no = l.batch_no
+       and r.first_received_on <= l.sale_date
+),
+batch_status as (
+    select
         l.source_file,
         l.source_row,
-        r.dealer_id as holder_id,
-        case when r.dealer_id = l.dealer_id then 1 else 0 end as is_own
+        string_agg(r.dealer_id, ',' order by r.dealer_id) as holder_ids
     from lines as l
     inner join int_batch_receipts as r
         on r.sku = l.sku
        and r.batch_no = l.batch_no
        and r.first_received_on <= l.sale_date
     where l.batch_no is not null
-),
-batch_status as (
-    select
-        source_file,
-        source_row,
-        max(is_own) as received_own,
-    string_agg(
-        holder_id,
-        ','
-        order by holder_id
-        ) as holder_ids
-    from holders
-    group by source_file, source_row
+      and not exists (
+          select 1 from own_batch as o
+          where o.source_file = l.source_file and o.source_row = l.source_row
+      )
+    group by l.source_file, l.source_row
 ),
 flags as (
     select
@@ -586,7 +587,6 @@ flags as (
     from lines as l
     inner join batch_status as b
         on b.source_file = l.source_file and b.source_row = l.source_row
-    where b.received_own = 0
     union all
     select
         l.source_file,
@@ -594,9 +594,15 @@ flags as (
         'UNKNOWN_BATCH' as rule,
         cast(null as TEXT) as source_dealer_ids
     from lines as l
-    left join batch_status as b
-        on b.source_file = l.source_file and b.source_row = l.source_row
-    where l.batch_no is not null and b.source_file is null
+    where l.batch_no is not null
+      and not exists (
+          select 1 from own_batch as o
+          where o.source_file = l.source_file and o.source_row = l.source_row
+      )
+      and not exists (
+          select 1 from batch_status as b
+          where b.source_file = l.source_file and b.source_row = l.source_row
+      )
 )
 select
     f.source_file,

@@ -5,29 +5,37 @@ with lines as (
     select * from {{ ref('int_sales_lines') }}
 ),
 
-holders as (
-    {#- dealers that had received the line's batch by its sale date -#}
+own_batch as (
+    {#- lines whose own dealer had received the batch by the sale date: no batch rule fires.
+        Checked first by a key join, so the holder lists below are built only for the few
+        other lines (joining every line with every holder grows with the number of dealers
+        who received a batch: ~220 per line at 2,000 dealers). -#}
+    select l.source_file, l.source_row
+    from lines as l
+    inner join {{ ref('int_batch_receipts') }} as r
+        on r.dealer_id = l.dealer_id
+       and r.sku = l.sku
+       and r.batch_no = l.batch_no
+       and r.first_received_on <= l.sale_date
+),
+
+batch_status as (
+    {#- the other lines with a batch: every dealer that had received it by the sale date -#}
     select
         l.source_file,
         l.source_row,
-        r.dealer_id as holder_id,
-        case when r.dealer_id = l.dealer_id then 1 else 0 end as is_own
+        {{ sorted_listagg('r.dealer_id', ',') }} as holder_ids
     from lines as l
     inner join {{ ref('int_batch_receipts') }} as r
         on r.sku = l.sku
        and r.batch_no = l.batch_no
        and r.first_received_on <= l.sale_date
     where l.batch_no is not null
-),
-
-batch_status as (
-    select
-        source_file,
-        source_row,
-        max(is_own) as received_own,
-        {{ sorted_listagg('holder_id', ',') }} as holder_ids
-    from holders
-    group by source_file, source_row
+      and not exists (
+          select 1 from own_batch as o
+          where o.source_file = l.source_file and o.source_row = l.source_row
+      )
+    group by l.source_file, l.source_row
 ),
 
 flags as (
@@ -49,7 +57,6 @@ flags as (
     from lines as l
     inner join batch_status as b
         on b.source_file = l.source_file and b.source_row = l.source_row
-    where b.received_own = 0
 
     union all
 
@@ -59,9 +66,15 @@ flags as (
         'UNKNOWN_BATCH' as rule,
         cast(null as {{ dbt.type_string() }}) as source_dealer_ids
     from lines as l
-    left join batch_status as b
-        on b.source_file = l.source_file and b.source_row = l.source_row
-    where l.batch_no is not null and b.source_file is null
+    where l.batch_no is not null
+      and not exists (
+          select 1 from own_batch as o
+          where o.source_file = l.source_file and o.source_row = l.source_row
+      )
+      and not exists (
+          select 1 from batch_status as b
+          where b.source_file = l.source_file and b.source_row = l.source_row
+      )
 )
 
 select
