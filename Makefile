@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+SPARK_STAMP := $(VENV)/.spark-stamp
 
-.PHONY: setup browser demo test ui bench clean
+.PHONY: setup spark browser demo test ui bench clean
 
 # (Re)install when pyproject.toml changes; a fresh machine needs only python3 and the registries.
 $(STAMP): pyproject.toml
@@ -14,6 +15,13 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 setup: $(STAMP)
+
+# The Spark target (dbt-spark, pyspark: ~500 MB): only the tests need it, not the demo.
+$(SPARK_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e '.[dev,spark]'
+	touch $(SPARK_STAMP)
+
+spark: $(SPARK_STAMP)
 
 ## make demo: set up, generate the demo landing folder, run the nightly job, say where results are
 demo: setup
@@ -32,7 +40,7 @@ browser:
 	  fi; }
 
 ## make test: the whole test suite
-test: setup browser
+test: setup spark browser
 	$(BIN)/pytest -q
 
 ## make ui: the Dagster UI on http://127.0.0.1:3000
@@ -45,4 +53,5 @@ bench: setup
 	$(BIN)/python -m bench.run --scales $(SCALES)
 
 clean:
-	rm -rf data/landing data/truth data/warehouse.duckdb* data/feedback data/reports data/serving
+	rm -rf data/landing data/truth data/warehouse.duckdb* data/warehouse_raw data/warehouse_spark \
+	  data/feedback data/reports data/serving

@@ -8,6 +8,11 @@ and closes it, then renames it over the serving file. The rename is atomic on PO
 who opens the file sees either the previous complete copy or the new one, never a half-built
 one, and the publish never waits for a reader's lock (it never opens the serving file).
 
+The serving file is for analysts, and the quarantine is dealers' data that failed: of
+`dq_quarantine` it gets which row failed and why (`reason_codes`), not the values as sent
+(`raw_values`, and `reason_detail`, which quotes the failing values). Those stay in the
+warehouse, for the data-quality team and the dealers' feedback files.
+
 A connection that is already open keeps reading the copy it opened (Linux keeps the old inode
 alive until it is closed) and sees the new copy once it reconnects. Within one process DuckDB
 caches a database per path while any connection to it is open, so an analyst's notebook must
@@ -27,6 +32,7 @@ from pipelines.forecast import ACCURACY_KEY, FORECAST_KEY
 
 SCHEMA = "marts"
 _NEW = "serving_new"
+WITHHELD = {"dq_quarantine": ("raw_values", "reason_detail")}  # see the module's docstring
 
 
 def _quote(identifier: str) -> str:
@@ -51,7 +57,8 @@ def publish_marts(warehouse: Path, serving: Path) -> dict:
                         f"catalog '{SCHEMA}' like the schema); set DCW_SERVING to e.g. {serving.with_name('dcw.duckdb')}")
     serving.parent.mkdir(parents=True, exist_ok=True)
     tmp = serving.with_name(f".{serving.name}.tmp-{os.getpid()}")
-    for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):  # from a crashed run of this pid
+    # Copies left by killed publishes (the caller holds the warehouse lock: none is running)
+    for leftover in serving.parent.glob(f".{serving.name}.tmp-*"):
         leftover.unlink(missing_ok=True)
     try:
         tables = _copy_marts(warehouse, tmp)
@@ -84,7 +91,9 @@ def _copy_marts(warehouse: Path, target: Path) -> dict[str, int]:
         rows = {}
         for name in names:
             t = f"{SCHEMA}.{_quote(name)}"
-            con.execute(f"create table {_NEW}.{t} as select * from {_quote(source)}.{t}")
+            withheld = ", ".join(_quote(c) for c in WITHHELD.get(name, ()))
+            columns = f"* exclude ({withheld})" if withheld else "*"
+            con.execute(f"create table {_NEW}.{t} as select {columns} from {_quote(source)}.{t}")
             rows[name] = con.execute(f"select count(*) from {_NEW}.{t}").fetchone()[0]
         con.execute(f"checkpoint {_NEW}")
         con.execute(f"detach {_NEW}")

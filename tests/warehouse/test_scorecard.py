@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 
+from pipelines.config import raw_dir
 from pipelines.dbt import build_args, build_warehouse
 from scorecard_scenario import AS_OF
 from warehouse_helpers import approx, make_query
@@ -82,6 +83,7 @@ def test_timeliness(q):
 def test_a_month_is_missing_the_day_after_its_due_date(scorecard_warehouse, tmp_path):
     warehouse = tmp_path / "warehouse.duckdb"
     shutil.copy(scorecard_warehouse[0], warehouse)
+    shutil.copytree(raw_dir(scorecard_warehouse[0]), raw_dir(warehouse))  # dbt reads the raw layer
     build_warehouse(warehouse, date(2025, 4, 6))
     assert make_query(warehouse)(
         """select timeliness, composite_score, suggested_tier from marts.fct_dealer_scorecard
