@@ -49,30 +49,40 @@ def write_reference_landing(root: Path) -> Path:
     return lb.root
 
 
-def landed_phones(landing: Path) -> set[str]:
-    """Every customer_phone value in the landing's readable sales files (CSV in UTF-8 or
-    GBK, XLSX), read independently of the ingestion."""
+def landing_rows(path: Path) -> tuple[list[str] | None, list[list]]:
+    """(header, data rows) of a landed CSV (UTF-8 or GBK) or XLSX (header within the first 10
+    rows), read independently of the ingestion; (None, []) for a file that is not readable."""
     from openpyxl import load_workbook
 
-    found: set[str] = set()
-    for path in landing.rglob("sales_*"):
-        if path.suffix == ".xlsx":
-            rows = [[c for c in r] for r in load_workbook(path, read_only=True).worksheets[0].iter_rows(values_only=True)]
-        else:
-            data = path.read_bytes()
-            if b"\x00" in data:
-                continue
+    if path.suffix == ".xlsx":
+        wb = load_workbook(path, read_only=True)
+        rows = [list(r) for r in wb.worksheets[0].iter_rows(values_only=True)]
+        wb.close()
+        header_at = next((i for i, r in enumerate(rows[:10]) if sum(isinstance(c, str) for c in r) > 2), None)
+    else:
+        data = path.read_bytes()
+        rows = []
+        if b"\x00" not in data:
             for enc in ("utf-8", "gb18030"):
                 try:
                     rows = list(csv.reader(io.StringIO(data.decode(enc))))
                     break
                 except UnicodeDecodeError:
-                    rows = []
-        header_at = next((i for i, r in enumerate(rows) if "customer_phone" in r), None)
-        if header_at is None:
-            continue
-        col = rows[header_at].index("customer_phone")
-        found |= {str(r[col]) for r in rows[header_at + 1:] if len(r) > col and r[col]}
+                    pass
+        header_at = 0 if rows else None
+    if header_at is None:
+        return None, []
+    return [str(c) for c in rows[header_at]], rows[header_at + 1:]
+
+
+def landed_phones(landing: Path) -> set[str]:
+    """Every customer_phone value in the landing's readable sales files."""
+    found: set[str] = set()
+    for path in landing.rglob("sales_*"):
+        header, rows = landing_rows(path)
+        if header and "customer_phone" in header:
+            col = header.index("customer_phone")
+            found |= {str(r[col]) for r in rows if len(r) > col and r[col]}
     return found
 
 
