@@ -154,6 +154,26 @@ def test_sql_in_file_names_and_dealer_text_is_data_not_code(reference, tmp_path)
 
     marts = marts_contents(warehouse)
     expected = dict(reference.marts)
-    for about_files in ("dq_submissions", "dq_quarantine"):
+    for about_files in ("dq_submissions", "dq_quarantine", "fct_dealer_scorecard"):
         del marts[about_files], expected[about_files]
     assert marts == expected
+    # the scorecard counts every sales file a dealer sent, superseded ones too: only the
+    # file-based figures of D0001's January (first submission, data quality) may change
+    before, after = scorecard(reference.warehouse), scorecard(warehouse)
+    assert before.keys() == after.keys()
+    changed = {(key, col) for key in before for col in before[key] if before[key][col] != after[key][col]}
+    assert changed and {key for key, _ in changed} == {(D1, date(2025, 1, 1))}
+    assert {col for _, col in changed} <= DATA_QUALITY
+
+
+DATA_QUALITY = {"first_sales_submitted_at", "sales_files", "rows_read", "rows_quarantined", "quarantined_row_share",
+                "data_quality_component", "score_components", "composite_score", "suggested_tier"}
+
+
+def scorecard(warehouse) -> dict[tuple, dict]:
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        rel = con.table("marts.fct_dealer_scorecard")
+        return {(r["dealer_id"], r["month"]): r for r in (dict(zip(rel.columns, row)) for row in rel.fetchall())}
+    finally:
+        con.close()
