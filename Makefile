@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: setup browser demo test ui clean
+.PHONY: setup browser demo test ui bench clean
 
 # (Re)install when pyproject.toml changes; a fresh machine needs only python3 and the registries.
 $(STAMP): pyproject.toml
@@ -38,6 +38,11 @@ test: setup browser
 ## make ui: the Dagster UI on http://127.0.0.1:3000
 ui: setup
 	$(BIN)/dcw ui
+
+## make bench: the benchmark at scales S and M (SCALES=S,M,L adds L); see bench/README.md
+SCALES ?= S,M
+bench: setup
+	$(BIN)/python -m bench.run --scales $(SCALES)
 
 clean:
 	rm -rf data/landing data/truth data/warehouse.duckdb* data/feedback data/reports data/serving

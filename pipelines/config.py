@@ -28,9 +28,12 @@ class Settings:
     feedback: Path
     serving: Path
     reports: Path
+    raw: Path
 
     def with_overrides(self, **kwargs) -> "Settings":
         clean = {k: v for k, v in kwargs.items() if v is not None}
+        if "warehouse" in clean and "raw" not in clean:
+            clean["raw"] = raw_dir(clean["warehouse"])
         return replace(self, **clean)
 
 
@@ -57,17 +60,28 @@ def _path(var: str, default: str) -> Path:
     return p if p.is_absolute() else (Path.cwd() / p)
 
 
+def raw_dir(warehouse: Path) -> Path:
+    """The raw layer's Parquet folder: `DCW_RAW`, else beside the warehouse file and named
+    after it (data/warehouse.duckdb -> data/warehouse_raw), so two warehouses in one folder
+    never share a raw layer."""
+    if os.environ.get("DCW_RAW"):
+        return _path("DCW_RAW", "")
+    return warehouse.with_name(warehouse.stem + "_raw")
+
+
 def settings() -> Settings:
     """Settings from the environment, with the documented defaults."""
     as_of_text = os.environ.get("DCW_AS_OF")
     as_of = parse_date(as_of_text, "DCW_AS_OF") if as_of_text else date.today()
+    warehouse = _path("DCW_WAREHOUSE", "data/warehouse.duckdb")
     return Settings(
         landing=_path("DCW_LANDING", "data/landing"),
-        warehouse=_path("DCW_WAREHOUSE", "data/warehouse.duckdb"),
+        warehouse=warehouse,
         as_of=as_of,
         feedback=_path("DCW_FEEDBACK", "data/feedback"),
         # not marts.duckdb: DuckDB names the catalog after the file, and a catalog called
         # `marts` would make analysts' `marts.<table>` ambiguous
         serving=_path("DCW_SERVING", "data/serving/dcw.duckdb"),
         reports=_path("DCW_REPORTS", "data/reports"),
+        raw=raw_dir(warehouse),
     )

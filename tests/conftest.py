@@ -34,3 +34,4 @@ def isolated_settings(tmp_path, monkeypatch) -> None:
     for var, name in SETTINGS_VARS.items():
         monkeypatch.setenv(var, str(tmp_path / name))
     monkeypatch.delenv("DCW_AS_OF", raising=False)
+    monkeypatch.delenv("DCW_RAW", raising=False)  # the raw layer follows each test's warehouse

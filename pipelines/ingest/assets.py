@@ -38,7 +38,7 @@ def ingest(context: dg.AssetExecutionContext):
     s = settings()
     progress = Progress("ingest", "files")
     with warehouse_lock(s.warehouse, log=context.log.info):
-        summary = run_ingestion(s.landing, s.warehouse, s.feedback, progress=progress)
+        summary = run_ingestion(s.landing, s.warehouse, s.feedback, progress=progress, raw=s.raw)
         with duckdb.connect(str(s.warehouse), read_only=True) as con:
             counts = wh.table_counts(con)
     d = summary.as_dict()
@@ -59,7 +59,7 @@ def ingest(context: dg.AssetExecutionContext):
     name="conservation",
     blocking=True,
     additional_deps=[k for t, k in RAW_KEYS.items() if t != "submissions"],
-    description="For every file: rows read = rows in raw.<kind> + rows in raw.quarantine.",
+    description="For every file: rows read = its rows in the raw Parquet files of its kind + its quarantined rows.",
 )
 def conservation() -> dg.AssetCheckResult:
     s = settings()
@@ -67,7 +67,7 @@ def conservation() -> dg.AssetCheckResult:
         return dg.AssetCheckResult(passed=False, severity=dg.AssetCheckSeverity.ERROR,
                                    description=f"no warehouse at {s.warehouse}")
     with warehouse_lock(s.warehouse), duckdb.connect(str(s.warehouse), read_only=True) as con:
-        bad = wh.conservation_violations(con)
+        bad = wh.conservation_violations(con, s.raw)
     files = bad.get_column("source_file").to_list()
     return dg.AssetCheckResult(
         passed=not files,

@@ -34,6 +34,7 @@ class LandedFile:
     submitted_at: datetime | None = None
     ext: str | None = None
     reason_detail: str | None = None  # why the name is rejected (BAD_FILE_NAME), else None
+    modified_ns: int | None = None  # st_mtime_ns: with the size, tells a known file is unchanged
 
     @property
     def bad_name(self) -> bool:
@@ -83,7 +84,9 @@ def _walk(folder: Path, rel: tuple[str, ...], out: list[LandedFile]) -> None:
         elif not stat.S_ISREG(st.st_mode):
             out.append(_rejected(source_file, path, None, parts, "not a regular file"))
         else:
-            out.append(classify(source_file, path, st.st_size))
+            landed = classify(source_file, path, st.st_size)
+            landed.modified_ns = st.st_mtime_ns
+            out.append(landed)
 
 
 def _display(name: str) -> str:

@@ -21,7 +21,7 @@ from pipelines.contracts.spec import FileKind, normalise_header
 # Limits for hostile files (documented in docs/ingestion.md).
 MAX_FILE_BYTES = 256 << 20  # a month of one dealer's sales is a few MB
 MAX_FIELD_BYTES = 64 << 10  # no legitimate value comes near; a longer one is not a report
-MAX_XLSX_UNCOMPRESSED = 512 << 20  # declared total, checked before openpyxl opens anything
+MAX_XLSX_UNCOMPRESSED = 512 << 20  # declared total, checked before the XLSX reader opens anything
 MAX_XLSX_RATIO = 100  # declared uncompressed / compressed, for archives above 16 MiB
 _RATIO_FLOOR = 16 << 20
 HEADER_SEARCH_ROWS = 10  # the contract: the header is within the first 10 rows (XLSX)
@@ -126,18 +126,18 @@ def check_zip(data: bytes) -> None:
 
 
 def _read_xlsx(data: bytes, kind: FileKind) -> _Grid:
-    import openpyxl  # imported here: CSV-only runs never pay for it
+    # calamine (Rust) rather than openpyxl: about 8x faster on dealers' workbooks, which made
+    # XLSX the ingestion's largest cost. It reads the cells that exist, so a forged dimension
+    # (A1:XFD1048576) pads nothing.
+    import python_calamine
 
     check_zip(data)
-    wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    try:
-        if not wb.worksheets:
-            raise Rejected("UNREADABLE", "the workbook has no worksheet")
-        ws = wb.worksheets[0]
-        ws.reset_dimensions()  # a forged dimension (A1:XFD1048576) must not pad every row
-        rows = [[cell_text(v) for v in r] for r in ws.iter_rows(values_only=True)]
-    finally:
-        wb.close()
+    wb = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+    if not wb.sheet_names:
+        raise Rejected("UNREADABLE", "the workbook has no worksheet")
+    # An empty cell comes back as "": the same as no cell for a dealer.
+    rows = [[None if v == "" else cell_text(v) for v in r]
+            for r in wb.get_sheet_by_index(0).to_python(skip_empty_area=False)]
     if not any(any(v is not None for v in r) for r in rows):
         raise Rejected("EMPTY_FILE", "the first worksheet is empty")
     h = _find_header(rows[:HEADER_SEARCH_ROWS], kind)

@@ -1,10 +1,16 @@
 """One ingestion run: discover, skip what is known, then load new files batch by batch.
 
-A batch is read and parsed first (no warehouse access), then loaded in one DuckDB transaction
-in stages: reference snapshots (regions, dealers, products), other snapshots, then ERP deltas
-and dealer files, so UNKNOWN_* codes are judged against the newest master data. A crash inside
-a batch rolls the whole batch back; the next run finds its files still new. Feedback files
-are written only after the batch committed.
+A batch is read and parsed first (no warehouse access), then loaded in stages: reference
+snapshots (regions, dealers, products), other snapshots, then ERP deltas and dealer files, so
+UNKNOWN_* codes are judged against the newest master data. Each stage writes its rows as
+Parquet files and its files' entries in the submission log; the batch's log entries commit in
+one DuckDB transaction, and rows count only once their file's entry has committed
+(warehouse.py). A crash inside a batch leaves nothing visible; the next run finds its files
+still new. Feedback files are written only after the batch committed.
+
+A file already in the log is taken as unchanged when its size and modification time are those
+logged (as make and rsync do); otherwise it is hashed again, and changed bytes under a known
+name are reported, not reloaded. So a night reads only what is new, not the whole history.
 """
 
 from __future__ import annotations
@@ -13,6 +19,8 @@ import hashlib
 import os
 import secrets
 import stat
+import time
+from collections import defaultdict
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
@@ -21,7 +29,7 @@ from typing import Callable
 
 import polars as pl
 
-from pipelines.config import UserError
+from pipelines.config import UserError, raw_dir
 from pipelines.contracts._base import PERIOD_END, PERIOD_START
 from pipelines.contracts.spec import REFERENCE_RULES, FileKind
 from pipelines.ingest import warehouse as wh
@@ -48,6 +56,7 @@ class IngestSummary:
     rows_quarantined: int = 0
     batches: int = 0
     feedback_files: list[str] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)  # wall time per stage (see _Clock)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -72,26 +81,48 @@ class _Item:
         self.status, self.code, self.detail, self.read = "rejected", code, detail, None
 
 
+class _Clock:
+    """Wall seconds per stage; time spent in a nested stage counts for that stage only."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = defaultdict(float)
+        self._open: list[list] = []  # [stage, started, seconds spent in nested stages]
+
+    def __enter__(self):
+        return self
+
+    def stage(self, name: str) -> "_Clock":
+        self._open.append([name, time.perf_counter(), 0.0])
+        return self
+
+    def __exit__(self, *exc) -> None:
+        name, started, nested = self._open.pop()
+        spent = time.perf_counter() - started
+        self.seconds[name] += spent - nested
+        if self._open:
+            self._open[-1][2] += spent
+
+
 def run_ingestion(landing: Path, warehouse: Path, feedback_dir: Path, progress: Progress | None = None,
-                  *, max_batch_files: int = MAX_BATCH_FILES, max_batch_bytes: int = MAX_BATCH_BYTES) -> IngestSummary:
-    """Ingest every new file under `landing` into the raw layer of `warehouse`."""
+                  *, raw: Path | None = None, max_batch_files: int = MAX_BATCH_FILES,
+                  max_batch_bytes: int = MAX_BATCH_BYTES) -> IngestSummary:
+    """Ingest every new file under `landing` into the raw layer of `warehouse` (its Parquet
+    files under `raw`, by default config.raw_dir(warehouse))."""
     landing, feedback_dir = Path(landing), Path(feedback_dir)
+    raw = Path(raw) if raw is not None else raw_dir(Path(warehouse))
     if not landing.is_dir():
         raise UserError(f"the landing folder {landing} does not exist (set DCW_LANDING)")
-    files = discover(landing)
+    clock = _Clock()
+    with clock.stage("discover"):
+        files = discover(landing)
     summary = IngestSummary(files_seen=len(files))
     con = wh.connect(Path(warehouse))
     pool = None
     feedback_jobs: list[Future] = []
     try:
-        wh.ensure_schema(con)
-        known = wh.known_files(con)
-        new: list[LandedFile] = []
-        for f in files:
-            if f.source_file not in known:
-                new.append(f)
-            elif f.regular and _hash_file(f.path)[0] != known[f.source_file]:
-                summary.files_changed.append(f.source_file)
+        with clock.stage("discover"):
+            wh.ensure_schema(con, raw)
+            new = _new_files(files, wh.known_files(con), summary)
         summary.files_new = len(new)
         originals = wh.originals(con)
         run_id = datetime.now().strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(3)
@@ -102,14 +133,16 @@ def run_ingestion(landing: Path, warehouse: Path, feedback_dir: Path, progress: 
         pending = pool.map(_read, batches[0]) if batches else iter(())
         for number, batch in enumerate(batches, start=1):
             items = []
-            for it in pending:
-                _resolve_duplicate(it, originals)
-                items.append(it)
-                done += 1
-                if progress:
-                    progress(done, len(new), it.f.source_file)
+            with clock.stage("parse_validate"):  # waiting for the workers' reads
+                for it in pending:
+                    _resolve_duplicate(it, originals)
+                    items.append(it)
+                    done += 1
+                    if progress:
+                        progress(done, len(new), it.f.source_file)
             pending = pool.map(_read, batches[number]) if number < len(batches) else iter(())
-            failures = _load_batch(con, items, f"{run_id}-{number:04d}")
+            with clock.stage("load"):
+                failures = _load_batch(con, raw, items, f"{run_id}-{number:04d}", clock)
             summary.batches += 1
             for it in items:
                 summary.rows_read += it.rows_read
@@ -123,15 +156,32 @@ def run_ingestion(landing: Path, warehouse: Path, feedback_dir: Path, progress: 
                 [run_id + "-%"]).fetchall()
             summary.by_status = dict(sorted(rows))
     finally:
-        wait(feedback_jobs)  # committed batches get their feedback even if a later one failed
+        with clock.stage("feedback"):
+            wait(feedback_jobs)  # committed batches get their feedback even if a later one failed
         if pool is not None:
             pool.shutdown(cancel_futures=True)
         con.close()
     for job in feedback_jobs:
         summary.feedback_files += job.result()
+    summary.seconds = {k: round(v, 3) for k, v in clock.seconds.items()}
     if progress:
         progress(done, len(new), "done")
     return summary
+
+
+def _new_files(files: list[LandedFile], known: dict, summary: IngestSummary) -> list[LandedFile]:
+    """The files not in the log; known names whose bytes changed go to summary.files_changed."""
+    new = []
+    for f in files:
+        if f.source_file not in known:
+            new.append(f)
+            continue
+        logged_hash, logged_size, logged_mtime = known[f.source_file]
+        if not f.regular or (f.size_bytes, f.modified_ns) == (logged_size, logged_mtime):
+            continue
+        if f.size_bytes != logged_size or _hash_file(f.path)[0] != logged_hash:
+            summary.files_changed.append(f.source_file)
+    return new
 
 
 def _batches(files: list[LandedFile], max_files: int, max_bytes: int):
@@ -203,10 +253,12 @@ def _references(con) -> References:
     return {(k, c): wh.reference_values(con, k, c) for k, c in wanted}
 
 
-def _load_batch(con, items: list[_Item], batch_id: str) -> pl.DataFrame:
-    """All of a batch in one transaction: the warehouse holds all of it or none of it.
+def _load_batch(con, raw: Path, items: list[_Item], batch_id: str, clock: _Clock) -> pl.DataFrame:
+    """All of a batch or none of it: its log entries commit in one transaction, and its Parquet
+    files count only through them (and are removed here if the batch fails).
     Returns the failing values of dealer files, for feedback."""
     feedback: list[pl.DataFrame] = []
+    written: list[Path] = []
     con.execute("BEGIN TRANSACTION")
     try:
         refs = _references(con)
@@ -225,15 +277,18 @@ def _load_batch(con, items: list[_Item], batch_id: str) -> pl.DataFrame:
                 if it.status is None:
                     by_kind.setdefault(it.f.kind.name, []).append(it)
             for group in by_kind.values():
-                feedback.append(_load_kind(con, group[0].f.kind, group, refs))
-            wh.insert(con, "submissions", _submission_rows(staged, batch_id, ingested_at))
+                feedback.append(_load_kind(con, raw, group[0].f.kind, group, refs, batch_id, written, clock))
+            wh.log_files(con, _submission_rows(staged, batch_id, ingested_at))
             wh.apply_superseding(con)
             if stage == 0 and by_kind:
                 refs = _references(con)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
+        for path in filter(None, written):
+            path.unlink(missing_ok=True)
         raise
+    wh.write_mirror(con, raw)
     return pl.concat(feedback) if feedback else pl.DataFrame(schema=_FEEDBACK_SCHEMA)
 
 
@@ -241,40 +296,42 @@ _FEEDBACK_SCHEMA = {"source_file": pl.String, "kind": pl.String, "source_row": p
                     "column": pl.String, "value": pl.String, "code": pl.String}
 
 
-def _load_kind(con, kind: FileKind, items: list[_Item], refs: References) -> pl.DataFrame:
-    """Validate and load the files of one kind in one go; returns the failing values of
-    dealer files (for feedback)."""
-    raw, counts = stack([it.read.frame for it in items], kind)
-    for it, n in zip(items, counts):
-        it.read = None  # the batch's frames are no longer needed
-        if n == 0:
-            it.reject("EMPTY_FILE", "the file has a header but no data rows (only blank rows)")
-    fid = raw.get_column(FID)
+def _load_kind(con, raw_folder: Path, kind: FileKind, items: list[_Item], refs: References,
+               batch_id: str, written: list[Path], clock: _Clock) -> pl.DataFrame:
+    """Validate and load the files of one kind in one go (appending the Parquet files written
+    to `written`); returns the failing values of dealer files (for feedback)."""
+    with clock.stage("parse_validate"):
+        raw, counts = stack([it.read.frame for it in items], kind)
+        for it, n in zip(items, counts):
+            it.read = None  # the batch's frames are no longer needed
+            if n == 0:
+                it.reject("EMPTY_FILE", "the file has a header but no data rows (only blank rows)")
+        fid = raw.get_column(FID)
 
-    def per_file(values: list, dtype) -> pl.Series:
-        return pl.Series(values, dtype=dtype).gather(fid)
+        def per_file(values: list, dtype) -> pl.Series:
+            return pl.Series(values, dtype=dtype).gather(fid)
 
-    raw = raw.with_columns(pl.int_range(pl.len(), dtype=pl.UInt32).alias(IDX))
-    if kind.mode == "month":
-        starts = [it.f.period_start for it in items]
-        ends = [(d.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1) for d in starts]
-        raw = raw.with_columns(per_file(starts, pl.Date).alias(PERIOD_START), per_file(ends, pl.Date).alias(PERIOD_END))
-    typed, failures = check_rows(kind, raw, refs)
-    quarantined, detailed = quarantine_rows(raw, failures, kind)
+        raw = raw.with_columns(pl.int_range(pl.len(), dtype=pl.UInt32).alias(IDX))
+        if kind.mode == "month":
+            starts = [it.f.period_start for it in items]
+            ends = [(d.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1) for d in starts]
+            raw = raw.with_columns(per_file(starts, pl.Date).alias(PERIOD_START), per_file(ends, pl.Date).alias(PERIOD_END))
+        typed, failures = check_rows(kind, raw, refs)
+        quarantined, detailed = quarantine_rows(raw, failures, kind)
 
     source_file = per_file([it.f.source_file for it in items], pl.String).alias("source_file")
     submitted_at = per_file([it.f.submitted_at for it in items], pl.Datetime("us")).alias("submitted_at")
     source_row = raw.get_column(POS).alias("source_row")
     bad = quarantined.get_column(IDX)
     accepted = typed.select(*kind.column_names).with_columns(source_file, source_row, submitted_at)
-    wh.insert(con, kind.name, accepted.filter(~typed.get_column(IDX).is_in(bad.implode())))
+    written.append(wh.write_rows(con, raw_folder, kind.name, accepted.filter(~typed.get_column(IDX).is_in(bad.implode())), batch_id))
 
     lineage = pl.DataFrame([source_file, source_row, submitted_at, raw.get_column(FID)]).with_row_index(IDX)
     dealer = [it.f.dealer_id for it in items]
     q = quarantined.join(lineage, on=IDX, how="left", maintain_order="left")
     q = q.with_columns(pl.lit(kind.name).alias("kind"),
                        pl.Series("dealer_id", dealer, dtype=pl.String).gather(q.get_column(FID)))
-    wh.insert(con, "quarantine", q.select(*wh.QUARANTINE))
+    written.append(wh.write_rows(con, raw_folder, "quarantine", q.select(*wh.QUARANTINE), batch_id, part=kind.name))
 
     quarantined_per_file = dict(q.group_by(FID).len().iter_rows())
     for i, it in enumerate(items):
@@ -308,6 +365,7 @@ def _submission_rows(items: list[_Item], batch_id: str, ingested_at: datetime) -
         "duplicate_of": it.duplicate_of,
         "ingested_at": ingested_at,
         "batch_id": batch_id,
+        "modified_ns": it.f.modified_ns,
     } for it in items]
     return pl.DataFrame(rows, schema=wh.SUBMISSIONS_POLARS)
 

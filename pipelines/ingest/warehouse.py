@@ -1,4 +1,13 @@
-"""The raw layer in DuckDB: table definitions, what is already known, loads and status updates.
+"""The raw layer: the submission log in DuckDB, the rows in Parquet files that any engine reads.
+
+- `raw.submissions`, the log of record, is a DuckDB table written in one transaction per
+  batch; after every commit it is mirrored to `<raw>/submissions/submissions.parquet`.
+- The accepted rows of each kind and the quarantined rows are Parquet files,
+  `<raw>/<table>/<batch_id>[.<part>].parquet`, each row carrying its `batch_id`. A row counts
+  only if its (source_file, batch_id) is in the log, so a batch killed before its commit leaves
+  nothing visible; its files are deleted by the next run (`ensure_schema`).
+- The warehouse keeps views `raw.<table>` over those files, restricted to committed rows, for
+  the ingestion's own lookups, tests and analysts. dbt reads the Parquet files directly.
 
 Table and column names come from the contract (spec.py), never from landed files; every value
 that comes from a file or a dealer travels as a bound parameter or inside an Arrow frame.
@@ -6,11 +15,13 @@ that comes from a file or a dealer travels as a bound parameter or inside an Arr
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
+from pipelines.config import UserError
 from pipelines.contracts.spec import KINDS, ValueType
 
 SQL_TYPES = {
@@ -26,6 +37,7 @@ SUBMISSIONS = {
     "reason_code": "VARCHAR", "reason_detail": "VARCHAR", "rows_read": "INTEGER",
     "rows_accepted": "INTEGER", "rows_quarantined": "INTEGER", "superseded_by": "VARCHAR",
     "duplicate_of": "VARCHAR", "ingested_at": "TIMESTAMP", "batch_id": "VARCHAR",
+    "modified_ns": "BIGINT",
 }
 SUBMISSIONS_POLARS = {
     "source_file": pl.String, "kind": pl.String, "source": pl.String, "dealer_id": pl.String,
@@ -33,7 +45,7 @@ SUBMISSIONS_POLARS = {
     "size_bytes": pl.Int64, "status": pl.String, "reason_code": pl.String,
     "reason_detail": pl.String, "rows_read": pl.Int32, "rows_accepted": pl.Int32,
     "rows_quarantined": pl.Int32, "superseded_by": pl.String, "duplicate_of": pl.String,
-    "ingested_at": pl.Datetime("us"), "batch_id": pl.String,
+    "ingested_at": pl.Datetime("us"), "batch_id": pl.String, "modified_ns": pl.Int64,
 }
 QUARANTINE = {
     "source_file": "VARCHAR", "source_row": "INTEGER", "kind": "VARCHAR", "dealer_id": "VARCHAR",
@@ -41,6 +53,9 @@ QUARANTINE = {
     "submitted_at": "TIMESTAMP",
 }
 RAW_TABLES = ("submissions", "quarantine", *KINDS)
+PARQUET_TABLES = ("quarantine", *KINDS)
+SCHEMA_FILE = "schema.parquet"  # zero rows: gives a table with no batches yet its columns
+MIRROR = Path("submissions") / "submissions.parquet"
 
 # Superseding by submission order: snapshots per kind, sales per dealer+month, inventory per
 # dealer+day. Claims and shipments are superseded per row downstream and keep their status.
@@ -57,22 +72,89 @@ def connect(path: Path) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(str(path))
 
 
+def parquet_columns(table: str) -> dict[str, str]:
+    """Columns of a Parquet table of the raw layer, with their SQL types."""
+    return {**(QUARANTINE if table == "quarantine" else kind_columns(table)), "batch_id": "VARCHAR"}
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
 def _create(con, table: str, columns: dict[str, str]) -> None:
     body = ", ".join(f'"{name}" {sql}' for name, sql in columns.items())
     con.execute(f"CREATE TABLE IF NOT EXISTS raw.{table} ({body})")
 
 
-def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+def ensure_schema(con: duckdb.DuckDBPyConnection, raw: Path) -> None:
+    """The log table, the Parquet folders (with their schema files), no leftovers of a batch that
+    never committed, and the `raw.<table>` views over the folder `raw`."""
     con.execute("CREATE SCHEMA IF NOT EXISTS raw")
     _create(con, "submissions", SUBMISSIONS)
-    _create(con, "quarantine", QUARANTINE)
-    for kind in KINDS:
-        _create(con, kind, kind_columns(kind))
+    committed = {b for (b,) in con.execute("SELECT DISTINCT batch_id FROM raw.submissions").fetchall()}
+    for table in PARQUET_TABLES:
+        folder = raw / table
+        folder.mkdir(parents=True, exist_ok=True)
+        if not (folder / SCHEMA_FILE).exists():
+            _copy(con, f"SELECT {_select(table, set())} LIMIT 0", folder / SCHEMA_FILE)
+        for f in folder.iterdir():
+            if f.name.endswith(".tmp") or (f.name != SCHEMA_FILE and f.name.split(".")[0] not in committed):
+                f.unlink()
+        kind = con.execute("SELECT table_type FROM information_schema.tables WHERE table_schema = 'raw' "
+                           "AND table_name = ?", [table]).fetchone()
+        if kind and kind[0] == "BASE TABLE":
+            raise UserError("this warehouse keeps raw rows in tables (the layout before the Parquet raw "
+                            "layer): remove the warehouse file and run again to rebuild it from the landing")
+        con.execute(f"""CREATE OR REPLACE VIEW raw.{table} AS
+            SELECT * FROM read_parquet({_literal(str(folder / '*.parquet'))}, union_by_name = true) AS r
+            WHERE EXISTS (SELECT 1 FROM raw.submissions AS s
+                          WHERE s.source_file = r.source_file AND s.batch_id = r.batch_id)""")
+    write_mirror(con, raw)
 
 
-def known_files(con) -> dict[str, str | None]:
-    """source_file -> content_hash of every file already in the submission log."""
-    return dict(con.execute("SELECT source_file, content_hash FROM raw.submissions").fetchall())
+def _select(table: str, present: set[str]) -> str:
+    """Every column of `table`, cast to its type; the ones the frame lacks are NULL."""
+    columns = []
+    for name, sql in parquet_columns(table).items():
+        value = f'r."{name}"' if name in present else "NULL"
+        columns.append(f'CAST({value} AS {sql}) AS "{name}"')
+    return ", ".join(columns)
+
+
+def _copy(con, query: str, target: Path) -> None:
+    """Write a query's result to `target` as Parquet, all at once: readers see the whole file or
+    none (written under a hidden temporary name, then renamed)."""
+    tmp = target.with_name(f".{target.name}.tmp")
+    con.execute(f"COPY ({query}) TO {_literal(str(tmp))} (FORMAT parquet, COMPRESSION zstd)").fetchall()
+    os.replace(tmp, target)
+
+
+def write_rows(con, raw: Path, table: str, frame: pl.DataFrame, batch_id: str, part: str | None = None) -> Path | None:
+    """Write a batch's rows of `table` (the frame may lack optional columns: they are NULL) to
+    their own Parquet file; returns it, or None if there were no rows."""
+    if frame.height == 0:
+        return None
+    # Plain Arrow strings (not string views): DuckDB takes them without another conversion.
+    con.register("_incoming", frame.with_columns(pl.lit(batch_id).alias("batch_id"))
+                 .to_arrow(compat_level=pl.CompatLevel.oldest()))
+    target = raw / table / (f"{batch_id}.{part}.parquet" if part else f"{batch_id}.parquet")
+    try:
+        _copy(con, f"SELECT {_select(table, set(frame.columns) | {'batch_id'})} FROM _incoming AS r", target)
+    finally:
+        con.unregister("_incoming")
+    return target
+
+
+def write_mirror(con, raw: Path) -> None:
+    """The submission log as Parquet, for engines that do not read DuckDB files."""
+    (raw / MIRROR).parent.mkdir(parents=True, exist_ok=True)
+    _copy(con, "SELECT * FROM raw.submissions ORDER BY source_file", raw / MIRROR)
+
+
+def known_files(con) -> dict[str, tuple[str | None, int | None, int | None]]:
+    """source_file -> (content_hash, size_bytes, modified_ns) of every file in the submission log."""
+    rows = con.execute("SELECT source_file, content_hash, size_bytes, modified_ns FROM raw.submissions").fetchall()
+    return {f: (h, size, mtime) for f, h, size, mtime in rows}
 
 
 def originals(con) -> dict[str, str]:
@@ -100,14 +182,14 @@ def reference_values(con, kind: str, column: str) -> pl.Series:
     return pl.Series(df.column("v"), dtype=pl.String)
 
 
-def insert(con, table: str, frame: pl.DataFrame) -> None:
-    """Append a frame by column name (the frame may lack optional columns: they are NULL)."""
+def log_files(con, frame: pl.DataFrame) -> None:
+    """Append rows to the submission log."""
     if frame.height == 0:
         return
     # Plain Arrow strings (not string views): DuckDB takes them without another conversion.
     con.register("_incoming", frame.to_arrow(compat_level=pl.CompatLevel.oldest()))
     try:
-        con.execute(f"INSERT INTO raw.{table} BY NAME SELECT * FROM _incoming")
+        con.execute("INSERT INTO raw.submissions BY NAME SELECT * FROM _incoming")
     finally:
         con.unregister("_incoming")
 
@@ -139,24 +221,35 @@ def apply_superseding(con) -> None:
     )
 
 
-def conservation_violations(con) -> pl.DataFrame:
-    """Files whose logged counts disagree with the rows actually in the raw tables (rows read =
-    accepted + quarantined, each counted in the warehouse), and rows whose file is not logged."""
-    accepted = " UNION ALL ".join(f"SELECT source_file FROM raw.{k}" for k in KINDS)
+def conservation_violations(con, raw: Path) -> pl.DataFrame:
+    """Files whose logged counts disagree with the rows in the Parquet files of `raw` (rows read =
+    accepted + quarantined), and rows in those files that belong to no committed batch of a
+    logged file. Reads the files themselves, not the views, which would hide such rows."""
+    every = " UNION ALL ".join(
+        f"SELECT source_file, batch_id, {_literal(t)} AS tbl "
+        f"FROM read_parquet({_literal(str(raw / t / '*.parquet'))}, union_by_name = true)"
+        for t in PARQUET_TABLES)
     violations = con.sql(
         f"""
-        WITH acc AS (SELECT source_file, count(*) AS n FROM ({accepted}) GROUP BY source_file),
-             q AS (SELECT source_file, count(*) AS n FROM raw.quarantine GROUP BY source_file)
-        SELECT coalesce(s.source_file, acc.source_file, q.source_file) AS source_file,
+        WITH rows_ AS ({every}),
+             counted AS (
+                 SELECT coalesce(s.source_file, r.source_file) AS source_file,
+                        count(*) FILTER (WHERE r.tbl <> 'quarantine') AS accepted,
+                        count(*) FILTER (WHERE r.tbl = 'quarantine') AS quarantined,
+                        bool_or(s.source_file IS NULL) AS unlogged
+                 FROM rows_ AS r
+                 LEFT JOIN raw.submissions AS s
+                   ON s.source_file = r.source_file AND s.batch_id = r.batch_id
+                 GROUP BY 1)
+        SELECT coalesce(s.source_file, c.source_file) AS source_file,
                s.rows_read, s.rows_accepted, s.rows_quarantined,
-               coalesce(acc.n, 0) AS rows_in_raw, coalesce(q.n, 0) AS rows_in_quarantine
+               coalesce(c.accepted, 0) AS rows_in_raw, coalesce(c.quarantined, 0) AS rows_in_quarantine
         FROM raw.submissions s
-        FULL JOIN acc ON acc.source_file = s.source_file
-        FULL JOIN q ON q.source_file = coalesce(s.source_file, acc.source_file)
-        WHERE s.source_file IS NULL
-           OR s.rows_read IS DISTINCT FROM coalesce(acc.n, 0) + coalesce(q.n, 0)
-           OR s.rows_accepted IS DISTINCT FROM coalesce(acc.n, 0)
-           OR s.rows_quarantined IS DISTINCT FROM coalesce(q.n, 0)
+        FULL JOIN counted AS c ON c.source_file = s.source_file
+        WHERE s.source_file IS NULL OR coalesce(c.unlogged, false)
+           OR s.rows_read IS DISTINCT FROM coalesce(c.accepted, 0) + coalesce(c.quarantined, 0)
+           OR s.rows_accepted IS DISTINCT FROM coalesce(c.accepted, 0)
+           OR s.rows_quarantined IS DISTINCT FROM coalesce(c.quarantined, 0)
         ORDER BY 1
         """
     ).to_arrow_table()

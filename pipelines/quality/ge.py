@@ -58,7 +58,9 @@ def validate_marts(warehouse: Path, reports_dir: Path | None = None,
         "class_name": "SiteBuilder",
         "store_backend": {"class_name": "TupleFilesystemStoreBackend",
                           "base_directory": os.fspath(reports_dir)},
-        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        # GE's index needs scripts from CDNs; ours is static HTML that works offline
+        "site_index_builder": {"class_name": "OfflineSiteIndexBuilder",
+                               "module_name": "pipelines.quality.docs"},
     })
     source = context.data_sources.add_pandas("warehouse")
 

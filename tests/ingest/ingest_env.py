@@ -37,8 +37,10 @@ class Env:
         return dict(df.iter_rows())
 
     def snapshot(self) -> dict[str, list[tuple]]:
-        """Full contents of every raw table (sorted), for before/after comparisons."""
+        """Full contents of every raw table (sorted), for before/after comparisons; rows are
+        compared without the batch that loaded them (batch boundaries must not matter)."""
         with duckdb.connect(str(self.warehouse), read_only=True) as con:
             tables = [r[0] for r in con.execute(
                 "SELECT table_name FROM information_schema.tables WHERE table_schema='raw'").fetchall()]
-            return {t: sorted(con.execute(f"SELECT * FROM raw.{t}").fetchall(), key=repr) for t in tables}
+            return {t: sorted(con.execute(f"SELECT * {'' if t == 'submissions' else 'EXCLUDE (batch_id)'} "
+                                          f"FROM raw.{t}").fetchall(), key=repr) for t in tables}

@@ -4,6 +4,7 @@ when a row goes missing."""
 import dagster as dg
 import duckdb
 
+from pipelines.config import raw_dir
 from pipelines.ingest.assets import ingest_assets, ingest_checks
 
 
@@ -28,8 +29,10 @@ def test_conservation_passes_then_fails_when_a_row_is_deleted(env, monkeypatch):
     assert {"raw/sales", "raw/submissions", "raw/quarantine", "feedback_files"} <= materialized
     assert _check(result).passed
 
-    with duckdb.connect(str(env.warehouse)) as con:
-        con.execute("DELETE FROM raw.sales WHERE source_row = 1")
+    [sales_file] = [f for f in (raw_dir(env.warehouse) / "sales").glob("*.parquet") if f.name != "schema.parquet"]
+    with duckdb.connect() as con:
+        con.execute(f"COPY (SELECT * FROM read_parquet('{sales_file}') WHERE source_row <> 1) TO '{sales_file}.new' (FORMAT parquet)")
+    sales_file.with_name(sales_file.name + ".new").replace(sales_file)
     result = _materialize(env, monkeypatch)  # nothing new to ingest; the check runs again
     evaluation = _check(result)
     assert not evaluation.passed
@@ -41,9 +44,16 @@ def test_conservation_flags_orphan_quarantine_rows(env, monkeypatch):
     from pipelines.ingest.warehouse import conservation_violations
 
     env.ingest()
+    raw = raw_dir(env.warehouse)
     with duckdb.connect(str(env.warehouse)) as con:
-        assert conservation_violations(con).height == 0
-        con.execute("INSERT INTO raw.quarantine (source_file, source_row) VALUES ('erp/ghost.csv', 1)")
-        con.execute("UPDATE raw.submissions SET rows_read = rows_read + 1 WHERE source_file = 'erp/regions_20250101.csv'")
-        assert conservation_violations(con).get_column("source_file").to_list() == [
-            "erp/ghost.csv", "erp/regions_20250101.csv"]
+        assert conservation_violations(con, raw).height == 0
+        # a row of a file that was never logged, and one carrying a batch that never committed
+        [(batch,)] = con.execute("SELECT any_value(batch_id) FROM raw.submissions").fetchall()
+        con.execute(f"""COPY (SELECT 'erp/ghost.csv' AS source_file, 1 AS source_row, '{batch}' AS batch_id)
+                        TO '{raw / "quarantine" / "ghost.parquet"}'""").fetchall()
+        con.execute(f"""COPY (SELECT * REPLACE ('no-such-batch' AS batch_id) FROM raw.dealers LIMIT 1)
+                        TO '{raw / "dealers" / "ghost.parquet"}'""").fetchall()
+        con.execute("UPDATE raw.submissions SET rows_read = rows_read + 1 WHERE source_file = 'erp/regions_20250101.csv'").fetchall()
+        [(dealers_file,)] = con.execute("SELECT source_file FROM raw.dealers LIMIT 1").fetchall()
+        assert conservation_violations(con, raw).get_column("source_file").to_list() == sorted([
+            "erp/ghost.csv", "erp/regions_20250101.csv", dealers_file])

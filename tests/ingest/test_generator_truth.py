@@ -8,6 +8,7 @@ import polars as pl
 import pytest
 
 from pipelines.ingest import run_ingestion
+from pipelines.config import raw_dir
 from pipelines.ingest.warehouse import conservation_violations
 from pipelines.synth import GeneratorParams, generate
 
@@ -24,7 +25,7 @@ def demo(tmp_path_factory):
             "FROM raw.submissions").to_arrow_table())
         quarantine = pl.from_arrow(con.sql(
             "SELECT source_file, source_row, reason_codes FROM raw.quarantine").to_arrow_table())
-        violations = conservation_violations(con)
+        violations = conservation_violations(con, raw_dir(root / "warehouse.duckdb"))
     return root, subs, quarantine, violations
 
 

@@ -1,6 +1,9 @@
 """Each file is ingested once; a batch is all or nothing; batch size does not change results."""
 
+import duckdb
 import pytest
+
+from pipelines.config import raw_dir
 from ingest_env import Env
 
 from pipelines.ingest import warehouse
@@ -55,19 +58,21 @@ def test_crash_mid_batch_leaves_the_warehouse_unchanged_and_next_run_loads(env, 
     env.ingest()  # the ERP set is committed
     before = env.snapshot()
     _some_dealer_files(env.landing)
-    real_insert = warehouse.insert
+    real_write = warehouse.write_rows
+    files_before = sorted(raw_dir(env.warehouse).rglob("*"))
 
-    def crash_on_quarantine(con, table, frame):
-        if table == "quarantine":
+    def crash_on_quarantine(con, raw, table, frame, batch_id, part=None):
+        if table == "quarantine":  # after the batch's sales rows were written
             raise RuntimeError("disk full")
-        real_insert(con, table, frame)
+        return real_write(con, raw, table, frame, batch_id, part)
 
-    monkeypatch.setattr(warehouse, "insert", crash_on_quarantine)
+    monkeypatch.setattr(warehouse, "write_rows", crash_on_quarantine)
     with pytest.raises(RuntimeError, match="disk full"):
         env.ingest()
     assert env.snapshot() == before
+    assert sorted(raw_dir(env.warehouse).rglob("*")) == files_before  # the batch's files are gone
     assert not env.feedback.exists()  # feedback only follows a committed batch
-    monkeypatch.setattr(warehouse, "insert", real_insert)
+    monkeypatch.setattr(warehouse, "write_rows", real_write)
     summary = env.ingest()
     assert summary.files_new == 6
     assert env.query("SELECT count(*) n FROM raw.quarantine")["n"][0] == 2
@@ -85,3 +90,33 @@ def test_batch_size_does_not_change_the_result(tmp_path):
         results.append(snap)
         assert summary.batches == (1 if size == 1000 else 7)
     assert results[0] == results[1]
+
+
+def test_known_files_are_not_read_again_unless_size_or_time_changed(env, monkeypatch):
+    from pipelines.ingest import run as run_module
+
+    _some_dealer_files(env.landing)
+    env.ingest()
+    hashed = []
+    real_hash = run_module._hash_file
+    monkeypatch.setattr(run_module, "_hash_file", lambda path, keep=False: hashed.append(path) or real_hash(path, keep))
+    assert env.ingest().files_new == 0
+    assert hashed == []  # a night costs what is new, not the whole landing
+    p = next((env.landing.root / "dealers" / "D0002").glob("inventory_*"))
+    data = p.read_bytes()
+    p.write_bytes(data.replace(b"1", b"2", 1))  # same size, other bytes, newer time
+    summary = env.ingest()
+    assert hashed == [p] and summary.files_changed == ["dealers/D0002/" + p.name]
+
+
+def test_rows_of_a_batch_that_never_committed_are_invisible_and_removed(env):
+    env.ingest()
+    raw = raw_dir(env.warehouse)
+    before = env.snapshot()
+    [dealers] = [f for f in (raw / "dealers").glob("*.parquet") if f.name != "schema.parquet"]
+    orphan = raw / "dealers" / "20991231T000000-dead00-0001.parquet"  # as a killed batch leaves it
+    with duckdb.connect() as con:
+        con.execute(f"COPY (SELECT * REPLACE ('{orphan.stem}' AS batch_id) FROM '{dealers}') TO '{orphan}'").fetchall()
+    assert env.snapshot() == before  # its batch is not in the log: the views do not show it
+    env.ingest()
+    assert not orphan.exists() and env.snapshot() == before

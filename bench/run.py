@@ -1,0 +1,369 @@
+"""The benchmark: `make bench` or `python -m bench.run --scales S,M`.
+
+For each scale: generate its data with the project's generator into bench/data/<scale>/
+(re-used while the generator parameters match the stamp), hold back the files submitted on
+the last day, then, on those same files:
+
+1. bare parse: every file the ingestion parses, read by polars alone (the ingestion's floor);
+2. full build: the nightly chain (ingest, dbt build, forecast, publish) on the history;
+3. `dbt run` and the hand-written bench/marts.sql, each on a copy of the built warehouse
+   (the transformation's floor, and dbt without its data tests);
+4. incremental night: the held-back day's files put back, the nightly chain again.
+
+Each step runs in its own process (bench/phase.py) and is charged its own peak memory. The
+results go to bench/results/<timestamp>.json and .md, and the table is printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import psutil
+
+from pipelines.config import PROJECT_ROOT, UserError
+
+BENCH = Path(__file__).resolve().parent
+DATA = BENCH / "data"
+RESULTS = BENCH / "results"
+
+GIB = 1 << 30
+MIB = 1 << 20
+
+# Generator parameters per scale (omitted ones: `dcw generate`'s defaults). L is M's dealers
+# with four times the history, ending in the same month: memory must not grow with history.
+SCALES: dict[str, dict] = {
+    "tiny": {"dealers": 3, "skus": 4, "months": 4},
+    "S": {},
+    "M": {"dealers": 2000, "months": 24},
+    "L": {"dealers": 2000, "months": 96, "start": date(2018, 10, 1)},
+}
+
+BUDGETS = {"ingest": 2.0, "transform": 1.5, "incremental": 0.05}
+MEMORY_BUDGET_M = 4 * GIB
+MEMORY_GROWTH_L = 1.5
+
+NIGHT = ("ingest", "dbt", "forecast", "publish")  # the stages whose sum is a night
+STAGES = ("discover", "parse_validate", "load", "ingest", "dbt", "forecast", "publish")
+
+
+@dataclass(frozen=True)
+class ScaleData:
+    root: Path
+
+    @property
+    def landing(self) -> Path:
+        return self.root / "landing"
+
+    @property
+    def held(self) -> Path:
+        return self.root / "held"
+
+    @property
+    def work(self) -> Path:
+        return self.root / "run"
+
+    @property
+    def stamp(self) -> Path:
+        return self.root / "stamp.json"
+
+
+def generator_params(scale: str) -> dict:
+    from pipelines.synth.params import GeneratorParams
+
+    defaults = GeneratorParams(out=Path("."))
+    chosen = SCALES[scale]
+    return {name: str(chosen.get(name, getattr(defaults, name)))
+            for name in ("seed", "dealers", "skus", "months", "start", "injection_scale")}
+
+
+def ensure_data(scale: str, data_root: Path) -> ScaleData:
+    """The scale's landing folder, generated unless the stamp says it is already there with
+    the same generator parameters. Files held back by an interrupted run are put back."""
+    from pipelines.synth import GeneratorParams, generate
+    from pipelines.progress import Progress
+
+    data = ScaleData(data_root / scale)
+    params = generator_params(scale)
+    restore_held(data)
+    if data.stamp.exists() and json.loads(data.stamp.read_text()) == params and data.landing.is_dir():
+        return data
+    shutil.rmtree(data.root, ignore_errors=True)
+    data.root.mkdir(parents=True)
+    progress = Progress(f"generate {scale}", "months")
+    summary = generate(GeneratorParams(out=data.landing, **SCALES[scale]), progress=progress)
+    progress.done(f"{summary['files']:,} files, {summary['sales_lines']:,} sales lines")
+    data.stamp.write_text(json.dumps(params, indent=2))
+    return data
+
+
+def restore_held(data: ScaleData) -> int:
+    """Move every held-back file back to its place in the landing folder."""
+    if not data.held.is_dir():
+        return 0
+    moved = 0
+    for path in sorted(p for p in data.held.rglob("*") if p.is_file()):
+        target = data.landing / path.relative_to(data.held)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(path, target)
+        moved += 1
+    shutil.rmtree(data.held)
+    return moved
+
+
+def hold_back_last_day(data: ScaleData) -> tuple[date, list[str]]:
+    """Move aside the files submitted on the last submission day (dealer files: the stamp in
+    the name; ERP files: the date in the name); returns that day and the files."""
+    from pipelines.ingest.discover import discover
+
+    files = [f for f in discover(data.landing) if f.submitted_at is not None]
+    if not files:
+        raise UserError(f"{data.landing} holds no file with a submission date to hold back")
+    last = max(f.submitted_at.date() for f in files)
+    held = sorted(f.source_file for f in files if f.submitted_at.date() == last)
+    for name in held:
+        target = data.held / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(data.landing / name, target)
+    return last, held
+
+
+def phase_env(data: ScaleData, warehouse: Path, as_of: date) -> dict[str, str]:
+    env = dict(os.environ)
+    work = data.work
+    env.update({
+        "DCW_LANDING": str(data.landing),
+        "DCW_WAREHOUSE": str(warehouse),
+        "DCW_RAW": str(work / "raw"),
+        "DCW_FEEDBACK": str(work / "feedback"),
+        "DCW_SERVING": str(work / "serving" / "dcw.duckdb"),
+        "DCW_REPORTS": str(work / "reports"),
+        "DCW_AS_OF": as_of.isoformat(),
+        "PYTHONPATH": os.pathsep.join(p for p in (str(PROJECT_ROOT), env.get("PYTHONPATH")) if p),
+    })
+    return env
+
+
+def run_phase(phase: str, env: dict[str, str], work: Path, what: str) -> dict:
+    print(f"[bench] {what}", file=sys.stderr, flush=True)
+    out = work / f"{phase}-{datetime.now():%H%M%S%f}.json"
+    proc = subprocess.run([sys.executable, "-m", "bench.phase", phase, str(out)], env=env, cwd=PROJECT_ROOT)
+    if proc.returncode != 0 or not out.exists():
+        raise UserError(f"benchmark phase {phase} failed (exit code {proc.returncode}); its output is above")
+    result = json.loads(out.read_text(encoding="utf-8"))
+    out.unlink()
+    return result
+
+
+def copy_warehouse(warehouse: Path, name: str) -> Path:
+    """A copy beside the original, so that whatever the warehouse refers to relative to its
+    folder (the Parquet raw layer) resolves the same. DuckDB names the catalog after the
+    file: `name` must not be a schema's name (hand, marts...), or references are ambiguous."""
+    copy = warehouse.with_name(name)
+    copy.unlink(missing_ok=True)
+    shutil.copyfile(warehouse, copy)
+    return copy
+
+
+def _stages(phase: dict, rows: dict) -> dict:
+    out = {}
+    for name, s in phase["stages"].items():
+        n = rows.get(name)
+        out[name] = {"seconds": s["seconds"], "cpu_seconds": s["cpu_seconds"], "peak_rss": s["peak_rss"], "rows": n,
+                     "rows_per_s": n / s["seconds"] if n is not None and s["seconds"] > 0 else None}
+    return out
+
+
+def _ratio(numerator: float, denominator: float, budget: float, what: str, cpu: tuple[float, float] | None = None) -> dict:
+    """A budgeted ratio of wall times; `cpu`: the same ratio of CPU seconds, for information
+    (it moves less with other work on the machine)."""
+    value = numerator / denominator if denominator > 0 else float("inf")
+    out = {"value": value, "budget": budget, "pass": value <= budget, "numerator": numerator,
+           "denominator": denominator, "what": what}
+    if cpu is not None:
+        out["cpu_value"] = cpu[0] / cpu[1] if cpu[1] > 0 else None
+    return out
+
+
+def _cpu(stages: dict, names) -> float:
+    return sum(stages[n]["cpu_seconds"] for n in names)
+
+
+def bench_scale(scale: str, data_root: Path = DATA) -> dict:
+    data = ensure_data(scale, data_root)
+    load_before = os.getloadavg()
+    last_day, held = hold_back_last_day(data)
+    try:
+        shutil.rmtree(data.work, ignore_errors=True)
+        data.work.mkdir(parents=True)
+        warehouse = data.work / "warehouse.duckdb"
+        env = phase_env(data, warehouse, last_day)
+
+        bare = run_phase("bare_parse", env, data.work, f"{scale}: bare polars parse")
+        full = run_phase("night", env, data.work, f"{scale}: full build up to {last_day - timedelta(days=1)}")
+        dbt_run = run_phase("dbt_run", phase_env(data, copy_warehouse(warehouse, "dbt_run.duckdb"), last_day),
+                            data.work, f"{scale}: dbt run")
+        hand = run_phase("hand_sql", phase_env(data, copy_warehouse(warehouse, "hand_sql.duckdb"), last_day),
+                         data.work, f"{scale}: bench/marts.sql")
+        warehouse.with_name("dbt_run.duckdb").unlink()
+    finally:
+        restore_held(data)
+    night = run_phase("night", phase_env(data, warehouse, last_day + timedelta(days=1)), data.work,
+                      f"{scale}: night adding {len(held)} file(s) of {last_day}")
+
+    stages = _stages(full, full["info"]["rows"])
+    incremental = _stages(night, night["info"]["rows"])
+    baselines = {**_stages(bare, {"bare_parse": bare["info"]["rows"]}),
+                 **_stages(dbt_run, {"dbt_run": stages["dbt"]["rows"]}),
+                 **_stages(hand, {"hand_sql": stages["dbt"]["rows"]})}
+    full_night = sum(stages[s]["seconds"] for s in NIGHT)
+    one_day = sum(incremental[s]["seconds"] for s in NIGHT)
+    hand_s = baselines["hand_sql"]["seconds"]
+    peak = max(s["peak_rss"] for s in (*stages.values(), *incremental.values()))
+    return {
+        "params": generator_params(scale),
+        "files": full["info"]["files_seen"],
+        "rows_read": full["info"]["rows_read"],
+        "held_back": {"day": last_day.isoformat(), "files": len(held),
+                      "rows_read": night["info"]["rows_read"]},
+        "stages": stages,
+        "incremental": incremental,
+        "baselines": baselines,
+        "bare_parse": bare["info"],
+        "hand_tables": hand["info"]["tables"],
+        "hand_warehouse": str(warehouse.with_name("hand_sql.duckdb")),
+        "peak_rss": peak,
+        # other work on the machine slows every figure; the 1-minute load average says how much
+        "load_average": {"before": load_before[0], "after": os.getloadavg()[0]},
+        "ratios": {
+            "ingest": _ratio(stages["ingest"]["seconds"], baselines["bare_parse"]["seconds"], BUDGETS["ingest"],
+                             "ingestion / bare polars parse of the same files",
+                             (_cpu(stages, ["ingest"]), _cpu(baselines, ["bare_parse"]))),
+            "transform": _ratio(stages["dbt"]["seconds"], hand_s, BUDGETS["transform"],
+                                "dbt build (models + data tests) / bench/marts.sql",
+                                (_cpu(stages, ["dbt"]), _cpu(baselines, ["hand_sql"]))),
+            "transform_run": _ratio(baselines["dbt_run"]["seconds"], hand_s, BUDGETS["transform"],
+                                    "dbt run (models only; for information) / bench/marts.sql",
+                                    (_cpu(baselines, ["dbt_run"]), _cpu(baselines, ["hand_sql"]))),
+            "incremental": _ratio(one_day, full_night, BUDGETS["incremental"],
+                                  "night adding the last day / full build (ingest+dbt+forecast+publish)",
+                                  (_cpu(incremental, NIGHT), _cpu(stages, NIGHT))),
+        },
+    }
+
+
+def memory_check(scale: str, peak: int, m_peak: int | None) -> dict | None:
+    """Peak RSS at M ≤ 4 GiB; at L ≤ 1.5 × M's peak (from this run, else the newest result
+    with an M figure). Other scales are held to M's absolute budget."""
+    if scale == "L":
+        if m_peak is None:
+            return None
+        return _ratio(peak, m_peak, MEMORY_GROWTH_L, "peak RSS at L / peak RSS at M")
+    return {"value": peak / GIB, "budget": MEMORY_BUDGET_M / GIB, "pass": peak <= MEMORY_BUDGET_M,
+            "numerator": peak, "denominator": GIB, "what": "peak RSS of the process tree, GiB (budget set for M)"}
+
+
+def latest_m_peak(results: Path) -> int | None:
+    for path in sorted(results.glob("*.json"), reverse=True):
+        m = json.loads(path.read_text(encoding="utf-8")).get("scales", {}).get("M")
+        if m:
+            return m["peak_rss"]
+    return None
+
+
+def machine() -> dict:
+    model = platform.processor()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    import dbt.version
+    import duckdb
+    import polars
+    return {"cores": os.cpu_count(), "memory_bytes": psutil.virtual_memory().total, "cpu": model,
+            "python": platform.python_version(), "duckdb": duckdb.__version__, "polars": polars.__version__,
+            "dbt": str(dbt.version.installed), "platform": platform.platform()}
+
+
+def _fmt(x: float | None, digits: int = 1) -> str:
+    return "" if x is None else f"{x:,.{digits}f}"
+
+
+def markdown(result: dict) -> str:
+    m = result["machine"]
+    lines = [f"# dcw benchmark {result['timestamp']}", "",
+             f"Machine: {m['cores']} cores, {m['memory_bytes'] / GIB:.0f} GiB, {m['cpu']}; "
+             f"Python {m['python']}, DuckDB {m['duckdb']}, polars {m['polars']}, dbt {m['dbt']}.", ""]
+    for scale, r in result["scales"].items():
+        lines += [f"## Scale {scale}", "",
+                  f"Generator: {', '.join(f'{k}={v}' for k, v in r['params'].items())}. "
+                  f"Full build: {r['files']:,} files, {r['rows_read']:,} rows; incremental night: "
+                  f"{r['held_back']['files']} files ({r['held_back']['rows_read']:,} rows) submitted on "
+                  f"{r['held_back']['day']}. Load average (1 min) {r['load_average']['before']:.1f} before, "
+                  f"{r['load_average']['after']:.1f} after.", "",
+                  "| stage | seconds | CPU s | rows | rows/s | peak RSS (MiB) |", "|---|---:|---:|---:|---:|---:|"]
+        rows = [(f"full: {name}", r["stages"][name]) for name in STAGES if name in r["stages"]]
+        rows += [(f"night +1 day: {name}", r["incremental"][name]) for name in STAGES if name in r["incremental"]]
+        rows += [(f"baseline: {name}", s) for name, s in r["baselines"].items()]
+        for label, s in rows:
+            lines.append(f"| {label} | {_fmt(s['seconds'], 2)} | {_fmt(s.get('cpu_seconds'), 2)} | {_fmt(s['rows'], 0)} | "
+                         f"{_fmt(s['rows_per_s'], 0)} | {_fmt(s['peak_rss'] / MIB, 0)} |")
+        lines += ["", "| ratio | value | budget | result | same ratio of CPU seconds | measured as |",
+                  "|---|---:|---:|---|---:|---|"]
+        for name, q in r["ratios"].items():
+            verdict = "info" if name == "transform_run" else ("PASS" if q["pass"] else "FAIL")
+            lines.append(f"| {name} | {q['value']:.3f} | ≤ {q['budget']:g} | {verdict} | "
+                         f"{_fmt(q.get('cpu_value'), 3)} | {q['what']} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def run(scales: list[str], data_root: Path = DATA, results: Path = RESULTS) -> tuple[Path, dict]:
+    stamp = datetime.now().strftime("%Y%m%dT%H%M%S")
+    result = {"timestamp": stamp, "machine": machine(), "scales": {}}
+    for scale in scales:
+        r = bench_scale(scale, data_root)
+        m_peak = result["scales"]["M"]["peak_rss"] if "M" in result["scales"] else latest_m_peak(results)
+        memory = memory_check(scale, r["peak_rss"], m_peak)
+        if memory is not None:
+            r["ratios"]["memory"] = memory
+        result["scales"][scale] = r
+    results.mkdir(parents=True, exist_ok=True)
+    out = results / f"{stamp}.json"
+    out.write_text(json.dumps(result, indent=2), encoding="utf-8")
+    out.with_suffix(".md").write_text(markdown(result), encoding="utf-8")
+    return out, result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scales", default="S,M", help=f"comma-separated, of {', '.join(SCALES)} (default S,M)")
+    args = parser.parse_args(argv)
+    scales = [s.strip() for s in args.scales.split(",") if s.strip()]
+    unknown = [s for s in scales if s not in SCALES]
+    if unknown or not scales:
+        print(f"error: unknown scale(s) {', '.join(unknown) or '(none)'}; known: {', '.join(SCALES)}", file=sys.stderr)
+        return 2
+    try:
+        out, result = run(scales)
+    except UserError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    print(markdown(result))
+    print(f"results: {out} and {out.with_suffix('.md')}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

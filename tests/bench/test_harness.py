@@ -1,0 +1,97 @@
+"""The benchmark harness at a tiny scale, so that it cannot rot: it measures every stage and
+ratio, writes them to JSON and markdown, and its hand-written SQL baseline (bench/marts.sql)
+builds exactly dbt's marts - a faster but different baseline would make the transform ratio
+meaningless."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import fields
+
+import duckdb
+import pytest
+from polars.testing import assert_frame_equal
+
+from bench import run as bench
+from pipelines.dbt import dbt_project
+from pipelines.ingest.run import IngestSummary
+
+INGEST_SPLIT = ("discover", "parse_validate", "load")
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    root = tmp_path_factory.mktemp("bench")
+    out, result = bench.run(["tiny"], data_root=root / "data", results=root / "results")
+    return out, result
+
+
+def expected_stages() -> list[str]:
+    # The ingestion's own split is reported once IngestSummary carries it.
+    split = list(INGEST_SPLIT) if "seconds" in {f.name for f in fields(IngestSummary)} else []
+    return [*split, "ingest", "dbt", "forecast", "publish"]
+
+
+def positive(x) -> bool:
+    return isinstance(x, (int, float)) and math.isfinite(x) and x > 0
+
+
+def test_json_has_every_stage_and_ratio(tiny):
+    out, result = tiny
+    saved = json.loads(out.read_text(encoding="utf-8"))
+    assert saved == json.loads(json.dumps(result))
+    assert saved["machine"]["cores"] >= 1 and saved["machine"]["memory_bytes"] > 0
+    r = saved["scales"]["tiny"]
+    for night in ("stages", "incremental"):
+        for name in expected_stages():
+            stage = r[night][name]
+            assert positive(stage["seconds"]) and positive(stage["peak_rss"]), (night, name, stage)
+            assert name in INGEST_SPLIT or positive(stage["cpu_seconds"]), (night, name, stage)
+            assert positive(stage["rows_per_s"]) or (night == "incremental" and stage["rows"] == 0), (night, name)
+    for name in ("bare_parse", "dbt_run", "hand_sql"):
+        assert positive(r["baselines"][name]["seconds"]) and positive(r["baselines"][name]["peak_rss"])
+    for name in ("ingest", "transform", "transform_run", "incremental", "memory"):
+        q = r["ratios"][name]
+        assert positive(q["value"]) and positive(q["budget"]) and isinstance(q["pass"], bool), name
+        assert name == "memory" or positive(q["cpu_value"]), name
+    # the incremental night read only the held-back day's files
+    assert 0 < r["held_back"]["files"] < r["files"]
+    assert r["stages"]["ingest"]["rows"] == r["rows_read"]
+    assert r["incremental"]["ingest"]["rows"] == r["held_back"]["rows_read"] < r["rows_read"]
+
+
+def test_markdown_lists_every_stage_and_ratio(tiny):
+    out, result = tiny
+    md = out.with_suffix(".md").read_text(encoding="utf-8")
+    rows = {line.split("|")[1].strip(): line for line in md.splitlines() if line.startswith("| ") and "---" not in line}
+    for name in expected_stages():
+        assert f"full: {name}" in rows and f"night +1 day: {name}" in rows
+    for name in ("bare_parse", "dbt_run", "hand_sql"):
+        assert f"baseline: {name}" in rows
+    for name, q in result["scales"]["tiny"]["ratios"].items():
+        verdict = "PASS" if q["pass"] else "FAIL"
+        assert f"{q['value']:.3f}" in rows[name] and (name == "transform_run" or verdict in rows[name])
+
+
+def dbt_marts() -> set[str]:
+    manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
+    return {n["name"] for n in manifest["nodes"].values()
+            if n["resource_type"] == "model" and n["fqn"][1] == "marts"}
+
+
+def test_hand_sql_builds_exactly_dbts_marts(tiny):
+    _, result = tiny
+    r = result["scales"]["tiny"]
+    assert set(r["hand_tables"]) == dbt_marts()
+    con = duckdb.connect(r["hand_warehouse"], read_only=True)
+    try:
+        for table in sorted(dbt_marts()):
+            dbt = con.sql(f"select * from marts.{table}").pl()
+            hand = con.sql(f"select * from hand.{table}").pl()
+            assert hand.schema == dbt.schema, table
+            assert dbt.height > 0, f"{table} is empty at the tiny scale: the comparison would prove nothing"
+            assert_frame_equal(hand.sort(hand.columns, nulls_last=True), dbt.sort(dbt.columns, nulls_last=True),
+                               check_exact=False, rel_tol=0, abs_tol=1e-9, check_row_order=True)
+    finally:
+        con.close()
