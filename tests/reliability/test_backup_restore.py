@@ -4,11 +4,14 @@ backup is refused in one line and nothing is restored."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 import shutil
 import threading
 import time
 
+import duckdb
 import pytest
 from reliability_env import dcw, marts_contents
 
@@ -33,22 +36,49 @@ def one_line_error(proc) -> str:
     return lines[0]
 
 
-def test_restore_into_a_fresh_folder_gives_the_same_marts(reference, backed_up, tmp_path):
-    manifest = json.loads((backed_up / MANIFEST).read_text())
-    assert "warehouse.duckdb" in manifest["files"]
+def raw_contents(warehouse) -> tuple[dict[str, list], set[str]]:
+    """(sorted rows of every raw.<table> view, the Parquet paths the views read)."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        views = con.execute("select view_name, sql from duckdb_views() where schema_name = 'raw'").fetchall()
+        rows = {v: sorted(map(repr, con.execute(f"select * from raw.{v}").fetchall())) for v, _ in views}
+        rows["submissions"] = sorted(map(repr, con.execute("select * from raw.submissions").fetchall()))
+    finally:
+        con.close()
+    return rows, {m for _, sql in views for m in re.findall(r"read_parquet\('([^']*)'", sql)}
+
+
+def test_the_backup_holds_the_warehouse_and_every_raw_file(reference, backed_up):
+    files = json.loads((backed_up / MANIFEST).read_text())["files"]
+    raw = reference.root / "warehouse_raw"
+    expected = {"warehouse.duckdb"} | {f"raw/{p.relative_to(raw).as_posix()}" for p in raw.rglob("*") if p.is_file()}
+    assert any(name.startswith("raw/sales/") and not name.endswith("schema.parquet") for name in files)
+    assert set(files) == expected
+    for name, meta in files.items():
+        assert hashlib.sha256((backed_up / name).read_bytes()).hexdigest() == meta["sha256"]
+
+
+def test_restore_into_a_fresh_folder_gives_the_same_marts_and_raw_layer(reference, backed_up, tmp_path):
     proc = dcw(reference.env, tmp_path, "restore", str(backed_up), "--to", str(tmp_path / "restored"))
     assert proc.returncode == 0, proc.stderr
     restored = tmp_path / "restored" / "warehouse.duckdb"
     assert proc.stdout.strip() == str(restored)
     assert marts_contents(restored) == reference.marts
+    rows, paths = raw_contents(restored)
+    reference_rows, _ = raw_contents(reference.warehouse)
+    assert rows == reference_rows and len(rows["sales"]) > 0
+    # the views read the restored raw folder, not the one the backup was taken from
+    assert paths and all(p.startswith(str(tmp_path / "restored" / "warehouse_raw")) for p in paths)
 
 
-@pytest.mark.parametrize("damage", ["flip a byte", "truncate", "extra file", "missing file", "manifest"])
+@pytest.mark.parametrize("damage", ["flip a byte", "truncate", "extra file", "missing file", "manifest", "raw file"])
 def test_a_tampered_backup_is_refused_in_one_line(reference, backed_up, tmp_path, damage):
     bad = tmp_path / "bad"
     shutil.copytree(backed_up, bad)
     member = bad / "warehouse.duckdb"
-    if damage == "flip a byte":
+    if damage == "raw file":  # a Parquet file of raw.sales
+        member = next(p for p in (bad / "raw" / "sales").glob("*.parquet") if p.name != "schema.parquet")
+    if damage in ("flip a byte", "raw file"):
         data = bytearray(member.read_bytes())
         data[len(data) // 2] ^= 0x01
         member.write_bytes(bytes(data))
