@@ -15,7 +15,7 @@ import duckdb
 import pytest
 from reliability_env import dcw, marts_contents
 
-from pipelines.config import settings
+from pipelines.config import raw_dir, settings
 from pipelines.ops.backup import MANIFEST, backup
 from pipelines.ops.lock import warehouse_lock
 
@@ -50,7 +50,7 @@ def raw_contents(warehouse) -> tuple[dict[str, list], set[str]]:
 
 def test_the_backup_holds_the_warehouse_and_every_raw_file(reference, backed_up):
     files = json.loads((backed_up / MANIFEST).read_text())["files"]
-    raw = reference.root / "warehouse_raw"
+    raw = raw_dir(reference.warehouse)
     expected = {"warehouse.duckdb"} | {f"raw/{p.relative_to(raw).as_posix()}" for p in raw.rglob("*") if p.is_file()}
     assert any(name.startswith("raw/sales/") and not name.endswith("schema.parquet") for name in files)
     assert set(files) == expected
@@ -68,7 +68,7 @@ def test_restore_into_a_fresh_folder_gives_the_same_marts_and_raw_layer(referenc
     reference_rows, _ = raw_contents(reference.warehouse)
     assert rows == reference_rows and len(rows["sales"]) > 0
     # the views read the restored raw folder, not the one the backup was taken from
-    assert paths and all(p.startswith(str(tmp_path / "restored" / "warehouse_raw")) for p in paths)
+    assert paths and all(p.startswith(str(raw_dir(restored))) for p in paths)
 
 
 @pytest.mark.parametrize("damage", ["flip a byte", "truncate", "extra file", "missing file", "manifest", "raw file"])

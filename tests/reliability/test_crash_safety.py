@@ -20,6 +20,9 @@ import duckdb
 import pytest
 from reliability_env import BIN, dcw_run, fresh_root, marts_contents
 
+from pipelines.config import raw_dir
+from pipelines.ingest import warehouse as wh
+
 
 def serving_state(serving: Path) -> dict[str, int] | None:
     """Rows per marts table of the serving file, None if there is none; raises if a file is
@@ -151,3 +154,13 @@ def test_killed_mid_ingest_mid_dbt_and_mid_publish_then_rerun_gives_the_same_mar
     assert watcher.seen > 0  # the watcher did open the published file
     assert marts_contents(warehouse) == reference.marts
     assert marts_contents(serving) == reference.marts
+    # nothing a killed batch wrote is left in the raw layer
+    raw = raw_dir(warehouse)
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        committed = {b for (b,) in con.execute("select distinct batch_id from raw.submissions").fetchall()}
+        assert wh.conservation_violations(con, raw).height == 0
+    finally:
+        con.close()
+    written = {p.name.split(".")[0] for p in raw.rglob("*.parquet")} - {"schema", "submissions"}
+    assert written and written <= committed

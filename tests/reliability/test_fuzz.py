@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from landing_builder import DEALERS, SKUS, Landing, xlsx_bytes
 
+from pipelines.config import raw_dir
 from pipelines.contracts.spec import DEALER_KINDS, FILE_CODES, KINDS, ROW_CODES
 from pipelines.ingest import run_ingestion
 from pipelines.ingest import warehouse as wh
@@ -133,6 +134,7 @@ def test_run_ingestion_gives_every_fuzzed_file_a_fate_and_conserves_rows(erp_war
     root = tmp_path_factory.mktemp("case")
     warehouse = root / "warehouse.duckdb"
     shutil.copy(erp_warehouse, warehouse)
+    shutil.copytree(raw_dir(erp_warehouse), raw_dir(warehouse))
     landing = Landing(root / "landing")
     names = []
     for i, (kind, dealer, data) in enumerate(files):
@@ -148,7 +150,7 @@ def test_run_ingestion_gives_every_fuzzed_file_a_fate_and_conserves_rows(erp_war
         log = {r[0]: r[1:] for r in con.execute(
             "select source_file, status, reason_code, rows_read, rows_accepted, rows_quarantined "
             "from raw.submissions where source_file like 'dealers/%'").fetchall()}
-        assert wh.conservation_violations(con).height == 0
+        assert wh.conservation_violations(con, raw_dir(warehouse)).height == 0
         accepted_codes = {r[0] for k in ("sales", "inventory") for r in con.execute(
             f"select distinct sku from raw.{k}").fetchall()}
         accepted_dealers = {r[0] for r in con.execute("select distinct dealer_id from raw.quarantine "
