@@ -542,83 +542,38 @@ left join stg_products as pr
 -- intermediate: int_diversion_flags
 create temp table int_diversion_flags as
 with lines as (
-    select * from int_sales_lines
-),
-own_batch as (
-    select l.source_file, l.source_row
-    from lines as l
-    inner join int_batch_receipts as r
-        on r.dealer_id = l.dealer_id
-       and r.sku = l.sku
-       and r.batch_no = l.batch_no
-       and r.first_received_on <= l.sale_date
-),
-batch_status as (
     select
-        l.source_file,
-        l.source_row,
-        string_agg(r.dealer_id, ',' order by r.dealer_id) as holder_ids
-    from lines as l
+        l.source_file, l.source_row, l.dealer_id, l.sku, l.sale_date, l.sale_month, l.qty,
+        l.batch_no, l.customer_city_code, l.holds_territory,
+        own.dealer_id is not null as received_own
+    from int_sales_lines as l
+    left join int_batch_receipts as own
+        on own.dealer_id = l.dealer_id and own.sku = l.sku and own.batch_no = l.batch_no
+       and own.first_received_on <= l.sale_date
+),
+batch_not_own as (
+    select * from lines where batch_no is not null and not received_own
+),
+holders as (
+    select l.source_file, l.source_row, string_agg(r.dealer_id, ',' order by r.dealer_id) as holder_ids
+    from batch_not_own as l
     inner join int_batch_receipts as r
-        on r.sku = l.sku
-       and r.batch_no = l.batch_no
-       and r.first_received_on <= l.sale_date
-    where l.batch_no is not null
-      and not exists (
-          select 1 from own_batch as o
-          where o.source_file = l.source_file and o.source_row = l.source_row
-      )
+        on r.sku = l.sku and r.batch_no = l.batch_no and r.first_received_on <= l.sale_date
     group by l.source_file, l.source_row
 ),
 flags as (
-    select
-        l.source_file,
-        l.source_row,
-        'OUT_OF_TERRITORY' as rule,
-        cast(null as TEXT) as source_dealer_ids
+    select l.*, 'OUT_OF_TERRITORY' as rule, cast(null as text) as source_dealer_ids
     from lines as l
     where not l.holds_territory
     union all
-    select
-        l.source_file,
-        l.source_row,
-        'FOREIGN_BATCH' as rule,
-        b.holder_ids as source_dealer_ids
-    from lines as l
-    inner join batch_status as b
-        on b.source_file = l.source_file and b.source_row = l.source_row
-    union all
-    select
-        l.source_file,
-        l.source_row,
-        'UNKNOWN_BATCH' as rule,
-        cast(null as TEXT) as source_dealer_ids
-    from lines as l
-    where l.batch_no is not null
-      and not exists (
-          select 1 from own_batch as o
-          where o.source_file = l.source_file and o.source_row = l.source_row
-      )
-      and not exists (
-          select 1 from batch_status as b
-          where b.source_file = l.source_file and b.source_row = l.source_row
-      )
+    select l.*, case when h.holder_ids is null then 'UNKNOWN_BATCH' else 'FOREIGN_BATCH' end,
+           h.holder_ids
+    from batch_not_own as l
+    left join holders as h on h.source_file = l.source_file and h.source_row = l.source_row
 )
-select
-    f.source_file,
-    f.source_row,
-    l.dealer_id,
-    l.sku,
-    l.sale_date,
-    l.sale_month,
-    l.qty,
-    l.batch_no,
-    l.customer_city_code,
-    f.rule,
-    f.source_dealer_ids
-from flags as f
-inner join lines as l
-    on l.source_file = f.source_file and l.source_row = f.source_row
+select source_file, source_row, dealer_id, sku, sale_date, sale_month, qty, batch_no,
+       customer_city_code, rule, source_dealer_ids
+from flags
 ;
 
 -- intermediate: int_sales_lines_evidence

@@ -30,6 +30,8 @@ examples:
   dcw build --target spark --landing data/landing
   dcw report writeoff --month 2026-03 --dealer D0007 --format xlsx
   dcw ui --port 3001
+  dcw backup --to /srv/backups/dcw-2026-11-23
+  dcw restore /srv/backups/dcw-2026-11-23 --to /srv/dcw-restored
 """
 
 
@@ -167,6 +169,29 @@ def build_parser() -> argparse.ArgumentParser:
     writeoff.add_argument("--out", type=Path, help="folder to write to (default: $DCW_REPORTS/writeoff)")
     writeoff.add_argument("--warehouse", type=Path, help="DuckDB warehouse file (default: $DCW_WAREHOUSE)")
 
+    bak = commands.add_parser(
+        "backup",
+        help="snapshot the warehouse consistently, with a manifest of checksums",
+        description=(
+            "Copy the warehouse, under its lock (no run writes meanwhile), into a new folder "
+            "with manifest.json listing every file's size and sha256."
+        ),
+    )
+    bak.add_argument("--to", type=Path, help="backup folder to create (default: <warehouse folder>/backups/<time>)")
+    bak.add_argument("--warehouse", type=Path, help="DuckDB warehouse file (default: $DCW_WAREHOUSE)")
+
+    res = commands.add_parser(
+        "restore",
+        help="restore a backup after checking every file against its manifest",
+        description=(
+            "Check every file of the backup against its sha256 in manifest.json, then restore it "
+            "as the warehouse (or into --to DIR). Never overwrites an existing warehouse."
+        ),
+    )
+    res.add_argument("source", type=Path, metavar="FROM", help="backup folder written by 'dcw backup'")
+    res.add_argument("--to", type=Path, help="folder to restore into (default: where $DCW_WAREHOUSE points)")
+    res.add_argument("--warehouse", type=Path, help="DuckDB warehouse file (default: $DCW_WAREHOUSE)")
+
     ui = commands.add_parser(
         "ui",
         help="the Dagster UI: asset graph, checks, runs, schedules (until Ctrl+C)",
@@ -259,6 +284,20 @@ def _cmd_report(args: argparse.Namespace) -> None:
         print(path)
 
 
+def _cmd_backup(args: argparse.Namespace) -> None:
+    from pipelines.ops.backup import backup
+
+    _apply_overrides(args)
+    print(backup(settings(), args.to))
+
+
+def _cmd_restore(args: argparse.Namespace) -> None:
+    from pipelines.ops.backup import restore
+
+    _apply_overrides(args)
+    print(restore(args.source, settings(), args.to))
+
+
 def _cmd_ui(args: argparse.Namespace) -> None:
     from pipelines.ops.ui import run_ui
 
@@ -267,7 +306,8 @@ def _cmd_ui(args: argparse.Namespace) -> None:
         raise UserError(f"the Dagster UI stopped with status {status} (see its log above)")
 
 
-COMMANDS = {"generate": _cmd_generate, "run": _cmd_run, "build": _cmd_build, "report": _cmd_report, "ui": _cmd_ui}
+COMMANDS = {"generate": _cmd_generate, "run": _cmd_run, "build": _cmd_build, "report": _cmd_report,
+            "ui": _cmd_ui, "backup": _cmd_backup, "restore": _cmd_restore}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -69,7 +69,8 @@ def kind_columns(kind: str) -> dict[str, str]:
 
 def connect(path: Path) -> duckdb.DuckDBPyConnection:
     path.parent.mkdir(parents=True, exist_ok=True)
-    return duckdb.connect(str(path))
+    # the same bound as dbt's (profiles.yml): memory must not grow with history
+    return duckdb.connect(str(path), config={"memory_limit": os.environ.get("DCW_DUCKDB_MEMORY") or "3GB"})
 
 
 def parquet_columns(table: str) -> dict[str, str]:
