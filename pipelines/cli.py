@@ -82,6 +82,13 @@ def _as_type(parse):
     return convert
 
 
+def _run_options(parser: argparse.ArgumentParser, warehouse: str) -> None:
+    """The options of the commands that run the pipeline on a landing folder."""
+    parser.add_argument("--landing", type=Path, help="landing folder (default: $DCW_LANDING)")
+    parser.add_argument("--warehouse", type=Path, help=f"{warehouse} (default: $DCW_WAREHOUSE)")
+    parser.add_argument("--as-of", type=_as_type(parse_date), help="business date YYYY-MM-DD (default: $DCW_AS_OF or today)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="dcw",
@@ -126,9 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
             "quarantine, reject with reasons, write dealer feedback), then build the marts."
         ),
     )
-    run.add_argument("--landing", type=Path, help="landing folder (default: $DCW_LANDING)")
-    run.add_argument("--warehouse", type=Path, help="DuckDB warehouse file (default: $DCW_WAREHOUSE)")
-    run.add_argument("--as-of", type=_as_type(parse_date), help="business date YYYY-MM-DD (default: $DCW_AS_OF or today)")
+    _run_options(run, warehouse="DuckDB warehouse file")
 
     build = commands.add_parser(
         "build",
@@ -145,9 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--target", choices=("duckdb", "spark"), default="duckdb",
         help="the dbt target (dbt_project/profiles.yml) to build on (default duckdb)",
     )
-    build.add_argument("--landing", type=Path, help="landing folder (default: $DCW_LANDING)")
-    build.add_argument("--warehouse", type=Path, help="DuckDB warehouse file, holding the submission log (default: $DCW_WAREHOUSE)")
-    build.add_argument("--as-of", type=_as_type(parse_date), help="business date YYYY-MM-DD (default: $DCW_AS_OF or today)")
+    _run_options(build, warehouse="DuckDB warehouse file, holding the submission log")
 
     report = commands.add_parser(
         "report", help="write a report from the marts (finance's monthly write-off)",
