@@ -107,7 +107,7 @@ def test_serving_file_holds_only_the_marts(reference):
 def test_serving_file_holds_no_quarantined_values(reference):
     con = duckdb.connect(str(reference.serving), read_only=True)
     try:
-        columns = {c for (c,) in con.execute("select column_name from duckdb_columns()").fetchall()}
+        columns = set(con.table("marts.dq_quarantine").columns)
         failed_rows = con.execute("select count(*) from marts.dq_quarantine").fetchall()[0][0]
     finally:
         con.close()
