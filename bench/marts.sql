@@ -6,8 +6,8 @@
 -- expands exactly as dbt expands it; tests/bench/test_harness.py checks that each table here
 -- equals dbt's mart): what this script leaves out is dbt itself (process, parsing, adapter,
 -- one transaction and one materialisation round-trip per model, persisted docs, data tests).
--- Staging models are temp views and intermediate models temp tables (nothing of them is
--- persisted); the marts are tables, as dbt builds them. When a model changes, change its
+-- Staging models are temp views and intermediate models temp tables (but for
+-- int_sales_lines_evidence, a view in dbt too; nothing of them is persisted); the marts are tables, as dbt builds them. When a model changes, change its
 -- statement here too: the test fails until both agree.
 --
 -- Needs: `set variable as_of = date 'YYYY-MM-DD'` (dbt var as_of, the business date).
@@ -469,40 +469,42 @@ create temp table int_sales_lines as
 with lines as (
     select * from stg_sales
 ),
+sku_days as (
+    select distinct sku, sale_date from lines
+),
 prices_in_force as (
     select
-        l.source_file,
-        l.source_row,
+        d.sku,
+        d.sale_date,
         p.price_type,
         p.price,
         row_number() over (
-            partition by l.source_file, l.source_row, p.price_type
+            partition by d.sku, d.sale_date, p.price_type
             order by p.valid_from desc, p.source_row desc
         ) as pick
-    from lines as l
+    from sku_days as d
     inner join stg_prices as p
-        on p.sku = l.sku
-       and (p.valid_from <= l.sale_date and (p.valid_to is null or l.sale_date <= p.valid_to))
+        on p.sku = d.sku
+       and (p.valid_from <= d.sale_date and (p.valid_to is null or d.sale_date <= p.valid_to))
 ),
 prices as (
     select
-        source_file,
-        source_row,
+        sku,
+        sale_date,
         max(case when price_type = 'retail_guide' then price end) as guide_price,
         max(case when price_type = 'floor' then price end) as floor_price,
         max(case when price_type = 'dealer' then price end) as dealer_price
     from prices_in_force
     where pick = 1
-    group by source_file, source_row
+    group by sku, sale_date
 ),
 territory as (
-    select l.source_file, l.source_row
-    from lines as l
+    select distinct k.dealer_id, k.customer_city_code, k.sale_date
+    from (select distinct dealer_id, customer_city_code, sale_date from lines) as k
     inner join stg_territories as t
-        on t.dealer_id = l.dealer_id
-       and t.city_code = l.customer_city_code
-       and (t.valid_from <= l.sale_date and (t.valid_to is null or l.sale_date <= t.valid_to))
-    group by l.source_file, l.source_row
+        on t.dealer_id = k.dealer_id
+       and t.city_code = k.customer_city_code
+       and (t.valid_from <= k.sale_date and (t.valid_to is null or k.sale_date <= t.valid_to))
 )
 select
     l.source_file,
@@ -527,12 +529,14 @@ select
     p.guide_price,
     p.floor_price,
     p.dealer_price,
-    t.source_file is not null as holds_territory
+    t.dealer_id is not null as holds_territory
 from lines as l
 left join prices as p
-    on p.source_file = l.source_file and p.source_row = l.source_row
+    on p.sku = l.sku and p.sale_date = l.sale_date
 left join territory as t
-    on t.source_file = l.source_file and t.source_row = l.source_row
+    on t.dealer_id = l.dealer_id
+   and t.customer_city_code = l.customer_city_code
+   and t.sale_date = l.sale_date
 left join stg_dealers as d
     on d.dealer_id = l.dealer_id
 left join stg_products as pr
@@ -577,7 +581,7 @@ from flags
 ;
 
 -- intermediate: int_sales_lines_evidence
-create temp table int_sales_lines_evidence as
+create temp view int_sales_lines_evidence as
 select l.*
 from int_sales_lines as l
 left join (
