@@ -7,8 +7,9 @@
 -- equals dbt's mart): what this script leaves out is dbt itself (process, parsing, adapter,
 -- one transaction and one materialisation round-trip per model, persisted docs, data tests).
 -- Staging models are temp views and intermediate models temp tables (but for
--- int_sales_lines_evidence, a view in dbt too; nothing of them is persisted); the marts are tables, as dbt builds them. When a model changes, change its
--- statement here too: the test fails until both agree.
+-- int_sales_lines_evidence, a view in dbt too; nothing of them is persisted); the marts are
+-- tables, as dbt builds them. When a model changes, change its statement here too: the test
+-- fails until both agree.
 --
 -- Needs: `set variable as_of = date 'YYYY-MM-DD'` (dbt var as_of, the business date).
 
