@@ -702,7 +702,7 @@ with activity as (
     union all
     select min(ship_date), max(ship_date) from stg_shipments
     union all
-    select min(sale_date), max(sale_date) from stg_sales
+    select min(sale_date), max(sale_date) from int_sales_lines
 ),
 bounds as (
     select
@@ -938,7 +938,8 @@ create table hand.dim_date as
 with dated as (
     select as_of_date as d from stg_opening_inventory
     union all select ship_date from stg_shipments
-    union all select sale_date from stg_sales
+    union all select min(sale_date) from int_sales_lines
+    union all select max(sale_date) from int_sales_lines
     union all select cast(submitted_at as date) from stg_submissions
     union all select start_date from stg_campaigns
     union all select end_date from stg_campaigns

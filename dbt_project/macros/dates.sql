@@ -25,16 +25,18 @@
     ({{ valid_from }} <= {{ d }} and ({{ valid_to }} is null or {{ d }} <= {{ valid_to }}))
 {%- endmacro %}
 
-{#- The business date of the run as a DATE: dbt var `as_of` (YYYY-MM-DD; pipelines/dbt.py
-    passes DCW_AS_OF), else today. Due dates ("not yet due" vs "missing") are judged
+{#- The business date of the run as a DATE: dbt var `as_of` (YYYY-MM-DD) if given, else the
+    environment's DCW_AS_OF (what pipelines/dbt.py sets), else today. An environment variable
+    rather than --vars: changing a var makes dbt parse the whole project again, a changed
+    variable only the files that read it, and the date changes every night. Due dates ("not yet due" vs "missing") are judged
     against it, so a rebuild of an old warehouse can be pinned to the day it describes. -#}
 {% macro as_of_date() -%}
-    {%- set as_of = var('as_of', none) -%}
+    {%- set as_of = var('as_of', env_var('DCW_AS_OF', '')) -%}
     {%- if as_of is none or as_of == '' -%}
         cast({{ dbt.current_timestamp() }} as date)
     {%- elif modules.re.fullmatch('[0-9]{4}-[0-9]{2}-[0-9]{2}', as_of | string) -%}
         cast('{{ as_of }}' as date)
     {%- else -%}
-        {{ exceptions.raise_compiler_error("dbt var as_of must be YYYY-MM-DD, got '" ~ as_of ~ "'") }}
+        {{ exceptions.raise_compiler_error("the business date (dbt var as_of, or DCW_AS_OF) must be YYYY-MM-DD, got '" ~ as_of ~ "'") }}
     {%- endif -%}
 {%- endmacro %}

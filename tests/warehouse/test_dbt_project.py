@@ -14,7 +14,9 @@ from landing_builder import Landing
 from pipelines.dbt import (
     DBT_PROJECT_DIR,
     LAYERS,
+    PARTIAL_PARSE,
     WarehouseBuildError,
+    _keep_parse_state,
     build_warehouse,
     dbt_project,
     dbt_resource,
@@ -86,6 +88,23 @@ def test_manifest_is_regenerated_when_stale():
     assert manifest_is_stale()
     ensure_manifest()
     assert not manifest_is_stale()
+
+
+def test_a_parse_leaves_its_state_for_the_next_invocation(tmp_path):
+    cache = tmp_path / "target" / PARTIAL_PARSE
+    _keep_parse_state(tmp_path / "none", cache)  # an invocation that parsed nothing
+    assert not cache.exists()
+    artifacts = tmp_path / "run"
+    artifacts.mkdir()
+    (artifacts / PARTIAL_PARSE).write_bytes(b"state")
+    _keep_parse_state(artifacts, cache)
+    assert cache.read_bytes() == b"state"
+    assert [p.name for p in cache.parent.iterdir()] == [PARTIAL_PARSE]  # no scratch copy left
+
+    project_cache = DBT_PROJECT_DIR / dbt_project.target_path / PARTIAL_PARSE
+    before = project_cache.stat().st_mtime_ns if project_cache.exists() else 0
+    ensure_manifest(force=True)
+    assert project_cache.stat().st_mtime_ns > before
 
 
 def test_docs_generate_documents_every_built_column(channel_warehouse, tmp_path, manifest):

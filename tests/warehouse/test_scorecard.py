@@ -4,6 +4,7 @@ scores worked out by hand from the weights in the model's description."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from datetime import date, datetime
 from decimal import Decimal
@@ -11,7 +12,7 @@ from decimal import Decimal
 import pytest
 
 from pipelines.config import raw_dir
-from pipelines.dbt import build_args, build_warehouse
+from pipelines.dbt import _dbt_env, build_warehouse
 from scorecard_scenario import AS_OF
 from warehouse_helpers import approx, make_query
 
@@ -90,9 +91,12 @@ def test_a_month_is_missing_the_day_after_its_due_date(scorecard_warehouse, tmp_
            where dealer_id = 'E2' and month = ?""", m(2025, 3)) == [("missing", 0.0, "C")]
 
 
-def test_the_business_date_reaches_dbt_as_a_var():
-    assert build_args(None) == ["build"]
-    assert build_args(date(2025, 4, 5)) == ["build", "--vars", '{"as_of": "2025-04-05"}']
+def test_the_business_date_reaches_dbt_in_its_environment(tmp_path, monkeypatch):
+    # The Dagster asset runs dbt as a subprocess under _dbt_env: the date must be in it.
+    monkeypatch.delenv("DCW_AS_OF", raising=False)
+    with _dbt_env(tmp_path / "w.duckdb", as_of=date(2025, 4, 5)):
+        assert os.environ["DCW_AS_OF"] == "2025-04-05"
+    assert "DCW_AS_OF" not in os.environ
 
 
 # (dealer, month): sell_out_value, previous month's, last year's, growth m/m, growth y/y

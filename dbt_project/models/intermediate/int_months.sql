@@ -1,12 +1,13 @@
 {#- Every month from the earliest to the latest month of any opening inventory, current
-    shipment or current accepted sales line: the month axis of sell-through. -#}
+    shipment or current accepted sales line: the month axis of sell-through. The lines' dates come
+    from int_sales_lines (a table: its min and max are cheap) rather than re-reading stg_sales. -#}
 with activity as (
     select min(as_of_date) as first_day, max(as_of_date) as last_day
     from {{ ref('stg_opening_inventory') }}
     union all
     select min(ship_date), max(ship_date) from {{ ref('stg_shipments') }}
     union all
-    select min(sale_date), max(sale_date) from {{ ref('stg_sales') }}
+    select min(sale_date), max(sale_date) from {{ ref('int_sales_lines') }}
 ),
 
 bounds as (

@@ -1,9 +1,11 @@
 {#- Calendar days covering every date the marts speak of: opening inventory, shipments,
-    sales, submissions, and campaign windows with their baseline windows; whole months. -#}
+    sales, submissions, and campaign windows with their baseline windows; whole months. Of the
+    12.5M-odd sales lines only the first and last dates matter, read from the int_sales_lines table. -#}
 with dated as (
     select as_of_date as d from {{ ref('stg_opening_inventory') }}
     union all select ship_date from {{ ref('stg_shipments') }}
-    union all select sale_date from {{ ref('stg_sales') }}
+    union all select min(sale_date) from {{ ref('int_sales_lines') }}
+    union all select max(sale_date) from {{ ref('int_sales_lines') }}
     union all select cast(submitted_at as date) from {{ ref('stg_submissions') }}
     union all select start_date from {{ ref('stg_campaigns') }}
     union all select end_date from {{ ref('stg_campaigns') }}
