@@ -512,13 +512,10 @@ select
     l.source_row,
     l.dealer_id,
     d.region as dealer_region,
-    l.sales_month,
     l.submitted_at,
     l.sale_date,
     cast(date_trunc('month', l.sale_date) as date) as sale_month,
-    l.customer_name,
     l.customer_city_code,
-    l.customer_phone_masked,
     l.sku,
     pr.category,
     pr.unit_cost,
@@ -526,7 +523,6 @@ select
     l.unit_price,
     l.qty * l.unit_price as line_value,
     l.batch_no,
-    l.invoice_no,
     p.guide_price,
     p.floor_price,
     p.dealer_price,
@@ -702,7 +698,7 @@ with activity as (
     union all
     select min(ship_date), max(ship_date) from stg_shipments
     union all
-    select min(sale_date), max(sale_date) from int_sales_lines
+    select min(sale_date), max(sale_date) from stg_sales
 ),
 bounds as (
     select

@@ -1,13 +1,13 @@
 {#- Every month from the earliest to the latest month of any opening inventory, current
-    shipment or current accepted sales line: the month axis of sell-through. The lines' dates come
-    from int_sales_lines (a table: its min and max are cheap) rather than re-reading stg_sales. -#}
+    shipment or current accepted sales line: the month axis of sell-through. It reads stg_sales,
+    not the int_sales_lines table, so that it is ready while that table is being built. -#}
 with activity as (
     select min(as_of_date) as first_day, max(as_of_date) as last_day
     from {{ ref('stg_opening_inventory') }}
     union all
     select min(ship_date), max(ship_date) from {{ ref('stg_shipments') }}
     union all
-    select min(sale_date), max(sale_date) from {{ ref('int_sales_lines') }}
+    select min(sale_date), max(sale_date) from {{ ref('stg_sales') }}
 ),
 
 bounds as (
