@@ -378,10 +378,12 @@ def _write_feedback(items: list[_Item], failures: pl.DataFrame, feedback_dir: Pa
     if not rejected and failures.height == 0:
         return []
     dealer_of = {it.f.source_file: it.f.dealer_id for it in items}
+    sent_as_xlsx = {it.f.source_file for it in items if it.f.ext == "xlsx"}
     lines = feedback_lines(failures, pl.DataFrame(rejected, schema={"source_file": pl.String, "code": pl.String, "detail": pl.String}, orient="row"))
     written: list[str] = []
     parts = lines.partition_by("source_file", as_dict=True, maintain_order=True, include_key=False)
     for (source_file,), part in parts.items():
-        paths = write_feedback(feedback_dir / dealer_of[source_file], source_file, part.rows())
+        paths = write_feedback(feedback_dir / dealer_of[source_file], source_file, part.rows(),
+                               xlsx=source_file in sent_as_xlsx)
         written += [str(p) for p in paths]
     return written

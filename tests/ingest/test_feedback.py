@@ -6,6 +6,7 @@ import pytest
 from openpyxl import load_workbook
 
 from pipelines.ingest.feedback import safe_cell
+from landing_builder import xlsx_bytes
 
 
 @pytest.mark.parametrize("value, safe", [
@@ -22,30 +23,42 @@ def _read(env, name):
         text = fh.read()
     assert text.startswith("\ufeff")  # Excel needs the BOM to show Chinese
     csv_rows = list(csv.reader(text[1:].splitlines()))
-    ws = load_workbook(folder / f"{name}.feedback.xlsx").active
+    xlsx = folder / f"{name}.feedback.xlsx"
+    if not xlsx.exists():  # a workbook goes back only for a workbook sent
+        return csv_rows, None, None
+    ws = load_workbook(xlsx).active
     xlsx_rows = [[c.value for c in r] for r in ws.iter_rows()]
     types = {c.data_type for r in ws.iter_rows(min_row=2) for c in r if c.value is not None}
     return csv_rows, xlsx_rows, types
 
 
-def test_partially_accepted_file_gets_row_column_value_reason(env):
+# In a workbook "=1+2" would be a formula cell, not text a dealer typed.
+@pytest.mark.parametrize("fmt, qty, qty_back", [("csv", "=1+2", "'=1+2"), ("xlsx", "1+2", "1+2")])
+def test_partially_accepted_file_gets_row_column_value_reason(env, fmt, qty, qty_back):
     sale = env.landing.sale
-    p = env.landing.sales("D0001", "202501", [sale(), sale(qty="=1+2", sku="NOPE"), sale(customer_name="@x", unit_price="-5")])
-    env.ingest()
+    p = env.landing.sales("D0001", "202501", [sale(), sale(qty=qty, sku="NOPE"), sale(customer_name="@x", unit_price="-5")],
+                          fmt=fmt)
+    summary = env.ingest()
     csv_rows, xlsx_rows, types = _read(env, p.name)
+    assert sorted(summary.feedback_files) == sorted(
+        str(env.feedback / "D0001" / f"{p.name}.feedback.{ext}") for ext in {"csv", fmt})
     assert csv_rows[0] == ["文件 file", "行号 row", "列 column", "值 value", "代码 code", "原因", "reason", "说明 detail"]
     body = [r[:7] for r in csv_rows[1:]]
     assert body == [
-        [p.name, "2", "qty (数量)", "'=1+2", "BAD_NUMBER", "数字格式无法识别", "The number cannot be read"],
+        [p.name, "2", "qty (数量)", qty_back, "BAD_NUMBER", "数字格式无法识别", "The number cannot be read"],
         [p.name, "2", "sku (产品编码)", "NOPE", "UNKNOWN_SKU", "产品编码不存在", "The product code is unknown"],
         [p.name, "3", "unit_price (单价)", "'-5", "PRICE_NOT_POSITIVE", "单价必须大于0", "The price must be greater than 0"],
     ]
-    assert [[str(v) if v is not None else "" for v in r[:7]] for r in xlsx_rows[1:]] == body
-    assert "f" not in types  # no formula cell anywhere
+    if fmt == "csv":
+        assert xlsx_rows is None
+    else:
+        assert [[str(v) if v is not None else "" for v in r[:7]] for r in xlsx_rows[1:]] == body
+        assert "f" not in types  # no formula cell anywhere
 
 
 def test_rejected_file_gets_one_line_with_the_file_reason(env):
-    p = env.landing.write("dealers/D0001/sales_D0001_202501_20250205T100000.csv", "销售日期,数量\n2025-01-01,1\n".encode())
+    p = env.landing.write("dealers/D0001/sales_D0001_202501_20250205T100000.xlsx",
+                          xlsx_bytes(["销售日期", "数量"], [["2025-01-01", "1"]]))
     env.ingest()
     csv_rows, xlsx_rows, _ = _read(env, p.name)
     assert len(csv_rows) == 2
