@@ -104,7 +104,7 @@ def bare_parse(meter: Meter) -> dict:
     # The same number of reader threads as the ingestion's pool: the floor is what polars
     # does with the same concurrency, not with less.
     with meter.stage("bare_parse"), ThreadPoolExecutor(max_workers=READ_THREADS) as pool:
-        counts = list(pool.map(_bare_read, [f.path for f in files]))
+        counts = list(pool.map(_bare_read, [Path(f.path) for f in files]))
     return {"files": len(files), "unreadable": sum(1 for n in counts if n < 0),
             "rows": sum(n for n in counts if n > 0), "threads": READ_THREADS}
 

@@ -25,7 +25,7 @@ REFERENCE_KINDS = ("regions", "dealers", "products")
 @dataclass
 class LandedFile:
     source_file: str  # landing-relative POSIX path: the key everywhere
-    path: Path
+    path: str  # the OS path (a str: building 100k Path objects was a sixth of discovery)
     size_bytes: int | None
     regular: bool  # a regular file (not a link, FIFO, device...): only these are read
     kind: FileKind | None = None
@@ -61,19 +61,19 @@ class LandedFile:
 def discover(landing: Path) -> list[LandedFile]:
     """Every file under `landing`, classified, in processing order."""
     found: list[LandedFile] = []
-    _walk(landing, (), found)
+    _walk(os.fspath(landing), (), found)
     found.sort(key=lambda f: f.order_key)
     return found
 
 
-def _walk(folder: Path, rel: tuple[str, ...], out: list[LandedFile]) -> None:
+def _walk(folder: str, rel: tuple[str, ...], out: list[LandedFile]) -> None:
     try:
         entries = sorted(os.scandir(folder), key=lambda e: e.name)
     except OSError:
         return
     for entry in entries:
         parts = rel + (_display(entry.name),)
-        path = Path(entry.path)
+        path = entry.path
         st = entry.stat(follow_symlinks=False)
         if stat.S_ISDIR(st.st_mode):
             _walk(path, parts, out)
@@ -94,14 +94,14 @@ def _display(name: str) -> str:
     return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
-def _rejected(source_file: str, path: Path, size: int | None, parts, detail: str) -> LandedFile:
+def _rejected(source_file: str, path: str, size: int | None, parts, detail: str) -> LandedFile:
     dealer = None
     if len(parts) == 3 and parts[0] == "dealers" and _DEALER_FOLDER.fullmatch(parts[1]):
         dealer = parts[1]
     return LandedFile(source_file, path, size, size is not None, dealer_id=dealer, reason_detail=detail)
 
 
-def classify(source_file: str, path: Path, size: int) -> LandedFile:
+def classify(source_file: str, path: str, size: int) -> LandedFile:
     """What the landing-relative path says the file is; reason_detail set if it says nothing valid."""
     parts = tuple(source_file.split("/"))
     name = parts[-1]
@@ -113,9 +113,11 @@ def classify(source_file: str, path: Path, size: int) -> LandedFile:
         return bad("a hidden file or folder")
     if not name.isascii():
         return bad(f"the name {name!r} has characters outside the template (ASCII letters, digits, _ . -)")
-    erp = _match(ERP_KINDS, name)
-    dealer = _match(DEALER_KINDS, name)
-    if len(parts) == 2 and parts[0] == "erp":
+    in_erp = len(parts) == 2 and parts[0] == "erp"
+    in_dealers = len(parts) == 3 and parts[0] == "dealers"
+    erp = _match(ERP_KINDS, name) if not in_dealers else None
+    dealer = _match(DEALER_KINDS, name) if not in_erp else None
+    if in_erp:
         if erp is None:
             return bad(f"{name!r} is not an ERP extract name (<kind>_<YYYYMMDD>.csv)")
         kind, m = erp
@@ -124,7 +126,7 @@ def classify(source_file: str, path: Path, size: int) -> LandedFile:
             return bad(f"{m['date']} in the name is not a real date")
         return LandedFile(source_file, path, size, True, kind, None, day,
                           datetime(day.year, day.month, day.day), m["ext"])
-    if len(parts) == 3 and parts[0] == "dealers":
+    if in_dealers:
         folder = parts[1]
         if dealer is None:
             return bad(f"{name!r} does not match a dealer file name of the reporting template")
@@ -157,15 +159,20 @@ def _match(kinds: tuple[FileKind, ...], name: str):
     return None
 
 
+# The name patterns have already matched ASCII digits in these places; slicing them is ten
+# times cheaper than strptime, which was a third of a night's discovery of 100k files.
 def _date8(text: str) -> date | None:
+    """YYYYMMDD, or None if it is not a real date."""
     try:
-        return datetime.strptime(text, "%Y%m%d").date()
+        return date(int(text[0:4]), int(text[4:6]), int(text[6:8]))
     except ValueError:
         return None
 
 
 def _stamp(text: str) -> datetime | None:
+    """YYYYMMDDTHHMMSS, or None if it is not a real date and time."""
     try:
-        return datetime.strptime(text, "%Y%m%dT%H%M%S")
+        return datetime(int(text[0:4]), int(text[4:6]), int(text[6:8]),
+                        int(text[9:11]), int(text[11:13]), int(text[13:15]))
     except ValueError:
         return None

@@ -196,7 +196,7 @@ def _batches(files: list[LandedFile], max_files: int, max_bytes: int):
         yield batch
 
 
-def _hash_file(path: Path, keep: bool = False) -> tuple[str, bytes | None]:
+def _hash_file(path: str, keep: bool = False) -> tuple[str, bytes | None]:
     """sha256 of the file's bytes (and the bytes if asked); opened without following a link
     swapped in since discovery, and without blocking on a FIFO."""
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))

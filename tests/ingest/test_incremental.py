@@ -106,7 +106,7 @@ def test_known_files_are_not_read_again_unless_size_or_time_changed(env, monkeyp
     data = p.read_bytes()
     p.write_bytes(data.replace(b"1", b"2", 1))  # same size, other bytes, newer time
     summary = env.ingest()
-    assert hashed == [p] and summary.files_changed == ["dealers/D0002/" + p.name]
+    assert hashed == [str(p)] and summary.files_changed == ["dealers/D0002/" + p.name]
 
 
 def test_rows_of_a_batch_that_never_committed_are_invisible_and_removed(env):
