@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 
 import pytest
 from dagster import AssetKey, materialize
@@ -16,6 +17,7 @@ from pipelines.dbt import (
     LAYERS,
     PARTIAL_PARSE,
     WarehouseBuildError,
+    _invoke_dbt,
     _keep_parse_state,
     build_warehouse,
     dbt_project,
@@ -71,6 +73,29 @@ def test_every_dbt_test_is_an_asset_check(manifest):
             "assert_every_sales_line_once_in_price_deviation",
             "assert_closing_is_opening_plus_in_minus_out",
             "assert_approved_within_claimed_and_cap"} <= checks
+
+
+def test_a_sales_line_missing_or_twice_fails_the_line_key_test(channel_warehouse, tmp_path):
+    """The one test that holds the line key of int_sales_lines and fct_price_deviation."""
+    import duckdb
+
+    built, _ = channel_warehouse
+    warehouse = tmp_path / "tampered.duckdb"
+    shutil.copyfile(built, warehouse)
+    key_test = ["test", "--select", "assert_every_sales_line_once_in_price_deviation"]
+    (tmp_path / "before").mkdir()
+    _invoke_dbt(key_test, tmp_path / "before", warehouse=warehouse)  # the built warehouse passes
+    for tamper in ("INSERT INTO marts.fct_price_deviation SELECT * FROM marts.fct_price_deviation LIMIT 1",
+                   "INSERT INTO intermediate.int_sales_lines SELECT * FROM intermediate.int_sales_lines LIMIT 1",
+                   "DELETE FROM marts.fct_price_deviation WHERE source_row = 2"):
+        shutil.copyfile(built, warehouse)
+        con = duckdb.connect(str(warehouse))
+        con.execute(tamper)
+        con.close()
+        artifacts = tmp_path / str(abs(hash(tamper)))
+        artifacts.mkdir()
+        with pytest.raises(WarehouseBuildError, match="assert_every_sales_line_once_in_price_deviation"):
+            _invoke_dbt(key_test, artifacts, warehouse=warehouse)
 
 
 def test_every_model_and_column_is_described(manifest):
