@@ -4,9 +4,9 @@
 -- (source_file, source_row). One grouping of both tables instead of a unique test on each and
 -- a join between them: a unique test on int_sales_lines would hold back every mart until it
 -- had re-read the 12.5M lines at M (dbt build runs a model's children after its tests).
--- int_sales_lines holds every line
--- of stg_sales (it only left-joins to them, on keys tested unique); reading the stg_sales
--- view instead would read the whole raw Parquet folder again at the end of the build.
+-- int_sales_lines holds every line of stg_sales (it only left-joins to them, on keys tested
+-- unique); reading the stg_sales view instead would read the whole raw Parquet folder again
+-- at the end of the build.
 select
     source_file,
     source_row,

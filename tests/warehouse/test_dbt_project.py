@@ -85,14 +85,14 @@ def test_a_sales_line_missing_or_twice_fails_the_line_key_test(channel_warehouse
     key_test = ["test", "--select", "assert_every_sales_line_once_in_price_deviation"]
     (tmp_path / "before").mkdir()
     _invoke_dbt(key_test, tmp_path / "before", warehouse=warehouse)  # the built warehouse passes
-    for tamper in ("INSERT INTO marts.fct_price_deviation SELECT * FROM marts.fct_price_deviation LIMIT 1",
+    for n, tamper in enumerate(("INSERT INTO marts.fct_price_deviation SELECT * FROM marts.fct_price_deviation LIMIT 1",
                    "INSERT INTO intermediate.int_sales_lines SELECT * FROM intermediate.int_sales_lines LIMIT 1",
-                   "DELETE FROM marts.fct_price_deviation WHERE source_row = 2"):
+                   "DELETE FROM marts.fct_price_deviation WHERE source_row = 2")):
         shutil.copyfile(built, warehouse)
         con = duckdb.connect(str(warehouse))
         con.execute(tamper)
         con.close()
-        artifacts = tmp_path / str(abs(hash(tamper)))
+        artifacts = tmp_path / f"tampered-{n}"
         artifacts.mkdir()
         with pytest.raises(WarehouseBuildError, match="assert_every_sales_line_once_in_price_deviation"):
             _invoke_dbt(key_test, artifacts, warehouse=warehouse)
