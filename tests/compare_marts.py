@@ -6,7 +6,7 @@ A restructuring that must leave the marts unchanged is checked with it:
 
 Each side is a `git worktree` of its commit (the head defaults to the work tree as it is),
 run with this venv's interpreter and that tree's code on PYTHONPATH: `dcw generate` (seed 42)
-then `dcw run` as of one fixed business date. The comparison takes each mart's columns
+then `dcw run` as of one fixed business date. The comparison takes each mart's columns with their types
 (leaving out only when and in which batch a file was loaded) and its rows as a multiset;
 it prints one line per table and exits 1 when any table differs or exists on one side only.
 """
@@ -61,11 +61,14 @@ def compare(before: Path, after: Path) -> list[str]:
     a, b = tables("a"), tables("b")
     lines = [f"ONLY before: marts.{t}" for t in sorted(a - b)] + [f"ONLY after: marts.{t}" for t in sorted(b - a)]
     for t in sorted(a & b):
-        cols_a = [c for c in con.table(f"a.marts.{t}").columns if c not in RUN_COLUMNS]
-        cols_b = [c for c in con.table(f"b.marts.{t}").columns if c not in RUN_COLUMNS]
-        if cols_a != cols_b:
-            lines.append(f"DIFFERS marts.{t}: columns {cols_a} before, {cols_b} after")
+        typed_a, typed_b = (
+            [(c, str(ty)) for c, ty in zip(rel.columns, rel.types) if c not in RUN_COLUMNS]
+            for rel in (con.table(f"a.marts.{t}"), con.table(f"b.marts.{t}"))
+        )
+        if typed_a != typed_b:
+            lines.append(f"DIFFERS marts.{t}: columns {typed_a} before, {typed_b} after")
             continue
+        cols_a = [c for c, _ in typed_a]
         cols = ", ".join(f'"{c}"' for c in cols_a)
         rows = con.execute(f"select count(*) from a.marts.{t}").fetchone()[0]
         missing, extra = con.execute(f"""
