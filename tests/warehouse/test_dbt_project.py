@@ -48,16 +48,21 @@ def models(manifest: dict) -> list[dict]:
     return [n for n in manifest["nodes"].values() if n["resource_type"] == "model"]
 
 
-def test_models_are_keyed_and_grouped_by_layer(manifest):
+def test_models_are_keyed_by_layer_and_grouped_by_domain(manifest):
+    """Key `<layer>/<model>`, schema = layer; a mart's group is its domain folder
+    (models/marts/<domain>/), a staging or intermediate model's its layer."""
     specs = {s.key: s for s in dbt_warehouse_assets.specs}
     for node in models(manifest):
         layer = node["fqn"][1]
         assert layer in LAYERS
         key = AssetKey([layer, node["name"]])
-        assert specs[key].group_name == layer
+        folder = node["original_file_path"].split("/")[-2]
+        assert specs[key].group_name == (folder if layer == "marts" else layer)
         assert node["config"]["schema"] == layer
     marts = {k.path[1] for k in specs if k.path[0] == "marts"}
     assert MARTS <= marts
+    groups = {specs[AssetKey(["marts", m])].group_name for m in MARTS}
+    assert groups == {"channel", "pricing", "diversion", "finance", "dealers", "reference", "data_quality"}
 
 
 def test_sources_are_the_raw_assets_of_the_ingestion():

@@ -44,7 +44,7 @@ SPEC_MARTS = (
     "dq_quarantine",
 )
 # Every model of the marts layer: the spec's and the dimensions and aggregates beside them.
-MARTS = tuple(sorted(p.stem for p in (DBT_PROJECT_DIR / "models" / "marts").glob("*.sql")))
+MARTS = tuple(sorted(p.stem for p in (DBT_PROJECT_DIR / "models" / "marts").rglob("*.sql")))
 
 AS_OF = date(2025, 7, 15)
 REL_TOL = 1e-9
