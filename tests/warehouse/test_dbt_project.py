@@ -17,7 +17,6 @@ import pytest
 from dagster import AssetKey, materialize
 
 from landing_builder import Landing
-from pipelines.config import PROJECT_ROOT
 from pipelines.dbt import (
     DBT_PROJECT_DIR,
     LAYERS,
@@ -281,7 +280,7 @@ def test_dbt_score_holds_the_project_bar():
     run = subprocess.run(
         [sys.executable, "-m", "dbt_score", "lint", "--format", "json",
          "--manifest", os.fspath(dbt_project.manifest_path)],
-        cwd=PROJECT_ROOT, capture_output=True, text=True, check=False,
+        cwd=DBT_PROJECT_DIR.parent, capture_output=True, text=True, check=False,
     )
     report = json.loads(run.stdout)
     failing = sorted({rule.rsplit(".", 1)[-1] for item in report["evaluables"].values()
