@@ -86,9 +86,11 @@ def ensure_manifest(force: bool = False) -> Path:
 
 
 class DcwDbtTranslator(DagsterDbtTranslator):
-    """Models are keyed `<layer>/<model>` (e.g. `marts/fct_price_deviation`) and grouped by
-    their folder (staging, intermediate, marts); sources keep the `raw/<table>` keys that their
-    `meta.dagster.asset_key` names, so they join the ingestion's assets."""
+    """Models are keyed `<layer>/<model>` (e.g. `marts/fct_price_deviation`): the layer is the
+    folder under models/ and the schema. A mart is grouped by its domain folder
+    (models/marts/<domain>/, dbt_project/README.md), a staging or intermediate model by its
+    layer. Sources keep the `raw/<table>` keys that their `meta.dagster.asset_key` names, so
+    they join the ingestion's assets."""
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
         if dbt_resource_props["resource_type"] == "model":
@@ -97,12 +99,19 @@ class DcwDbtTranslator(DagsterDbtTranslator):
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         if dbt_resource_props["resource_type"] == "model":
-            return _layer(dbt_resource_props)
+            return model_group(dbt_resource_props["fqn"])
         return super().get_group_name(dbt_resource_props)
 
 
 def _layer(props: Mapping[str, Any]) -> str:
-    return props["fqn"][1]  # fqn is [project, folder under models/, model]
+    return props["fqn"][1]  # fqn is [project, folder under models/, ..., model]
+
+
+def model_group(fqn: list[str]) -> str:
+    """The Dagster group of the model with dbt fqn `fqn`: the domain folder of a mart
+    (['dcw', 'marts', 'finance', 'fct_expense_writeoff'] -> finance), else its layer."""
+    layer = fqn[1]
+    return fqn[2] if layer == "marts" and len(fqn) > 3 else layer
 
 
 translator = DcwDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))

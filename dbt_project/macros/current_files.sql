@@ -1,4 +1,4 @@
-{#- The files whose rows are current, per the superseding rules of the brief: of the files
+{#- The files whose rows are current, per the superseding rules of docs/input_contract.md: of the files
     of `kind` with status accepted / partially_accepted (rejected and duplicate files load
     nothing; superseded ones are history), the newest by (submitted_at, source_file) within
     each group of `partition_by` (none: one newest file of the kind, for ERP snapshots).

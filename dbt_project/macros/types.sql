@@ -7,7 +7,7 @@
 {%- endmacro %}
 {% macro default__type_ratio() -%}double{%- endmacro %}
 
-{#- Money to the cent (amounts that the spec rounds to 2 places). -#}
+{#- Money to the cent (amounts that docs/marts.md rounds to 2 places). -#}
 {% macro type_money() -%}
     {{ return(adapter.dispatch('type_money', 'dcw')()) }}
 {%- endmacro %}

@@ -1,5 +1,7 @@
 """The dbt project as Dagster sees it (keys, groups, checks), the manifest handling, the
-build errors, the docs, and the rules that keep the SQL portable to Spark (issue #9)."""
+build errors, the docs, the rules that keep the SQL portable to Spark, and the project's
+own conventions (dbt_project/README.md): one YAML beside each model, enforced contracts on
+the marts, short files, and the dbt-score bar."""
 
 from __future__ import annotations
 
@@ -7,6 +9,9 @@ import json
 import os
 import re
 import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from dagster import AssetKey, materialize
@@ -48,16 +53,21 @@ def models(manifest: dict) -> list[dict]:
     return [n for n in manifest["nodes"].values() if n["resource_type"] == "model"]
 
 
-def test_models_are_keyed_and_grouped_by_layer(manifest):
+def test_models_are_keyed_by_layer_and_grouped_by_domain(manifest):
+    """Key `<layer>/<model>`, schema = layer; a mart's group is its domain folder
+    (models/marts/<domain>/), a staging or intermediate model's its layer."""
     specs = {s.key: s for s in dbt_warehouse_assets.specs}
     for node in models(manifest):
         layer = node["fqn"][1]
         assert layer in LAYERS
         key = AssetKey([layer, node["name"]])
-        assert specs[key].group_name == layer
+        folder = node["original_file_path"].split("/")[-2]
+        assert specs[key].group_name == (folder if layer == "marts" else layer)
         assert node["config"]["schema"] == layer
     marts = {k.path[1] for k in specs if k.path[0] == "marts"}
     assert MARTS <= marts
+    groups = {specs[AssetKey(["marts", m])].group_name for m in MARTS}
+    assert groups == {"channel", "pricing", "diversion", "finance", "dealers", "reference", "data_quality"}
 
 
 def test_sources_are_the_raw_assets_of_the_ingestion():
@@ -189,3 +199,91 @@ def test_dagster_materializes_the_models_and_runs_the_checks(tmp_path, monkeypat
     assert {e.asset_check_key for e in evaluations} == set(dbt_warehouse_assets.check_keys) | ge_keys
     assert [e.asset_check_key for e in evaluations if not e.passed] == []
     assert (tmp_path / "reports" / "great_expectations" / "index.html").exists()
+
+
+def test_each_model_has_its_yaml_beside_it(manifest):
+    misplaced = []
+    for node in models(manifest):
+        code = Path(node["original_file_path"])
+        if node["patch_path"] != f"dcw://{code.with_suffix('.yml')}":
+            misplaced.append(f"{code}: {node['patch_path']}")
+    assert misplaced == []
+
+
+def test_no_file_under_models_exceeds_200_lines():
+    long = {}
+    for path in (DBT_PROJECT_DIR / "models").rglob("*"):
+        if path.is_file() and (lines := len(path.read_text(encoding="utf-8").splitlines())) > 200:
+            long[str(path.relative_to(DBT_PROJECT_DIR))] = lines
+    assert long == {}
+
+
+def test_sql_marts_enforce_a_contract_on_every_column(manifest):
+    """The published marts: contract enforced (on DuckDB), a data type on every column, and
+    contract_constraints listed for the targets that enforce no constraint."""
+    marts = [n for n in models(manifest) if n["fqn"][1] == "marts" and n["language"] == "sql"]
+    assert {n["name"] for n in marts} >= MARTS
+    fallback = {n["name"] for n in manifest["disabled"].values() for n in n
+                if n["resource_type"] == "test" and n["name"].startswith("contract_constraints_")}
+    for node in marts:
+        assert node["contract"]["enforced"], node["name"]
+        assert [c for c, col in node["columns"].items() if not col["data_type"]] == [], node["name"]
+        assert f"contract_constraints_{node['name']}_" in fallback, node["name"]
+    keyed = {n["name"] for n in marts
+             if any(c["type"] == "primary_key" for c in n["constraints"])
+             or any(c["type"] == "primary_key" for col in n["columns"].values() for c in col["constraints"])}
+    assert {"fct_sell_through_monthly", "fct_expense_writeoff", "fct_dealer_scorecard", "dim_dealer"} <= keyed
+
+
+def test_duckdb_refuses_a_mart_row_that_breaks_its_contract(channel_warehouse, tmp_path):
+    import duckdb
+
+    warehouse = tmp_path / "wh.duckdb"
+    shutil.copyfile(channel_warehouse[0], warehouse)
+    con = duckdb.connect(str(warehouse))
+    try:
+        with pytest.raises(duckdb.ConstraintException):
+            con.execute("insert into marts.dim_dealer select * from marts.dim_dealer limit 1")
+        with pytest.raises(duckdb.ConstraintException):
+            con.execute("update marts.fct_sell_through_monthly set sku = null")
+    finally:
+        con.close()
+
+
+def test_contract_constraints_finds_a_second_key_and_a_null(channel_warehouse, tmp_path):
+    """What holds a mart's constraints where the engine does not (Spark), shown on DuckDB
+    (switched on by its var) with a table that has lost its constraints."""
+    import duckdb
+
+    warehouse = tmp_path / "wh.duckdb"
+    shutil.copyfile(channel_warehouse[0], warehouse)
+    check = ["test", "--select", "test_name:contract_constraints",
+             "--vars", "{check_contract_constraints: true}"]
+    (tmp_path / "clean").mkdir()
+    _invoke_dbt(check, tmp_path / "clean", warehouse=warehouse)  # the built marts pass
+    con = duckdb.connect(str(warehouse))
+    con.execute("create table marts.unchecked as select * from marts.dim_dealer")
+    con.execute("drop table marts.dim_dealer")
+    con.execute("alter table marts.unchecked rename to dim_dealer")
+    con.execute("insert into marts.dim_dealer select * from marts.dim_dealer limit 1")
+    con.execute("insert into marts.dim_dealer (dealer_name) values ('no id')")
+    con.close()
+    (tmp_path / "broken").mkdir()
+    with pytest.raises(WarehouseBuildError, match=r"contract_constraints_dim_dealer_: Got 2 results"):
+        _invoke_dbt(check, tmp_path / "broken", warehouse=warehouse)
+
+
+def test_dbt_score_holds_the_project_bar():
+    """dbt-score with the project's configuration ([tool.dbt-score] in pyproject.toml, read
+    from the repository root) scores the project 9.5 or more."""
+    ensure_manifest()
+    run = subprocess.run(
+        [sys.executable, "-m", "dbt_score", "lint", "--format", "json",
+         "--manifest", os.fspath(dbt_project.manifest_path)],
+        cwd=DBT_PROJECT_DIR.parent, capture_output=True, text=True, check=False,
+    )
+    report = json.loads(run.stdout)
+    failing = sorted({rule.rsplit(".", 1)[-1] for item in report["evaluables"].values()
+                      for rule, r in item["results"].items() if r["result"] != "OK"})
+    assert report["project"]["score"] >= 9.5, failing
+    assert run.returncode == 0, run.stderr

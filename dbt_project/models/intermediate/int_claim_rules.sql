@@ -1,7 +1,8 @@
-{#- Rules 1-6 of 费用核销 (marts.md) for every current claim: the eligible period, the
-    verified sales value, and the first of rules 1-6 that fails (rejection_code, null when
-    the claim goes on to the cap and budget rules). A dealer missing from the dealers
-    snapshot has no region, so it is eligible only for campaigns open to every region. -#}
+{#- Rules 1-6 of 费用核销 (docs/marts.md, finance/) for every current claim: the eligible
+    period, the verified sales value, and the first of rules 1-6 that fails (rejection_code,
+    null when the claim goes on to the cap and budget rules). A dealer missing from the
+    dealers snapshot has no region, so it is eligible only for campaigns open to every
+    region. -#}
 with claims as (
     select
         c.claim_id,

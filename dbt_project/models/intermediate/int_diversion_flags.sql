@@ -1,4 +1,4 @@
-{#- The diversion rules (窜货) of marts.md, one row per current accepted sales line and rule
+{#- The diversion rules (窜货) of docs/marts.md, one row per current accepted sales line and rule
     that fires. source_dealer_ids (FOREIGN_BATCH only) lists every dealer that had received
     the batch by the sale date, sorted, comma-separated.
 

@@ -1,7 +1,7 @@
 {#- The sales lines that count as evidence for claims and campaign ROI: current accepted
     lines with no diversion flag.
-    A view, not a table: a copy of every line (12.5M at the M benchmark) cost 8 s to write,
-    and its two readers take a few columns of it. -#}
+    A view, not a table: a copy of every line would be one of the largest tables of the
+    build to write, and its two readers take a few columns of it. -#}
 {{ config(materialized='view') }}
 select l.*
 from {{ ref('int_sales_lines') }} as l

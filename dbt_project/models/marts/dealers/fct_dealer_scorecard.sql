@@ -1,43 +1,17 @@
 {#- The dealer scorecard, dealer x month. The weights of the composite score are set once
-    here and written in the model's description (_marts.yml); change both together.
-    Price compliance (share of lines at or above the floor price) is shown but has no
-    weight: floor deviation is internal analytics, not a penalty (marts.md). -#}
-{%- set weights = {
-    'timeliness': 0.30,
-    'data_quality': 0.25,
-    'diversion': 0.25,
-    'inventory_accuracy': 0.20,
-} -%}
-{%- set read_statuses = "('accepted', 'partially_accepted', 'superseded')" -%}
-
-with dealer_files as (
-    {#- the dealer's sales and inventory submissions, by the month they report (an inventory
-        report by the month of its day); a duplicate repeats an earlier file and counts
-        nothing -#}
-    select
-        dealer_id,
-        kind,
-        {{ month_start('period_start') }} as month,
-        submitted_at,
-        status,
-        rows_read,
-        rows_quarantined
-    from {{ ref('stg_submissions') }}
-    where kind in ('sales', 'inventory')
-      and status <> 'duplicate'
-      and dealer_id is not null
-      and period_start is not null
-),
-
-first_months as (
-    {#- a dealer's first month of activity: opening inventory, sell-in or sell-out, or a
-        sales or inventory file that was read (a rejected file may come from a dealer that
-        is not in the master data) -#}
+    here and written in the model's description (fct_dealer_scorecard.md); change both
+    together. Price compliance (share of lines at or above the floor price) is shown but has
+    no weight: floor deviation is internal analytics, not a penalty (docs/marts.md). -#}
+{%- set weights = {'timeliness': 0.30, 'data_quality': 0.25,
+                   'diversion': 0.25, 'inventory_accuracy': 0.20} -%}
+with first_months as (
+    {#- a dealer's first month of activity: stock, sell-in or sell-out, or a file that was
+        read (a rejected file may come from a dealer not in the master data) -#}
     select dealer_id, min(month) as first_month
     from (
         select dealer_id, month from {{ ref('fct_sell_through_monthly') }}
         union all
-        select dealer_id, month from dealer_files where status in {{ read_statuses }}
+        select dealer_id, month from {{ ref('int_dealer_submissions_monthly') }} where files_read > 0
     ) as activity
     group by dealer_id
 ),
@@ -47,34 +21,6 @@ grid as (
     from first_months as f
     inner join {{ ref('int_months') }} as m
         on m.month >= f.first_month
-),
-
-reporting as (
-    select
-        dealer_id,
-        month,
-        {#- when the dealer reported: the first sales file of the month that was read,
-            even if a later version replaced it -#}
-        min(case when kind = 'sales' and status in {{ read_statuses }} then submitted_at end) as first_sales_submitted_at,
-        sum(case when kind = 'sales' and status in {{ read_statuses }} then 1 else 0 end) as sales_files,
-        sum(case when status = 'rejected' then 1 else 0 end) as rejected_files,
-        sum(case when status in {{ read_statuses }} then rows_read else 0 end) as rows_read,
-        sum(case when status in {{ read_statuses }} then rows_quarantined else 0 end) as rows_quarantined
-    from dealer_files
-    group by dealer_id, month
-),
-
-sales as (
-    select
-        dealer_id,
-        sale_month as month,
-        count(*) as sales_lines,
-        sum(qty) as sell_out_qty,
-        sum(line_value) as sell_out_value,
-        sum(case when floor_price is not null then 1 else 0 end) as floor_priced_lines,
-        sum(case when unit_price >= floor_price then 1 else 0 end) as at_or_above_floor_lines
-    from {{ ref('int_sales_lines') }}
-    group by dealer_id, sale_month
 ),
 
 inventory as (
@@ -99,11 +45,13 @@ monthly as (
         coalesce(r.rejected_files, 0) as rejected_files,
         coalesce(r.rows_read, 0) as rows_read,
         coalesce(r.rows_quarantined, 0) as rows_quarantined,
+        r.quarantined_row_share,
         coalesce(s.sales_lines, 0) as sales_lines,
         coalesce(s.sell_out_qty, 0) as sell_out_qty,
         coalesce(s.sell_out_value, 0) as sell_out_value,
         coalesce(s.floor_priced_lines, 0) as floor_priced_lines,
         coalesce(s.at_or_above_floor_lines, 0) as at_or_above_floor_lines,
+        s.at_or_above_floor_share,
         coalesce(d.flagged_lines, 0) as flagged_lines,
         coalesce(d.out_of_territory_lines, 0) as out_of_territory_lines,
         coalesce(d.foreign_batch_lines, 0) as foreign_batch_lines,
@@ -112,9 +60,9 @@ monthly as (
         i.reported_qty,
         i.abs_variance_qty
     from grid as g
-    left join reporting as r
+    left join {{ ref('int_dealer_submissions_monthly') }} as r
         on r.dealer_id = g.dealer_id and r.month = g.month
-    left join sales as s
+    left join {{ ref('int_dealer_sales_monthly') }} as s
         on s.dealer_id = g.dealer_id and s.month = g.month
     left join {{ ref('agg_dealer_diversion_monthly') }} as d
         on d.dealer_id = g.dealer_id and d.month = g.month
@@ -134,18 +82,9 @@ measured as (
             else 'late'
         end as timeliness,
         case
-            when m.rows_read > 0
-                then cast(m.rows_quarantined as {{ type_ratio() }}) / cast(m.rows_read as {{ type_ratio() }})
-        end as quarantined_row_share,
-        case
             when m.sales_lines > 0
                 then cast(m.flagged_lines as {{ type_ratio() }}) / cast(m.sales_lines as {{ type_ratio() }})
         end as flagged_line_share,
-        case
-            when m.floor_priced_lines > 0
-                then cast(m.at_or_above_floor_lines as {{ type_ratio() }})
-                     / cast(m.floor_priced_lines as {{ type_ratio() }})
-        end as at_or_above_floor_share,
         case
             when m.reported_skus is null then null
             when m.abs_variance_qty = 0 then cast(1 as {{ type_ratio() }})

@@ -1,0 +1,49 @@
+{#- The not_null, unique and primary_key constraints of the model's contract, checked as a
+    data test. DuckDB enforces them itself (the table refuses a null or a second key), so
+    there the test is switched off (unless the var check_contract_constraints is true, as for
+    its own test); dbt-spark declares them but enforces none, and there this test holds them.
+    Each mart lists it once (dbt_project/README.md, "Contracts and tests").
+    One row per constraint broken, with the number of null rows or duplicated keys. -#}
+{% test contract_constraints(model) %}
+{{ config(enabled=(target.type != 'duckdb' or var('check_contract_constraints', false))) }}
+{%- set found = [] -%}
+{%- if execute -%}
+    {%- set node = graph.nodes.values()
+        | selectattr('resource_type', 'equalto', 'model')
+        | selectattr('schema', 'equalto', model.schema)
+        | selectattr('alias', 'equalto', model.identifier)
+        | first -%}
+    {%- for column in node.columns.values() -%}
+        {%- for c in column.constraints -%}
+            {%- if c.type in ('not_null', 'primary_key') %}{% do found.append(('not_null', [column.name])) %}{% endif -%}
+            {%- if c.type in ('unique', 'primary_key') %}{% do found.append(('unique', [column.name])) %}{% endif -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {%- for c in node.constraints -%}
+        {%- if c.type == 'primary_key' -%}
+            {%- for name in c.columns %}{% do found.append(('not_null', [name])) %}{% endfor -%}
+        {%- endif -%}
+        {%- if c.type in ('unique', 'primary_key') %}{% do found.append(('unique', c.columns)) %}{% endif -%}
+    {%- endfor -%}
+{%- endif -%}
+{%- set checks = [] -%}
+{%- for check in found if check not in checks %}{% do checks.append(check) %}{% endfor -%}
+{%- for kind, columns in checks %}
+select '{{ kind }} ({{ columns | join(", ") }})' as broken_constraint, count(*) as failing
+{%- if kind == 'not_null' %}
+from {{ model }}
+where {{ columns[0] }} is null
+{%- else %}
+from (
+    select {{ columns | join(', ') }}
+    from {{ model }}
+    group by {{ columns | join(', ') }}
+    having count(*) > 1
+) as duplicated_keys
+{%- endif %}
+having count(*) > 0
+union all
+{%- endfor %}
+select 'none' as broken_constraint, 0 as failing
+where 1 = 0
+{% endtest %}
