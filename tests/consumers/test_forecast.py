@@ -194,3 +194,20 @@ def test_the_dbt_models_build_both_marts_as_of_the_business_date(tmp_path):
         else:
             assert last == [date(2025, 11, 1)]  # the month before the business date's
             assert holdout["actual_qty"].item() == sum(40 + 2 * (i % 3) for i in range(8, 11))
+
+
+def test_the_forecasts_are_dbt_assets_between_their_marts_and_the_serving_file():
+    import dagster as dg
+
+    from pipelines.dbt import dbt_warehouse_assets
+    from pipelines.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    serving = graph.get(dg.AssetKey(["serving_marts"])).parent_keys
+    for model in ("fct_forecast", "fct_forecast_accuracy"):
+        key = dg.AssetKey(["marts", model])
+        assert key in dbt_warehouse_assets.keys
+        assert graph.get(key).parent_keys == {dg.AssetKey(["marts", "fct_sell_through_monthly"]),
+                                              dg.AssetKey(["marts", "dim_dealer"])}
+        assert key in serving
+        assert {c.name for c in graph.get(key).check_keys} >= {f"not_null_{model}_sku"}
