@@ -143,7 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
             "and run their data tests on one engine: duckdb (into the warehouse file) or spark "
             "(dbt-spark on a local Spark session, pip install -e '.[spark]' and Java 17+; tables "
             "in <warehouse>_spark/ beside the warehouse file; docs/at_scale.md for a cluster). "
-            "Checks, the serving copy and forecasts are 'dcw run's."
+            "The forecast marts are built on duckdb only; checks and the serving copy are 'dcw run's."
         ),
     )
     build.add_argument(

@@ -1,14 +1,13 @@
 """The one Definitions of the dcw code location (workspace.yaml points here).
 
 Lineage in the UI runs landing files -> raw tables (ingestion) -> staging -> intermediate ->
-marts (dbt) -> forecasts -> the serving file, with the conservation check and dbt's data
-tests and the Great Expectations suites as asset checks; the monthly write-off report hangs off the marts, one partition a month.
+marts (dbt; the forecasts are dbt Python models) -> the serving file, with the conservation
+check and dbt's data tests and the Great Expectations suites as asset checks; the monthly write-off report hangs off the marts, one partition a month.
 """
 
 from dagster import Definitions, in_process_executor
 
 from pipelines.dbt import dbt_resource, dbt_warehouse_assets
-from pipelines.forecast import forecast_marts
 from pipelines.ingest.assets import ingest_assets, ingest_checks
 from pipelines.ops.jobs import ingest_job, monthly_close_job, nightly_job
 from pipelines.ops.schedules import monthly_close_schedule, nightly_schedule
@@ -18,7 +17,7 @@ from pipelines.reports.assets import writeoff_report
 from pipelines.serving import serving_marts
 
 defs = Definitions(
-    assets=[*ingest_assets, dbt_warehouse_assets, forecast_marts, serving_marts, writeoff_report],
+    assets=[*ingest_assets, dbt_warehouse_assets, serving_marts, writeoff_report],
     asset_checks=[*ingest_checks, *ge_checks],
     jobs=[nightly_job, ingest_job, monthly_close_job],
     schedules=[nightly_schedule, monthly_close_schedule],

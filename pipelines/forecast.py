@@ -1,5 +1,7 @@
 """Sell-out forecasts per sku × region × month (`marts.fct_forecast`) and their backtest
-(`marts.fct_forecast_accuracy`), as marts.md asks.
+(`marts.fct_forecast_accuracy`), as docs/marts.md defines them. The two marts are dbt Python
+models (dbt_project/models/marts/forecast/), thin: they read the sell-out through
+`regional_sales` and return `forecast_mart` / `accuracy_mart`; everything else here is pure.
 
 Series. Monthly sell-out qty of a sku in a region (the dealer's region in `dim_dealer`;
 'UNKNOWN' for a dealer missing there, so no sale is dropped), from
@@ -44,17 +46,13 @@ import math
 import warnings
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
-import dagster as dg
 import duckdb
 import numpy as np
 import polars as pl
+import pyarrow as pa
 from statsforecast.models import AutoETS, CrostonSBA, Naive
 from statsforecast.utils import ConformalIntervals
-
-from pipelines.config import UserError, settings
-from pipelines.ops.lock import warehouse_lock
 
 HORIZON = 3
 LEVEL = 80
@@ -277,76 +275,36 @@ def accuracy_table(series: pl.DataFrame, last_complete: date) -> pl.DataFrame:
     )
 
 
-def build_forecasts(sales: pl.DataFrame, last_complete_month: date) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(fct_forecast, fct_forecast_accuracy) from `sales` (columns sku, region, month = first
-    day, sell_out_qty; several rows per sku × region × month are summed)."""
-    series = monthly_series(sales, last_complete_month)
-    return forecast_table(series, last_complete_month), accuracy_table(series, last_complete_month)
+def regional_sales(sell_through: duckdb.DuckDBPyRelation, dealers: duckdb.DuckDBPyRelation) -> pl.DataFrame:
+    """sku, region, month, sell_out_qty: `fct_sell_through_monthly` summed per sku × the
+    dealer's region (from `dim_dealer`; UNKNOWN_REGION for a dealer missing there) × month."""
+    # Summed in DuckDB: at 2000 dealers the series are as many, only the sums grow.
+    joined = sell_through.set_alias("s").join(dealers.set_alias("d"), "s.dealer_id = d.dealer_id", how="left")
+    return joined.aggregate(
+        f"s.sku, coalesce(d.region, '{UNKNOWN_REGION}') as region, s.month, "
+        "sum(cast(s.sell_out_qty as double)) as sell_out_qty",
+        "all",
+    ).pl()
 
 
-# Summed in DuckDB: at 2000 dealers the series are as many, only the sums grow.
-SALES_SQL = f"""
-    select s.sku, coalesce(d.region, '{UNKNOWN_REGION}') as region, s.month,
-           sum(cast(s.sell_out_qty as double)) as sell_out_qty
-    from marts.fct_sell_through_monthly as s
-    left join marts.dim_dealer as d on d.dealer_id = s.dealer_id
-    group by all
-"""
+def business_date(text: str | None) -> date:
+    """The run's business date from its YYYY-MM-DD text; today when empty, as the SQL
+    models' `as_of_date` macro does."""
+    return date.fromisoformat(text) if text else date.today()
 
 
-def write_forecasts(warehouse: Path, as_of: date) -> dict:
-    """Read the sell-out from the warehouse, forecast, and replace marts.fct_forecast and
-    marts.fct_forecast_accuracy in one transaction. Returns a few figures for the log."""
-    if not Path(warehouse).exists():
-        raise UserError(f"warehouse {warehouse} does not exist (run 'dcw run' first)")
-    con = duckdb.connect(str(warehouse))
-    try:
-        try:
-            sales = con.sql(SALES_SQL).pl()
-        except duckdb.CatalogException as exc:
-            raise UserError(f"warehouse {warehouse} lacks the marts the forecast reads ({str(exc).splitlines()[0]}); run 'dcw run' first") from None
-        last_data = sales["month"].max() if sales.height else None
-        origin = forecast_origin(as_of, last_data)
-        forecast, accuracy = build_forecasts(sales, origin)
-        con.register("forecast_rows", forecast.to_arrow())
-        con.register("accuracy_rows", accuracy.to_arrow())
-        con.execute("begin transaction")
-        con.execute("create or replace table marts.fct_forecast as select * from forecast_rows")
-        con.execute("create or replace table marts.fct_forecast_accuracy as select * from accuracy_rows")
-        con.execute("commit")
-    finally:
-        con.close()
-    overall = accuracy.filter(pl.col("sku") == ALL)
-    wape = {r["method"]: r["wape"] for r in overall.iter_rows(named=True)}
-    return {"last_complete_month": origin, "series": forecast.select("sku", "region").unique().height,
-            "forecast_rows": forecast.height, "models": dict(forecast.group_by("model").len().iter_rows()),
-            "overall_wape": wape}
+def last_complete_month(sales: pl.DataFrame, as_of: date) -> date:
+    return forecast_origin(as_of, sales["month"].max() if sales.height else None)
 
 
-FORECAST_KEY = dg.AssetKey(["marts", "fct_forecast"])
-ACCURACY_KEY = dg.AssetKey(["marts", "fct_forecast_accuracy"])
-FORECAST_DEPS = [dg.AssetKey(["marts", "fct_sell_through_monthly"]), dg.AssetKey(["marts", "dim_dealer"])]
+def forecast_mart(sales: pl.DataFrame, as_of: date) -> pa.Table:
+    """`marts.fct_forecast` from `regional_sales`, as of the business date `as_of`."""
+    origin = last_complete_month(sales, as_of)
+    return forecast_table(monthly_series(sales, origin), origin).to_arrow()
 
 
-@dg.multi_asset(
-    name="forecast_marts",
-    specs=[
-        dg.AssetSpec(FORECAST_KEY, group_name="forecasts", deps=FORECAST_DEPS, kinds={"duckdb"},
-                     description="Sell-out qty forecast per sku × region, 3 months past the last complete month, 80% interval."),
-        dg.AssetSpec(ACCURACY_KEY, group_name="forecasts", deps=FORECAST_DEPS, kinds={"duckdb"},
-                     description="Backtest on the last 3 complete months: WAPE and bias of the chosen model and the naive baselines."),
-    ],
-    can_subset=False,
-)
-def forecast_marts(context: dg.AssetExecutionContext):
-    s = settings()
-    with warehouse_lock(s.warehouse, log=context.log.info):
-        summary = write_forecasts(s.warehouse, s.as_of)
-    context.log.info(f"forecast: {summary}")
-    meta = {
-        "last_complete_month": str(summary["last_complete_month"]),
-        "series": summary["series"],
-        "overall_wape": dg.MetadataValue.json(summary["overall_wape"]),
-    }
-    yield dg.MaterializeResult(asset_key=FORECAST_KEY, metadata=meta | {"models": dg.MetadataValue.json(summary["models"])})
-    yield dg.MaterializeResult(asset_key=ACCURACY_KEY, metadata=meta)
+def accuracy_mart(sales: pl.DataFrame, as_of: date) -> pa.Table:
+    """`marts.fct_forecast_accuracy` from `regional_sales`, as of the business date `as_of`:
+    the backtest only (its fits end 3 months earlier; it shares no fit with the forecast)."""
+    origin = last_complete_month(sales, as_of)
+    return accuracy_table(monthly_series(sales, origin), origin).to_arrow()

@@ -28,7 +28,6 @@ import duckdb
 from pipelines.config import UserError, settings
 from pipelines.ops.lock import warehouse_lock
 from pipelines.dbt import dbt_warehouse_assets
-from pipelines.forecast import ACCURACY_KEY, FORECAST_KEY
 
 SCHEMA = "marts"
 _NEW = "serving_new"
@@ -111,7 +110,7 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
-MARTS_KEYS = [k for k in dbt_warehouse_assets.keys if k.path[0] == SCHEMA] + [FORECAST_KEY, ACCURACY_KEY]
+MARTS_KEYS = [k for k in dbt_warehouse_assets.keys if k.path[0] == SCHEMA]
 
 
 @dg.asset(

@@ -36,7 +36,6 @@ print(sys.prefix)"""
 def demo_serving(tmp_path_factory) -> Path:
     """A small demo landing folder run through the whole pipeline; the serving file's path."""
     from pipelines.dbt import build_warehouse
-    from pipelines.forecast import write_forecasts
     from pipelines.ingest import run_ingestion
     from pipelines.serving import publish_marts
     from pipelines.synth.generator import generate
@@ -46,8 +45,7 @@ def demo_serving(tmp_path_factory) -> Path:
     generate(GeneratorParams(out=root / "landing", seed=7, dealers=12, skus=10, months=24, start=date(2024, 10, 1)))
     warehouse = root / "warehouse.duckdb"
     run_ingestion(root / "landing", warehouse, root / "feedback")
-    build_warehouse(warehouse)
-    write_forecasts(warehouse, date(2026, 10, 15))
+    build_warehouse(warehouse, date(2026, 10, 15))  # the forecast marts among them
     return Path(publish_marts(warehouse, root / "serving" / "dcw.duckdb")["serving"])
 
 

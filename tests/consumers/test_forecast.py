@@ -1,17 +1,29 @@
+"""The forecast marts: the pure functions of pipelines/forecast.py, and the two dbt Python
+models of dbt_project/models/marts/forecast/ built by dbt on a hand-made warehouse."""
+
 from datetime import date
 
 import duckdb
 import numpy as np
 import polars as pl
 import pytest
+import yaml
 
-from pipelines.config import UserError
+from pipelines.dbt import DBT_PROJECT_DIR, _invoke_dbt
 from pipelines.forecast import (
-    ADI_INTERMITTENT, HORIZON, add_months, adi, build_forecasts, forecast_origin, monthly_series, write_forecasts,
+    ADI_INTERMITTENT, HORIZON, accuracy_table, add_months, adi, business_date, forecast_origin, forecast_table,
+    monthly_series, regional_sales,
 )
 from consumer_data import create_marts, dim_dealer_sql, sales_frame, seasonal_sales
 
 START = date(2025, 1, 1)
+FORECAST_MODELS = DBT_PROJECT_DIR / "models" / "marts" / "forecast"
+
+
+def build_forecasts(sales: pl.DataFrame, last_complete_month: date) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(fct_forecast, fct_forecast_accuracy) of `sales` forecast after `last_complete_month`."""
+    series = monthly_series(sales, last_complete_month)
+    return forecast_table(series, last_complete_month), accuracy_table(series, last_complete_month)
 
 
 def overall(accuracy: pl.DataFrame, method: str) -> dict:
@@ -116,32 +128,86 @@ def test_chosen_model_beats_seasonal_naive_on_seasonal_series():
     assert chosen < naive
 
 
-def test_write_forecasts_sums_dealers_by_region_and_replaces_the_tables(tmp_path):
-    wh = tmp_path / "warehouse.duckdb"
+def sell_through_warehouse(path, months: int = 14):
+    """dim_dealer and fct_sell_through_monthly of three dealers selling SKU1 from January 2025:
+    D0001 and D0003 of 华东, D9999 missing from dim_dealer."""
     rows = []
-    for dealer, base in (("D0001", 10), ("D0003", 30), ("D9999", 5)):  # D0001, D0003: 华东; D9999 unknown
-        for i in range(14):
-            rows.append(f"('{dealer}', 'SKU1', date '{add_months(date(2025, 1, 1), i)}', {base + i % 3}.0000)")
-    create_marts(wh, dim_dealer_sql() + f"""
+    for dealer, base in (("D0001", 10), ("D0003", 30), ("D9999", 5)):
+        for i in range(months):
+            rows.append(f"('{dealer}', 'SKU1', date '{add_months(START, i)}', {base + i % 3}.0000)")
+    return create_marts(path, dim_dealer_sql() + f"""
         create table marts.fct_sell_through_monthly as
         select dealer_id, sku, month, cast(q as decimal(18,4)) as sell_out_qty,
                0::decimal(18,4) as opening_qty, 0::decimal(18,4) as sell_in_qty, 0::decimal(18,4) as closing_qty
         from (values {', '.join(rows)}) as t(dealer_id, sku, month, q);
     """)
-    for _ in range(2):
-        summary = write_forecasts(wh, as_of=date(2026, 11, 23))
-    assert summary["last_complete_month"] == date(2026, 2, 1)  # capped at the data
-    con = duckdb.connect(str(wh), read_only=True)
-    fc = con.sql("select * from marts.fct_forecast").pl()
-    acc = con.sql("select * from marts.fct_forecast_accuracy").pl()
-    con.close()
-    assert sorted(fc["region"].unique()) == ["UNKNOWN", "华东"]
-    assert fc.height == 2 * HORIZON
-    assert acc.filter((pl.col("sku") == "SKU1") & (pl.col("region") == "华东") & (pl.col("method") == "naive"))["actual_qty"].item() \
-        == sum(40 + 2 * (i % 3) for i in range(11, 14))
 
 
-def test_write_forecasts_without_marts_is_a_user_error(tmp_path):
-    wh = create_marts(tmp_path / "w.duckdb", "select 1")
-    with pytest.raises(UserError, match="run 'dcw run' first"):
-        write_forecasts(wh, as_of=date(2026, 1, 1))
+def test_regional_sales_sums_the_dealers_of_a_region_and_keeps_unknown_dealers(tmp_path):
+    con = duckdb.connect(str(sell_through_warehouse(tmp_path / "w.duckdb")), read_only=True)
+    try:
+        sales = regional_sales(con.table("marts.fct_sell_through_monthly"), con.table("marts.dim_dealer"))
+    finally:
+        con.close()
+    assert sales.columns == ["sku", "region", "month", "sell_out_qty"]
+    jan = dict(sales.filter(pl.col("month") == START).select("region", "sell_out_qty").iter_rows())
+    assert jan == {"华东": 10.0 + 30.0, "UNKNOWN": 5.0}
+    assert sales.height == 2 * 14
+
+
+def test_business_date_is_the_text_or_today():
+    assert business_date("2026-11-23") == date(2026, 11, 23)
+    assert business_date("") == business_date(None) == date.today()
+
+
+def declared_types(model: str) -> dict[str, str]:
+    spec = yaml.safe_load((FORECAST_MODELS / f"{model}.yml").read_text())["models"][0]
+    return {c["name"]: c["data_type"].upper() for c in spec["columns"]}
+
+
+def test_the_dbt_models_build_both_marts_as_of_the_business_date(tmp_path):
+    """dbt builds the models (and their data tests) from the marts they ref, as of the
+    business date it is given, again on the next run, with the columns their YAML declares."""
+    wh = sell_through_warehouse(tmp_path / "warehouse.duckdb")
+    select = ["build", "--select", "fct_forecast", "fct_forecast_accuracy"]
+    for n, as_of in enumerate((date(2026, 11, 23), date(2025, 12, 10))):
+        (tmp_path / f"dbt-{n}").mkdir()
+        _invoke_dbt(select, tmp_path / f"dbt-{n}", warehouse=wh, as_of=as_of)
+        con = duckdb.connect(str(wh), read_only=True)
+        try:
+            fc = con.sql("select * from marts.fct_forecast").pl()
+            acc = con.sql("select * from marts.fct_forecast_accuracy").pl()
+            types = {m: dict(con.execute(f"select column_name, data_type from information_schema.columns "
+                                         f"where table_schema = 'marts' and table_name = '{m}' order by ordinal_position").fetchall())
+                     for m in ("fct_forecast", "fct_forecast_accuracy")}
+        finally:
+            con.close()
+        for model, columns in types.items():
+            assert columns == declared_types(model)
+        assert sorted(fc["region"].unique()) == ["UNKNOWN", "华东"]
+        assert fc.height == 2 * HORIZON
+        last = fc["last_complete_month"].unique().to_list()
+        holdout = acc.filter((pl.col("sku") == "SKU1") & (pl.col("region") == "华东") & (pl.col("method") == "naive"))
+        if n == 0:
+            assert last == [date(2026, 2, 1)]  # capped at the data (14 months from January 2025)
+            assert holdout["actual_qty"].item() == sum(40 + 2 * (i % 3) for i in range(11, 14))
+        else:
+            assert last == [date(2025, 11, 1)]  # the month before the business date's
+            assert holdout["actual_qty"].item() == sum(40 + 2 * (i % 3) for i in range(8, 11))
+
+
+def test_the_forecasts_are_dbt_assets_between_their_marts_and_the_serving_file():
+    import dagster as dg
+
+    from pipelines.dbt import dbt_warehouse_assets
+    from pipelines.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    serving = graph.get(dg.AssetKey(["serving_marts"])).parent_keys
+    for model in ("fct_forecast", "fct_forecast_accuracy"):
+        key = dg.AssetKey(["marts", model])
+        assert key in dbt_warehouse_assets.keys
+        assert graph.get(key).parent_keys == {dg.AssetKey(["marts", "fct_sell_through_monthly"]),
+                                              dg.AssetKey(["marts", "dim_dealer"])}
+        assert key in serving
+        assert {c.name for c in graph.get(key).check_keys} >= {f"not_null_{model}_sku"}

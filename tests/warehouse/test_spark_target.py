@@ -2,9 +2,8 @@
 
 The generator's demo data is ingested once (raw layer as Parquet) and built with both dbt
 targets; every mart must then hold the same rows on both: compared sorted and in full,
-numbers within 1e-9 relative. The marts of marts.md are all dbt models except
-fct_forecast / fct_forecast_accuracy, which Python computes from the DuckDB warehouse
-(pipelines/forecast.py) and no engine builds.
+numbers within 1e-9 relative. Every SQL mart is compared; fct_forecast and
+fct_forecast_accuracy are dbt Python models, enabled on DuckDB only (docs/at_scale.md).
 
 Needs the spark extra (pip install -e '.[spark]') and Java 17+. Select it with `-m spark`.
 """
