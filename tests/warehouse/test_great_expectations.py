@@ -1,12 +1,19 @@
 """The drift suites of expectations/ on a hand-written channel built with dbt: a dealer whose
 newest month jumps far out of its own history is warned about, and no other dealer; the
-warnings block nothing; and validation fetches profiles from DuckDB, never whole marts."""
+warnings block nothing; validation fetches profiles from DuckDB, never whole marts; and the
+correctness checks that left the suites are dbt tests that catch a broken mart."""
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import shutil
+import subprocess
+import sys
 import types
 from datetime import date
+from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -16,6 +23,7 @@ from scorecard_scenario import HOME, reference_data
 from warehouse_helpers import build_from_landing
 
 import pipelines.quality.ge as ge
+from pipelines.config import PROJECT_ROOT, raw_dir
 from pipelines.dbt import dbt_warehouse_assets
 from pipelines.quality import ge_checks, load_suites, validate_marts
 
@@ -139,3 +147,46 @@ def test_drift_warnings_block_nothing(drift_warehouse, tmp_path, monkeypatch):
         for s in load_suites()}
     assert dg.AssetKey("consumer") in {e.asset_key for e in result.get_asset_materialization_events()}
     assert (tmp_path / "reports" / "great_expectations" / "index.html").exists()
+
+
+# What left the suites for dbt: the correctness expectations no dbt test held before (ranges,
+# formats, row counts against the submission log) are the singular tests
+# dbt_project/tests/assert_<mart>_values.sql.
+
+VALUE_TESTS = sorted(p.stem for p in (PROJECT_ROOT / "dbt_project" / "tests").glob("assert_*_values.sql"))
+TAMPERS = {
+    "assert_fct_price_deviation_values": "delete from marts.fct_price_deviation where source_row = 1",
+    "assert_fct_sell_through_monthly_values": "update marts.fct_sell_through_monthly set cover_days = 93",
+    "assert_dq_submissions_values": "delete from marts.dq_submissions where kind = 'regions'",
+    "assert_dq_quarantine_values": "delete from marts.dq_quarantine",
+    "assert_dim_region_values": "update marts.dim_region set city_code = '11000a' where region = 'North'",
+}
+
+
+def failed_value_tests(warehouse, raw, out) -> set[str]:
+    """The value tests that fail on `warehouse`, run by dbt's own CLI."""
+    dbt = Path(sys.executable).with_name("dbt")
+    project = PROJECT_ROOT / "dbt_project"
+    env = {**os.environ, "DCW_WAREHOUSE": str(warehouse), "DCW_RAW": str(raw)}
+    subprocess.run([str(dbt), "test", "--select", *VALUE_TESTS, "--project-dir", str(project),
+                    "--profiles-dir", str(project), "--target-path", str(out),
+                    "--log-path", str(out)], env=env, capture_output=True, check=False)
+    results = [r for r in json.loads((out / "run_results.json").read_text())["results"]
+               if r["unique_id"].startswith("test.")]
+    assert len(results) == len(VALUE_TESTS)
+    return {r["unique_id"].split(".")[2] for r in results if r["status"] != "pass"}
+
+
+def test_correctness_checks_left_to_dbt_catch_broken_marts(channel_warehouse, tmp_path):
+    copy = tmp_path / "wh.duckdb"
+    shutil.copy(channel_warehouse[0], copy)
+    raw = raw_dir(channel_warehouse[0])
+    assert len(VALUE_TESTS) == 13
+    assert failed_value_tests(copy, raw, tmp_path / "clean") == set()
+    con = duckdb.connect(str(copy))
+    try:
+        for sql in TAMPERS.values():
+            con.execute(sql)
+    finally:
+        con.close()
+    assert failed_value_tests(copy, raw, tmp_path / "tampered") == set(TAMPERS)
