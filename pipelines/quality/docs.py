@@ -77,17 +77,20 @@ tr.succeeded .status { color: #1b7f3b; }
 """
 
 
-def render_index(runs: list[SuiteRun], title: str = "Data quality: Great Expectations") -> str:
+def render_index(runs: list[SuiteRun],
+                 title: str = "数据漂移警告 / Drift warnings: Great Expectations") -> str:
     """The index page of `runs` (in the order given): a summary line and one table row per
     suite with its status, validation time, expectation counts and links. No script and
     nothing fetched from another host."""
     failed = [r.suite for r in runs if not r.success]
-    summary = (f"{len(runs)} suites validated: {len(runs) - len(failed)} succeeded, "
-               f"{len(failed)} failed" + (f" ({', '.join(failed)})." if failed else "."))
+    which = f" ({', '.join(failed)})" if failed else ""
+    summary = (f"已验证 {len(runs)} 个套件: {len(runs) - len(failed)} 个通过, {len(failed)} 个警告{which}。"
+               f" / {len(runs)} suites validated: {len(runs) - len(failed)} succeeded, "
+               f"{len(failed)} warned{which}.")
     rows = "\n".join(_row(r) for r in runs)
     e = html.escape
     return f"""<!DOCTYPE html>
-<html lang="en">
+<html lang="zh">
 <head>
 <meta charset="utf-8">
 <title>{e(title)}</title>
@@ -96,7 +99,9 @@ def render_index(runs: list[SuiteRun], title: str = "Data quality: Great Expecta
 <body>
 <h1>{e(title)}</h1>
 <p class="summary" id="summary">{e(summary)}</p>
-<p>The latest validation of each suite; times in UTC. Open a suite for its result page.</p>
+<p>每个套件的最新验证; 时间为 UTC; 打开套件查看其结果页。"Failed" 表示漂移警告, 不阻断发布。 /
+The latest validation of each suite; times in UTC. Open a suite for its result page.
+"Failed" is a drift warning: it blocks nothing (docs/quality.md).</p>
 <table id="suites">
 <thead><tr><th>Suite</th><th>Status</th><th>Validated (UTC)</th>
 <th>Evaluated</th><th>Successful</th><th>Unsuccessful</th><th>Expectations</th></tr></thead>

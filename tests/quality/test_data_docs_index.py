@@ -13,7 +13,7 @@ from urllib.parse import unquote
 import duckdb
 import pytest
 
-from pipelines.quality import validate_marts
+from pipelines.quality import DriftSuite, Profile, validate_marts
 from pipelines.quality.docs import FAILED, PASSED, SuiteRun, latest_runs, render_index
 
 
@@ -99,7 +99,8 @@ def test_the_page_lists_every_suite_with_its_own_status_counts_and_links():
     assert failed["cells"][2:6] == ["2026-03-01 02:00:00", "5", "3", "2"]
     assert failed["links"] == ["validations/fct_expense_writeoff/0200.html",
                                "expectations/fct_expense_writeoff.html"]
-    assert "2 suites validated: 1 succeeded, 1 failed (fct_expense_writeoff)." in page
+    assert ("已验证 2 个套件: 1 个通过, 1 个警告 (fct_expense_writeoff)。"
+            " / 2 suites validated: 1 succeeded, 1 warned (fct_expense_writeoff).") in page
     assert [u for u in index.urls if "//" in u] == []
     assert "<script" not in page and "http" not in page
 
@@ -110,20 +111,21 @@ def test_validation_times_show_in_utc():
     assert parse_index(page).rows["dim_date"]["cells"][2] == "2026-03-01 02:00:00"
 
 
-# Through GE: three tiny marts, one of which fails its suite, validated twice into one folder.
+# Through GE: three tiny drift suites, one of which warns, validated twice into one folder.
 
-SUITES = [
-    {"name": "mart_ok", "meta": {"table": "marts.mart_ok"}, "expectations": [
-        {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "id"}},
-        {"type": "expect_table_row_count_to_equal", "kwargs": {"value": 3}}]},
-    {"name": "mart_bad", "meta": {"table": "marts.mart_bad"}, "expectations": [
-        {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "id"}},
-        {"type": "expect_column_values_to_be_between",
-         "kwargs": {"column": "qty", "min_value": 0}},
-        {"type": "expect_table_row_count_to_equal", "kwargs": {"value": 3}}]},
-    {"name": "mart.dotted", "meta": {"table": "marts.mart_dotted"}, "expectations": [
-        {"type": "expect_table_row_count_to_equal", "kwargs": {"value": 3}}]},
-]
+def suite(name: str, table: str) -> DriftSuite:
+    """A drift suite on `marts.<table>` (subject, period, value): the newest month within 3
+    robust standard deviations of the history."""
+    return DriftSuite(
+        name=name, asset=f"marts.{table}", description=name, measure="value",
+        profile=Profile(series_sql=f"select subject, period, value from marts.{table}",
+                        min_history_periods=3, scale_floor=1.0),
+        expectations=[{"type": "expect_column_values_to_be_between",
+                       "kwargs": {"column": "robust_z", "min_value": -3, "max_value": 3}}])
+
+
+SUITES = [suite("mart_ok", "mart_ok"), suite("mart_bad", "mart_bad"),
+          suite("mart.dotted", "mart_dotted")]
 
 
 @pytest.fixture
@@ -132,11 +134,13 @@ def tiny_warehouse(tmp_path) -> Path:
     con = duckdb.connect(str(path))
     try:
         con.execute("create schema marts")
-        for table in ("mart_ok", "mart_dotted"):
-            con.execute(f"create table marts.{table} as select range as id from range(3)")
-        # one negative quantity: mart_bad fails one of its three expectations
-        con.execute("create table marts.mart_bad as select range as id, range - 1 as qty "
-                    "from range(3)")
+        for table in ("mart_ok", "mart_bad", "mart_dotted"):
+            # two subjects, five months of 10 each
+            con.execute(f"""create table marts.{table} as
+                            select s as subject, make_date(2025, m, 1) as period, 10.0::double as value
+                            from unnest(['a', 'b']) as t(s), range(1, 6) as r(m)""")
+        # b's newest month of mart_bad jumps: mart_bad warns
+        con.execute("update marts.mart_bad set value = 100 where subject = 'b' and period = '2025-05-01'")
     finally:
         con.close()
     return path
@@ -152,8 +156,8 @@ def check_index(site: Path, results) -> _Rows:
         row = index.rows[name]
         assert row_status(row) == (PASSED if result.success else FAILED), name
         assert row["cells"][3:6] == [str(result.evaluated),
-                                     str(result.evaluated - len(result.failed)),
-                                     str(len(result.failed))], name
+                                     str(result.evaluated - result.unsuccessful),
+                                     str(result.unsuccessful)], name
         result_page, suite_page = (site / unquote(href) for href in row["links"])
         shown = text_of(result_page)
         assert f"Expectation Suite: {name} " in shown and f"Status: {row_status(row)} " in shown
@@ -166,14 +170,16 @@ def check_index(site: Path, results) -> _Rows:
 def test_ges_index_is_replaced_by_ours_and_follows_the_latest_run(tiny_warehouse, tmp_path):
     site = tmp_path / "docs"
     results = validate_marts(tiny_warehouse, site, SUITES)
-    assert {n: r.success for n, r in results.items()} == {
-        "mart_ok": True, "mart_bad": False, "mart.dotted": True}
+    assert {n: r.failed for n, r in results.items()} == {
+        "mart_ok": [], "mart.dotted": [],
+        "mart_bad": ["b 2025-05: value 100 (历史中位数 / history median 10, ×10.00, "
+                     "稳健 z / robust z 90.0)"]}
     index = check_index(site, results)
     assert list(index.rows)[0] == "mart_bad"  # failures first
 
     con = duckdb.connect(str(tiny_warehouse))
     try:
-        con.execute("update marts.mart_bad set qty = 0 where qty < 0")
+        con.execute("update marts.mart_bad set value = 10")
     finally:
         con.close()
     results = validate_marts(tiny_warehouse, site, SUITES)

@@ -50,7 +50,7 @@ def test_webserver_serves_every_asset_and_check_of_the_definitions(dagster_ui):
     assert served_checks == {(tuple(key.asset_key.path), key.name) for key in graph.asset_check_keys}
     # the three kinds of check a user looks for, by name
     assert (("raw", "submissions"), "conservation") in served_checks
-    assert (("marts", "fct_expense_writeoff"), "great_expectations") in served_checks
+    assert (("marts", "fct_dealer_scorecard"), "drift_dealer_sell_out_qty") in served_checks
     assert (("marts", "fct_expense_writeoff"), "assert_status_matches_amounts") in served_checks
 
     # the instance is dcw's (pipelines/ops/dagster.yaml): no sign-up dialog over the UI
@@ -68,10 +68,10 @@ def test_browser_shows_a_mart_in_its_lineage(dagster_ui, page, tmp_path):
 
 
 def test_browser_lists_the_checks_of_a_mart(dagster_ui, page, tmp_path):
-    page.goto(f"{dagster_ui}/assets/marts/fct_expense_writeoff?view=checks")
-    page.get_by_text("great_expectations", exact=True).first.wait_for()
+    page.goto(f"{dagster_ui}/assets/marts/fct_dealer_scorecard?view=checks")
+    page.get_by_text("drift_dealer_sell_out_qty", exact=True).first.wait_for()
     checks = [k for k in defs.resolve_asset_graph().asset_check_keys
-              if k.asset_key.path == ["marts", "fct_expense_writeoff"]]
+              if k.asset_key.path == ["marts", "fct_dealer_scorecard"]]
     page.get_by_text(f"Checks ({len(checks)})").wait_for()
     screenshot(page, tmp_path / "checks.png")
 

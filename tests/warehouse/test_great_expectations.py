@@ -1,53 +1,192 @@
-"""The Great Expectations suites of expectations/ on the hand-written channel: they pass on a
-correct build, and catch a mart that disagrees with the raw layer or leaks a phone number."""
+"""The drift suites of expectations/ on a hand-written channel built with dbt: a dealer whose
+newest month jumps far out of its own history is warned about, and no other dealer; the
+warnings block nothing; validation fetches profiles from DuckDB, never whole marts; and the
+correctness checks that left the suites are dbt tests that catch a broken mart."""
 
 from __future__ import annotations
 
+import json
+import os
+import re
 import shutil
+import subprocess
+import sys
+import types
+from datetime import date
+from pathlib import Path
 
+import dagster as dg
 import duckdb
 import pytest
+from channel_scenario import _sale
+from scorecard_scenario import HOME, reference_data
+from warehouse_helpers import build_from_landing
 
+import pipelines.quality.ge as ge
+from pipelines.config import PROJECT_ROOT, raw_dir
 from pipelines.dbt import dbt_warehouse_assets
-from pipelines.quality import load_suites, validate_marts
+from pipelines.quality import ge_checks, load_suites, validate_marts
 
 MARTS = {k.path[1] for k in dbt_warehouse_assets.keys if k.path[0] == "marts"}
+MONTHS = [date(2024, m, 1) for m in range(1, 9)]  # January to August 2024
+AS_OF = date(2024, 9, 20)  # August's sales are due (5 September)
+JUMPER = "E3"
 
 
-def test_every_mart_has_a_suite():
-    assert {s["name"] for s in load_suites()} == MARTS
-    assert all(s["meta"]["table"] == f"marts.{s['name']}" for s in load_suites())
+def monthly_qty(dealer: str, i: int) -> int:
+    """The quantity of each of a dealer's two lines in month `i`: a little variation, and
+    E3's newest month ten times its usual."""
+    if dealer == JUMPER and i == len(MONTHS) - 1:
+        return 100
+    return {"E1": 9 + i % 3, "E2": 10 + i % 2, "E3": 10 - i % 2}[dealer]
 
 
-def test_suites_pass_on_a_correct_build_and_write_data_docs(channel_warehouse, tmp_path):
-    results = validate_marts(channel_warehouse[0], tmp_path / "ge")
-    assert {n: r.failed for n, r in results.items() if not r.success} == {}
-    assert all(r.evaluated >= 2 for r in results.values())
+def drift_channel(b) -> None:
+    """Three dealers reporting two lines of P1 at 10 every month, on time."""
+    reference_data(b)
+    for i, month in enumerate(MONTHS):
+        for dealer in ("E1", "E2", "E3"):
+            qty = monthly_qty(dealer, i)
+            b.sales(dealer, f"{month:%Y%m}",
+                    [{**_sale(month.replace(day=day), "P1", qty, 10, HOME),
+                      "invoice_no": f"{dealer}-{month:%Y%m}-{day}"}  # no two files alike
+                     for day in (10, 20)],
+                    submitted=f"2024{month.month + 1:02d}02T090000")
+
+
+@pytest.fixture(scope="module")
+def drift_warehouse(tmp_path_factory):
+    root = tmp_path_factory.mktemp("drift")
+    build_from_landing(drift_channel, root, AS_OF)
+    return root / "warehouse.duckdb"
+
+
+def test_every_suite_judges_drift_of_a_mart_and_repeats_no_dbt_test():
+    suites = load_suites()
+    assert {s.asset for s in suites} <= {f"marts.{m}" for m in MARTS}
+    assert len(suites) >= 4
+    # not-null, uniqueness, accepted values and ranges are dbt's: a suite only bounds how
+    # far the newest period lies from its history
+    assert {(e["type"], e["kwargs"]["column"]) for s in suites for e in s.expectations} == {
+        ("expect_column_values_to_be_between", "robust_z")}
+
+
+def test_a_dealer_jumping_out_of_its_history_is_warned_and_no_other(drift_warehouse, tmp_path):
+    results = validate_marts(drift_warehouse, tmp_path / "ge")
+    qty = results["drift_dealer_sell_out_qty"]
+    assert qty.judged == 3 and not qty.success
+    assert [w.split(":")[0] for w in qty.failed] == [f"{JUMPER} 2024-08"]
+    assert {n: r.failed for n, r in results.items() if n != qty.suite} == {
+        "drift_dealer_unit_price": [], "drift_monthly_sales_lines": [],
+        "drift_quarantined_row_share": []}
+    assert all(r.judged == r.profile_rows for r in results.values())
     assert (tmp_path / "ge" / "index.html").exists()
-    pages = list((tmp_path / "ge" / "validations").rglob("*.html"))
-    assert len(pages) == len(results)
+    assert len(list((tmp_path / "ge" / "validations").rglob("*.html"))) == len(results)
 
 
-@pytest.fixture
-def broken_warehouse(channel_warehouse, tmp_path):
-    """A copy of the channel warehouse with a line missing from fct_price_deviation and a
-    phone number in clear in dq_quarantine."""
-    copy = tmp_path / "broken.duckdb"
-    shutil.copy(channel_warehouse[0], copy)
-    con = duckdb.connect(str(copy))
+class _Spy:
+    """A DuckDB connection that records each statement and how many rows it returned."""
+
+    def __init__(self, con, log: list):
+        self._con, self._log = con, log
+
+    def execute(self, sql, *args):
+        result = self._con.execute(sql, *args)
+        return types.SimpleNamespace(df=lambda: self._record(sql, result.df()))
+
+    def _record(self, sql, frame):
+        self._log.append((sql, len(frame)))
+        return frame
+
+    def close(self):
+        self._con.close()
+
+
+def test_validation_fetches_profiles_not_marts(drift_warehouse, tmp_path, monkeypatch):
+    fetched: list[tuple[str, int]] = []
+    spy = types.SimpleNamespace(connect=lambda *a, **k: _Spy(duckdb.connect(*a, **k), fetched))
+    monkeypatch.setattr(ge, "duckdb", spy)
+    validate_marts(drift_warehouse, tmp_path / "ge")
+    assert [rows for _, rows in fetched] == [3, 3, 1, 1]  # a row per dealer, or one row
+    assert [sql for sql, _ in fetched if re.search(r"select\s+\*\s+from\s+marts\.", sql, re.I)] == []
+    con = duckdb.connect(str(drift_warehouse), read_only=True)
     try:
-        con.execute("delete from marts.fct_price_deviation where source_row = 1")
-        con.execute("""update marts.dq_quarantine
-                       set raw_values = '{"customer_phone":"13987654321"}'""")
+        read = {s.asset: con.execute(f"select count(*) from {s.asset}").fetchone()[0]
+                for s in load_suites()}
     finally:
         con.close()
-    return copy
+    assert read["marts.fct_dealer_scorecard"] == 3 * len(MONTHS)
+    assert max(rows for _, rows in fetched) < min(read.values())
 
 
-def test_suites_catch_broken_marts(broken_warehouse, tmp_path):
-    suites = [s for s in load_suites() if s["name"] in ("fct_price_deviation", "dq_quarantine")]
-    results = validate_marts(broken_warehouse, tmp_path / "ge", suites)
-    assert results["fct_price_deviation"].failed == [
-        "expect_table_row_count_to_equal: observed 3"]
-    assert [f.split(":")[0] for f in results["dq_quarantine"].failed] == [
-        "expect_column_values_to_not_match_regex raw_values"]
+def test_drift_warnings_block_nothing(drift_warehouse, tmp_path, monkeypatch):
+    """The checks run in Dagster after their marts; a warning leaves the run successful and
+    what depends on the mart is still built."""
+    monkeypatch.setenv("DCW_WAREHOUSE", str(drift_warehouse))
+    monkeypatch.setenv("DCW_REPORTS", str(tmp_path / "reports"))
+    checked = {k.asset_key for c in ge_checks for k in c.check_keys}
+    # the marts stand in for dbt's (built above); a consumer of the scorecard after them
+    stand_ins = [dg.AssetSpec(key) for key in checked]
+    scorecard = dg.AssetKey(["marts", "fct_dealer_scorecard"])
+
+    @dg.asset(deps=[scorecard])
+    def consumer() -> None:
+        return None
+
+    @dg.multi_asset(specs=stand_ins)
+    def marts():
+        for spec in stand_ins:
+            yield dg.MaterializeResult(asset_key=spec.key)
+
+    assert all(not s.blocking for c in ge_checks for s in c.check_specs)
+    result = dg.materialize([marts, consumer, *ge_checks])
+    assert result.success
+    evaluations = {e.asset_check_key.name: e for e in result.get_asset_check_evaluations()}
+    assert {n: (e.passed, e.severity) for n, e in evaluations.items()} == {
+        s.name: (s.name != "drift_dealer_sell_out_qty", dg.AssetCheckSeverity.WARN)
+        for s in load_suites()}
+    assert dg.AssetKey("consumer") in {e.asset_key for e in result.get_asset_materialization_events()}
+    assert (tmp_path / "reports" / "great_expectations" / "index.html").exists()
+
+
+# What left the suites for dbt: the correctness expectations no dbt test held before (ranges,
+# formats, row counts against the submission log) are the singular tests
+# dbt_project/tests/assert_<mart>_values.sql.
+
+VALUE_TESTS = sorted(p.stem for p in (PROJECT_ROOT / "dbt_project" / "tests").glob("assert_*_values.sql"))
+TAMPERS = {
+    "assert_fct_price_deviation_values": "delete from marts.fct_price_deviation where source_row = 1",
+    "assert_fct_sell_through_monthly_values": "update marts.fct_sell_through_monthly set cover_days = 93",
+    "assert_dq_submissions_values": "delete from marts.dq_submissions where kind = 'regions'",
+    "assert_dq_quarantine_values": "delete from marts.dq_quarantine",
+    "assert_dim_region_values": "update marts.dim_region set city_code = '11000a' where region = 'North'",
+}
+
+
+def failed_value_tests(warehouse, raw, out) -> set[str]:
+    """The value tests that fail on `warehouse`, run by dbt's own CLI."""
+    dbt = Path(sys.executable).with_name("dbt")
+    project = PROJECT_ROOT / "dbt_project"
+    env = {**os.environ, "DCW_WAREHOUSE": str(warehouse), "DCW_RAW": str(raw)}
+    subprocess.run([str(dbt), "test", "--select", *VALUE_TESTS, "--project-dir", str(project),
+                    "--profiles-dir", str(project), "--target-path", str(out),
+                    "--log-path", str(out)], env=env, capture_output=True, check=False)
+    results = [r for r in json.loads((out / "run_results.json").read_text())["results"]
+               if r["unique_id"].startswith("test.")]
+    assert len(results) == len(VALUE_TESTS)
+    return {r["unique_id"].split(".")[2] for r in results if r["status"] != "pass"}
+
+
+def test_correctness_checks_left_to_dbt_catch_broken_marts(channel_warehouse, tmp_path):
+    copy = tmp_path / "wh.duckdb"
+    shutil.copy(channel_warehouse[0], copy)
+    raw = raw_dir(channel_warehouse[0])
+    assert len(VALUE_TESTS) == 13
+    assert failed_value_tests(copy, raw, tmp_path / "clean") == set()
+    con = duckdb.connect(str(copy))
+    try:
+        for sql in TAMPERS.values():
+            con.execute(sql)
+    finally:
+        con.close()
+    assert failed_value_tests(copy, raw, tmp_path / "tampered") == set(TAMPERS)
