@@ -1,8 +1,7 @@
 {#- The values of `column` in `model` that are not a list of codes of `family` in the seed
     dcw_codes: a value is one code, or several joined by `,` without spaces, each once and
     in the seed's rule_order (NULL holds no code and passes); with `single`, exactly one
-    code. One row per bad value: the
-    model, the column, the value, and what is wrong with it.
+    code. One row per bad value: the model, the column, the value, and what is wrong.
 
     Every code of the family is looked for as `,CODE,` inside `,value,`. The value is a
     proper list exactly when the codes found, one separator each, cover all of it: an
