@@ -51,7 +51,7 @@ class WarehouseBuildError(UserError):
 
 
 def _project_sources() -> Iterator[Path]:
-    for sub in ("models", "macros", "tests"):
+    for sub in ("models", "macros", "tests", "seeds"):
         yield from (p for p in (DBT_PROJECT_DIR / sub).rglob("*") if p.is_file())
     yield DBT_PROJECT_DIR / "dbt_project.yml"
     yield DBT_PROJECT_DIR / "profiles.yml"

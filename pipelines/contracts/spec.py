@@ -4,7 +4,7 @@ reason codes.
 This module is the one place both sides of the contract read from: the generator
 (`pipelines.synth`) writes files that follow it, the ingestion (`pipelines.ingest`) parses
 and validates against it, and the feedback files explain its reason codes. Nothing here does
-I/O.
+I/O but reading the table of codes (pipelines/codes.py).
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import Enum
+
+from pipelines import codes
 
 
 class ValueType(str, Enum):
@@ -235,47 +237,21 @@ REFERENCE_RULES: dict[tuple[str, str], tuple[str, str, str]] = {
 }
 
 # ---------------------------------------------------------------------------------------------
-# Reason codes, with the words a dealer or a channel manager reads.
+# Reason codes, with the words a dealer or a channel manager reads: read from the one table of
+# codes, the seed dbt_project/seeds/dcw_codes.csv (see pipelines/codes.py).
 
-FILE_CODES: dict[str, tuple[str, str]] = {
-    "BAD_FILE_NAME": (
-        "文件名或位置不符合报备模板",
-        "The file name or folder does not follow the reporting template",
-    ),
-    "UNKNOWN_DEALER": (
-        "经销商编码不存在于最新经销商主数据中",
-        "The dealer is not in the newest dealer master data",
-    ),
-    "UNREADABLE": ("文件无法解码或解析", "The file cannot be decoded or parsed"),
-    "MISSING_COLUMNS": ("缺少必填列", "Required columns are missing"),
-    "EMPTY_FILE": ("文件没有数据行", "The file has no data rows"),
-    "DUPLICATE_FILE": (
-        "与之前提交的文件内容完全相同，未做任何处理",
-        "Byte-identical to an earlier file; nothing was changed",
-    ),
-}
-
-ROW_CODES: dict[str, tuple[str, str]] = {
-    "MISSING_VALUE": ("必填项为空", "A required value is empty"),
-    "BAD_DATE": ("日期格式无法识别", "The date cannot be read"),
-    "BAD_NUMBER": ("数字格式无法识别", "The number cannot be read"),
-    "QTY_NOT_POSITIVE": ("数量不符合要求（销售须大于0，库存不得为负，发货不得为0）",
-                         "Quantity out of range (sales > 0, stock >= 0, shipments != 0)"),
-    "PRICE_NOT_POSITIVE": ("单价必须大于0", "The price must be greater than 0"),
-    "AMOUNT_NOT_POSITIVE": ("金额必须大于0", "The amount must be greater than 0"),
-    "UNKNOWN_SKU": ("产品编码不存在", "The product code is unknown"),
-    "UNKNOWN_CITY": ("城市编码不存在", "The city code is unknown"),
-    "UNKNOWN_DEALER": ("经销商编码不存在", "The dealer is unknown"),
-    "DATE_OUTSIDE_PERIOD": ("销售日期不在文件所报月份内", "The sale date is outside the file's month"),
-    "DUPLICATE_ROW": ("与本文件中之前的一行完全相同", "Identical to an earlier row of the same file"),
-}
+FILE_CODES: dict[str, tuple[str, str]] = codes.wording("file")
+ROW_CODES: dict[str, tuple[str, str]] = codes.wording("row")
 
 # Row codes in the order they are reported when several apply to one row.
-ROW_CODE_ORDER: tuple[str, ...] = tuple(ROW_CODES)
+ROW_CODE_ORDER: tuple[str, ...] = codes.codes("row")
 
-STATUSES = ("accepted", "partially_accepted", "rejected", "duplicate", "superseded")
+STATUSES: tuple[str, ...] = codes.codes("submission_status")
 
 
-def explain(code: str) -> tuple[str, str]:
-    """(Chinese, English) words for a file-level or row-level code."""
+def explain(code: str, family: str | None = None) -> tuple[str, str]:
+    """(Chinese, English) words for a code of `family` ("file" or "row"); without a family,
+    a file-level code's words win (UNKNOWN_DEALER is both)."""
+    if family is not None:
+        return codes.wording(family)[code]
     return FILE_CODES.get(code) or ROW_CODES[code]

@@ -14,11 +14,13 @@ from __future__ import annotations
 import csv
 import io
 import re
+from functools import cache
 from pathlib import Path
 
 import polars as pl
 
-from pipelines.contracts.spec import KINDS, explain
+from pipelines import codes
+from pipelines.contracts.spec import KINDS
 
 # A cell starting with one of these is a formula (or DDE payload) to Excel, LibreOffice, WPS.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -60,11 +62,15 @@ def _column_labels() -> dict[str, str]:
             for k in KINDS.values() for c in k.columns}
 
 
-def _words(codes: pl.Series) -> pl.DataFrame:
-    unique = sorted(set(codes.drop_nulls()))
-    return pl.DataFrame({"code": unique, "reason_zh": [explain(c)[0] for c in unique],
-                         "reason_en": [explain(c)[1] for c in unique]}, schema={
-                             "code": pl.String, "reason_zh": pl.String, "reason_en": pl.String})
+@cache
+def _words() -> pl.DataFrame:
+    """The words of every file-level and row-level code, keyed by (family, code): a code may
+    be both (UNKNOWN_DEALER), and a file's line and a row's line explain it differently."""
+    known = [c for c in codes.table() if c.family in ("file", "row")]
+    return pl.DataFrame({"family": [c.family for c in known], "code": [c.code for c in known],
+                         "reason_zh": [c.zh for c in known], "reason_en": [c.en for c in known]},
+                        schema={"family": pl.String, "code": pl.String, "reason_zh": pl.String,
+                                "reason_en": pl.String})
 
 
 def feedback_lines(failures: pl.DataFrame, rejected: pl.DataFrame) -> pl.DataFrame:
@@ -82,7 +88,11 @@ def feedback_lines(failures: pl.DataFrame, rejected: pl.DataFrame) -> pl.DataFra
                             pl.lit(None, dtype=pl.String).alias("column"),
                             pl.lit(None, dtype=pl.String).alias("value"), "code", "detail")
     lines = pl.concat([files, rows]).sort("source_file", "row", "column", nulls_last=True, maintain_order=True)
-    lines = lines.join(_words(lines.get_column("code")), on="code", how="left", maintain_order="left")
+    family = pl.when(pl.col("row").is_null()).then(pl.lit("file")).otherwise(pl.lit("row")).alias("family")
+    lines = lines.with_columns(family).join(_words(), on=["family", "code"], how="left", maintain_order="left")
+    unexplained = lines.filter(pl.col("reason_zh").is_null()).select("family", "code").unique()
+    if unexplained.height:
+        raise ValueError(f"codes without words in {codes.CODES_CSV.name}: {unexplained.rows()}")
     name = pl.col("source_file").str.split("/").list.last()
     return lines.select(
         "source_file", safe_expr(name).alias("file"), "row", "column", safe_expr(pl.col("value")).alias("value"),

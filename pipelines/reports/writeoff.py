@@ -15,46 +15,14 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines import codes
 from pipelines.config import UserError, parse_month
 from pipelines.reports.sheets import COUNT, DATE, MONEY, TIMESTAMP, Column, Table, write_csv, write_xlsx
 
-# The write-off rules of marts.md, in rule order, in words a dealer and finance understand.
-WRITEOFF_CODES: dict[str, tuple[str, str]] = {
-    "UNKNOWN_CAMPAIGN": ("活动编号不存在", "No campaign with this ID exists"),
-    "DEALER_NOT_ELIGIBLE": (
-        "该活动仅限其他大区，经销商所在大区不适用",
-        "The campaign is limited to a region other than the dealer's",
-    ),
-    "OUT_OF_WINDOW": (
-        "申请的费用期间与活动期间没有重叠",
-        "The claimed period does not overlap the campaign period",
-    ),
-    "LATE_CLAIM": (
-        "在活动结束60天之后才提交申请",
-        "Submitted more than 60 days after the campaign ended",
-    ),
-    "DUPLICATE_CLAIM": (
-        "该经销商已就同一活动的重叠期间提交过申请",
-        "The dealer already claimed this campaign for an overlapping period",
-    ),
-    "NO_SALES_EVIDENCE": (
-        "可核销期间内没有该活动品类的已核实销售（窜货销售不计）",
-        "No verified sales of the campaign's category in the eligible period (flagged diversion excluded)",
-    ),
-    "CAPPED_BY_SALES": (
-        "申请金额超过核销上限（报销比例×核实销售额），按上限核准",
-        "The claim exceeds the cap (reimbursement rate × verified sales); approved up to the cap",
-    ),
-    "BUDGET_EXHAUSTED": (
-        "活动预算已用完，按剩余预算核准（剩余为零则驳回）",
-        "The campaign budget ran out; approved up to what was left (rejected if nothing was)",
-    ),
-}
-STATUS_WORDS = {
-    "approved": "已核准 approved",
-    "partially_approved": "部分核准 partially approved",
-    "rejected": "已驳回 rejected",
-}
+# The write-off rules in rule order and the claim statuses, in words a dealer and finance
+# understand: from the one table of codes (pipelines/codes.py).
+WRITEOFF_CODES: dict[str, tuple[str, str]] = codes.wording("writeoff")
+STATUS_WORDS: dict[str, str] = {code: f"{zh} {en}" for code, (zh, en) in codes.wording("claim_status").items()}
 FORMATS = ("xlsx", "csv")
 
 SUMMARY_COLUMNS = (

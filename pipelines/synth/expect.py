@@ -10,17 +10,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
+from pipelines import codes
+
 FEN = Decimal("0.01")
-RULES = (
-    "UNKNOWN_CAMPAIGN",
-    "DEALER_NOT_ELIGIBLE",
-    "OUT_OF_WINDOW",
-    "LATE_CLAIM",
-    "DUPLICATE_CLAIM",
-    "NO_SALES_EVIDENCE",
-    "CAPPED_BY_SALES",
-    "BUDGET_EXHAUSTED",
-)
+# The rules in the order a claim's codes are listed: the seed dbt_project/seeds/dcw_codes.csv.
+RULES: tuple[str, ...] = codes.codes("writeoff")
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,11 @@ import csv
 import pytest
 from openpyxl import load_workbook
 
+from pipelines import codes
 from pipelines.ingest.feedback import safe_cell
 from landing_builder import xlsx_bytes
+
+ROW_WORDS, FILE_WORDS = codes.wording("row"), codes.wording("file")
 
 
 @pytest.mark.parametrize("value, safe", [
@@ -45,9 +48,9 @@ def test_partially_accepted_file_gets_row_column_value_reason(env, fmt, qty, qty
     assert csv_rows[0] == ["文件 file", "行号 row", "列 column", "值 value", "代码 code", "原因", "reason", "说明 detail"]
     body = [r[:7] for r in csv_rows[1:]]
     assert body == [
-        [p.name, "2", "qty (数量)", qty_back, "BAD_NUMBER", "数字格式无法识别", "The number cannot be read"],
-        [p.name, "2", "sku (产品编码)", "NOPE", "UNKNOWN_SKU", "产品编码不存在", "The product code is unknown"],
-        [p.name, "3", "unit_price (单价)", "'-5", "PRICE_NOT_POSITIVE", "单价必须大于0", "The price must be greater than 0"],
+        [p.name, "2", "qty (数量)", qty_back, "BAD_NUMBER", *ROW_WORDS["BAD_NUMBER"]],
+        [p.name, "2", "sku (产品编码)", "NOPE", "UNKNOWN_SKU", *ROW_WORDS["UNKNOWN_SKU"]],
+        [p.name, "3", "unit_price (单价)", "'-5", "PRICE_NOT_POSITIVE", *ROW_WORDS["PRICE_NOT_POSITIVE"]],
     ]
     if fmt == "csv":
         assert xlsx_rows is None
@@ -63,9 +66,21 @@ def test_rejected_file_gets_one_line_with_the_file_reason(env):
     csv_rows, xlsx_rows, _ = _read(env, p.name)
     assert len(csv_rows) == 2
     line = dict(zip(csv_rows[0], csv_rows[1]))
-    assert line["代码 code"] == "MISSING_COLUMNS" and line["原因"] == "缺少必填列"
+    assert line["代码 code"] == "MISSING_COLUMNS"
+    assert (line["原因"], line["reason"]) == FILE_WORDS["MISSING_COLUMNS"]
     assert "customer_name" in line["说明 detail"] and line["行号 row"] == ""
     assert xlsx_rows[1][4] == "MISSING_COLUMNS"
+
+
+def test_a_file_level_code_gets_the_words_of_a_file_level_code(env):
+    """UNKNOWN_DEALER is both a file and a row code: a rejected file is explained as a file."""
+    assert FILE_WORDS["UNKNOWN_DEALER"] != ROW_WORDS["UNKNOWN_DEALER"]
+    p = env.landing.sales("D9999", "202501", [env.landing.sale()])
+    env.ingest()
+    [f] = [p for p in (env.feedback / "D9999").iterdir() if p.suffix == ".csv"]
+    rows = list(csv.reader(f.read_text(encoding="utf-8-sig").splitlines()))
+    assert [r[4:7] for r in rows[1:]] == [["UNKNOWN_DEALER", *FILE_WORDS["UNKNOWN_DEALER"]]]
+    assert rows[1][0] == p.name
 
 
 def test_bad_name_in_a_dealer_folder_is_reported_to_that_dealer(env):
