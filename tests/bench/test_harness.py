@@ -13,7 +13,7 @@ import duckdb
 import pytest
 from polars.testing import assert_frame_equal
 
-from bench import run as bench
+from bench import benchmark as bench
 from pipelines.dbt import dbt_project
 from pipelines.ingest.run import IngestSummary
 
