@@ -169,11 +169,15 @@ def plan(manifest: dict, hooks: dict[str, list[str]] | None = None, prefix: str 
             step = Step(uid, node["name"], built[uid], "sql", rename(statement(node, built[uid])))
         (later if uid in after_python else sql).append(step)
     hooks = hooks or {}
+
+    def statements(when: str) -> list[str]:
+        # dbt runs each hook as a statement of its own; on DuckDB the project's render empty
+        return [rename(h.strip().rstrip(";")) + ";" for h in hooks.get(when, []) if h.strip().rstrip(";")]
+
     return Floor(
         schemas={nodes[uid]["schema"]: prefix + nodes[uid]["schema"] for uid in built},
-        hooks_start=[rename(h) for h in hooks.get("on-run-start", []) if h.strip()],
-        sql=sql, after_python=later, relations=relations,
-        hooks_end=[rename(h) for h in hooks.get("on-run-end", []) if h.strip()],
+        hooks_start=statements("on-run-start"), sql=sql, after_python=later, relations=relations,
+        hooks_end=statements("on-run-end"),
     )
 
 
@@ -222,9 +226,7 @@ def run_python(con, step: Step, relations: dict[str, str]) -> None:
     exec(compile(step.code, f"<dbt python model {step.name}>", "exec"), namespace)  # noqa: S102 - dbt's own compiled model
 
     def load(relation: str):
-        # dbt passes the relation name as it renders it into Python (quotes escaped)
-        name = relation.replace('\\"', '"')
-        return con.query(f"select * from {relations.get(name, name)}")
+        return con.query(f"select * from {relations.get(relation, relation)}")
 
     frame = namespace["model"](namespace["dbtObj"](load), con)
     view = f"floor_frame_{step.name}"
