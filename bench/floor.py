@@ -142,6 +142,10 @@ def plan(manifest: dict, hooks: dict[str, list[str]] | None = None, prefix: str 
     inlined as CTEs into the compiled code of the models using them) written to
     `<prefix><schema>`, references between models renamed accordingly. `hooks`: the rendered
     on-run-start / on-run-end SQL (see compile_project)."""
+    adapter = manifest["metadata"]["adapter_type"]
+    if adapter != "duckdb":
+        raise UserError(f"the benchmark's floor is a DuckDB script: dbt compiled for {adapter} "
+                        "(unset DCW_DBT_TARGET for the benchmark)")
     nodes = models(manifest)
     built = {}
     for uid, node in nodes.items():

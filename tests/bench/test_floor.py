@@ -29,7 +29,7 @@ def model(name: str, schema: str, code: str, deps=(), materialized="table", lang
 
 
 def manifest(*nodes: dict) -> dict:
-    return {"nodes": {n["unique_id"]: n for n in nodes}}
+    return {"metadata": {"adapter_type": "duckdb"}, "nodes": {n["unique_id"]: n for n in nodes}}
 
 
 # A compiled dbt Python model as dbt-duckdb's manifest holds it: the model, then dbt's glue
@@ -108,3 +108,5 @@ def test_floor_refuses_what_it_cannot_restate():
     snapshot_like = model("m", "marts", "select 1", materialized="materialized_view")
     with pytest.raises(UserError, match="materialized=materialized_view"):
         floor.plan(manifest(snapshot_like))
+    with pytest.raises(UserError, match="compiled for spark"):
+        floor.plan({**manifest(model("s", "marts", "select 1")), "metadata": {"adapter_type": "spark"}})
