@@ -97,7 +97,7 @@ def _check_supported(node: dict) -> None:
         problems.append(f"materialized={config['materialized']}")
     if node["language"] not in ("sql", "python"):
         problems.append(f"language {node['language']}")
-    if node.get("compiled_code") is None:
+    if node.get("compiled_code") is None and config["materialized"] != "ephemeral":
         problems.append("no compiled code (was the manifest made by dbt compile?)")
     if problems:
         raise UserError(f"the benchmark's floor cannot restate model {name}: {', '.join(problems)}; "
@@ -164,7 +164,7 @@ def plan(manifest: dict, hooks: dict[str, list[str]] | None = None, prefix: str 
     for uid in dependency_order(nodes):
         node = nodes[uid]
         if node["language"] == "python" or after_python & set(node["depends_on"]["nodes"]):
-            after_python.add(uid)  # ephemeral models too: what uses them comes after
+            after_python.add(uid)  # an ephemeral model passes it on to the models inlining it
         if uid not in built:
             continue
         if node["language"] == "python":
@@ -196,7 +196,7 @@ def hook_nodes(manifest: dict) -> dict[str, list[dict]]:
     return out
 
 
-def compile_project(artifacts: Path | None = None) -> tuple[dict, dict[str, list[str]]]:
+def compile_project() -> tuple[dict, dict[str, list[str]]]:
     """dbt's manifest with every model compiled, and the project's hooks rendered, for the
     warehouse and raw layer the environment names (DCW_WAREHOUSE, DCW_RAW, DCW_AS_OF: the
     benchmark's phase sets them). The one place the floor runs dbt: through the project's
@@ -205,7 +205,7 @@ def compile_project(artifacts: Path | None = None) -> tuple[dict, dict[str, list
 
     dbt = dbt_resource()
     with tempfile.TemporaryDirectory(prefix="floor-dbt-") as scratch:
-        target = Path(artifacts or scratch)
+        target = Path(scratch)
         manifest = dbt.cli(["compile", "--select", "resource_type:model"], target_path=target / "models").wait() \
             .get_artifact("manifest.json")
         hooks = hook_nodes(manifest)
