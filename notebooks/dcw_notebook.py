@@ -46,7 +46,7 @@ PROVINCE_EN = {
     "香港": "Hong Kong", "澳门": "Macau",
 }
 
-# marts.md: rpt_inventory_alerts flags weeks of cover under 2 (low) or over 12 (overstock)
+# docs/marts.md (rpt_inventory_alerts): weeks of cover under 2 is low, over 12 is overstock
 LOW_COVER_WEEKS, OVERSTOCK_WEEKS = 2, 12
 
 
