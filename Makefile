@@ -50,7 +50,7 @@ ui: setup
 ## make bench: the benchmark at scales S and M (SCALES=S,M,L adds L); see bench/README.md
 SCALES ?= S,M
 bench: setup
-	$(BIN)/python -m bench.run --scales $(SCALES)
+	$(BIN)/python -m bench.benchmark --scales $(SCALES)
 
 clean:
 	rm -rf data/landing data/truth data/warehouse.duckdb* data/warehouse_raw data/warehouse_spark \

@@ -1,7 +1,7 @@
 """The benchmark harness at a tiny scale, so that it cannot rot: it measures every stage and
-ratio, writes them to JSON and markdown, and its hand-written SQL baseline (bench/marts.sql)
-builds exactly dbt's marts - a faster but different baseline would make the transform ratio
-meaningless."""
+ratio, writes them to JSON and markdown, and its transformation floor (bench/floor.py, derived
+from dbt's compiled models) builds exactly dbt's marts - a faster but different floor would
+make the transform ratio meaningless."""
 
 from __future__ import annotations
 
@@ -13,11 +13,12 @@ import duckdb
 import pytest
 from polars.testing import assert_frame_equal
 
-from bench import run as bench
+from bench import benchmark as bench
+from bench.phase import separate_forecast
 from pipelines.dbt import dbt_project
 from pipelines.ingest.run import IngestSummary
 
-INGEST_SPLIT = ("discover", "parse_validate", "load")
+INGEST_SPLIT = bench.INGEST_SPLIT
 
 
 @pytest.fixture(scope="module")
@@ -27,10 +28,19 @@ def tiny(tmp_path_factory):
     return out, result
 
 
+def expected_chain() -> list[str]:
+    # The forecast is a stage of the night only while it is written outside dbt.
+    return ["ingest", "dbt", *(["forecast"] if separate_forecast() else []), "publish"]
+
+
 def expected_stages() -> list[str]:
     # The ingestion's own split is reported once IngestSummary carries it.
     split = list(INGEST_SPLIT) if "seconds" in {f.name for f in fields(IngestSummary)} else []
-    return [*split, "ingest", "dbt", "forecast", "publish"]
+    return [*split, *expected_chain()]
+
+
+def floor_stages() -> list[str]:
+    return ["floor_sql", *(["floor_python"] if python_models() else [])]
 
 
 def positive(x) -> bool:
@@ -43,13 +53,15 @@ def test_json_has_every_stage_and_ratio(tiny):
     assert saved == json.loads(json.dumps(result))
     assert saved["machine"]["cores"] >= 1 and saved["machine"]["memory_bytes"] > 0
     r = saved["scales"]["tiny"]
+    assert r["night_chain"] == expected_chain()
     for night in ("stages", "incremental"):
         for name in expected_stages():
             stage = r[night][name]
             assert positive(stage["seconds"]) and positive(stage["peak_rss"]), (night, name, stage)
             assert name in INGEST_SPLIT or positive(stage["cpu_seconds"]), (night, name, stage)
             assert positive(stage["rows_per_s"]) or (night == "incremental" and stage["rows"] == 0), (night, name)
-    for name in ("bare_parse", "dbt_run", "hand_sql"):
+    assert set(r["baselines"]) == {"bare_parse", "dbt_run", *floor_stages()}
+    for name in r["baselines"]:
         assert positive(r["baselines"][name]["seconds"]) and positive(r["baselines"][name]["peak_rss"])
     for name in ("ingest", "transform", "transform_run", "incremental", "memory"):
         q = r["ratios"][name]
@@ -67,31 +79,50 @@ def test_markdown_lists_every_stage_and_ratio(tiny):
     rows = {line.split("|")[1].strip(): line for line in md.splitlines() if line.startswith("| ") and "---" not in line}
     for name in expected_stages():
         assert f"full: {name}" in rows and f"night +1 day: {name}" in rows
-    for name in ("bare_parse", "dbt_run", "hand_sql"):
+    for name in ("bare_parse", "dbt_run", *floor_stages()):
         assert f"baseline: {name}" in rows
     for name, q in result["scales"]["tiny"]["ratios"].items():
         verdict = "PASS" if q["pass"] else "FAIL"
         assert f"{q['value']:.3f}" in rows[name] and (name == "transform_run" or verdict in rows[name])
 
 
-def dbt_marts() -> set[str]:
+def dbt_models() -> list[dict]:
     manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
-    return {n["name"] for n in manifest["nodes"].values()
-            if n["resource_type"] == "model" and n["fqn"][1] == "marts"}
+    return [n for n in manifest["nodes"].values()
+            if n["resource_type"] == "model" and n["config"]["materialized"] != "ephemeral"]
 
 
-def test_hand_sql_builds_exactly_dbts_marts(tiny):
+def python_models() -> list[str]:
+    return [n["name"] for n in dbt_models() if n["language"] == "python"]
+
+
+def dbt_marts() -> set[str]:
+    return {n["name"] for n in dbt_models() if n["fqn"][1] == "marts"}
+
+
+def test_floor_builds_every_model_in_its_own_schemas(tiny):
     _, result = tiny
-    r = result["scales"]["tiny"]
-    assert set(r["hand_tables"]) == dbt_marts()
-    con = duckdb.connect(r["hand_warehouse"], read_only=True)
+    floor = result["scales"]["tiny"]["floor"]
+    expected: dict[str, set[str]] = {}
+    for n in dbt_models():
+        expected.setdefault(floor["schemas"][n["schema"]], set()).add(n["alias"])
+    assert {schema: set(names) for schema, names in floor["tables"].items()} == expected
+    assert all(schema.startswith("floor_") for schema in floor["tables"])
+
+
+def test_floor_builds_exactly_dbts_marts(tiny):
+    _, result = tiny
+    floor = result["scales"]["tiny"]["floor"]
+    schema = floor["schemas"]["marts"]
+    assert set(floor["tables"][schema]) == dbt_marts()
+    con = duckdb.connect(floor["warehouse"], read_only=True)
     try:
         for table in sorted(dbt_marts()):
             dbt = con.sql(f"select * from marts.{table}").pl()
-            hand = con.sql(f"select * from hand.{table}").pl()
-            assert hand.schema == dbt.schema, table
+            derived = con.sql(f"select * from {schema}.{table}").pl()
+            assert derived.schema == dbt.schema, table
             assert dbt.height > 0, f"{table} is empty at the tiny scale: the comparison would prove nothing"
-            assert_frame_equal(hand.sort(hand.columns, nulls_last=True), dbt.sort(dbt.columns, nulls_last=True),
+            assert_frame_equal(derived.sort(derived.columns, nulls_last=True), dbt.sort(dbt.columns, nulls_last=True),
                                check_exact=False, rel_tol=0, abs_tol=1e-9, check_row_order=True)
     finally:
         con.close()
