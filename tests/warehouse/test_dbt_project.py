@@ -101,10 +101,11 @@ def test_a_marts_tests_live_in_its_yaml(manifest):
     for node in manifest["nodes"].values():
         if node["resource_type"] != "test":
             continue
-        if node["attached_node"]:
-            model = manifest["nodes"][node["attached_node"]]
+        attached = node.get("attached_node")
+        if attached in manifest["nodes"]:
+            model = manifest["nodes"][attached]
             assert node["original_file_path"] == model["original_file_path"].rsplit(".", 1)[0] + ".yml"
-        else:
+        elif not attached:
             assert node["original_file_path"].startswith("tests/"), node["name"]
             assert node["name"] in readme, f"{node['name']} is not explained in dbt_project/README.md"
 
@@ -131,16 +132,20 @@ def test_rules_across_models_fail_on_a_broken_mart(channel_warehouse, tmp_path):
             return {t for t in CROSS_MODEL_RULES if f"test {t}:" in str(e)}
         return set()
 
-    assert failing("clean") == set()
-    assert failing("independent",
-                   # no budget left for any approved claim
-                   "update marts.dim_campaign set budget = 0",
+    # the channel has no campaign: one, and a claim approved within its budget
+    campaign = ("insert into marts.dim_campaign (campaign_id, budget) values ('K1', 300)",
+                "insert into marts.fct_expense_writeoff (claim_id, dealer_id, campaign_id, submitted_at, "
+                "claimed_amount, approved_amount, status, writeoff_month) values "
+                "('C1', 'D1', 'K1', timestamp '2024-01-10 09:00', 200, 200, 'approved', date '2024-01-01')")
+    assert failing("clean", *campaign) == set()
+    assert failing("independent", *campaign,
+                   # the approved claim now over the campaign's budget
+                   "update marts.dim_campaign set budget = 100",
                    # one month's stock no longer balances
                    "update marts.fct_sell_through_monthly set closing_qty = closing_qty + 1 "
                    "where is_first_month and sku = (select min(sku) from marts.fct_sell_through_monthly)",
-                   # no current claims left behind the campaign x dealer rows
-                   "drop view staging.stg_claims",
-                   "create table staging.stg_claims as select 'C' as claim_id where false",
+                   # a campaign x dealer row without a current claim
+                   "insert into marts.fct_campaign_roi (campaign_id, dealer_id, roi) values ('K1', 'D1', 0)",
                    ) == {"assert_campaign_approved_within_budget",
                          "assert_closing_is_opening_plus_in_minus_out",
                          "assert_campaign_roi_rows_at_most_claims"}
