@@ -75,14 +75,89 @@ def test_sources_are_the_raw_assets_of_the_ingestion():
     assert upstream == {AssetKey(["raw", t]) for t in RAW_TABLES}
 
 
+# Rules across models, each a data test of the mart it is about (named in its YAML)
+CROSS_MODEL_RULES = {
+    "assert_campaign_approved_within_budget": "fct_expense_writeoff",
+    "assert_every_sales_line_once_in_price_deviation": "fct_price_deviation",
+    "assert_closing_is_opening_plus_in_minus_out": "fct_sell_through_monthly",
+    "assert_every_sold_pair_has_a_month": "fct_sell_through_monthly",
+    "assert_campaign_roi_rows_at_most_claims": "fct_campaign_roi",
+}
+
+
 def test_every_dbt_test_is_an_asset_check(manifest):
     tests = {n["name"] for n in manifest["nodes"].values() if n["resource_type"] == "test"}
-    checks = {k.name for k in dbt_warehouse_assets.check_keys}
-    assert checks == tests
-    assert {"assert_campaign_approved_within_budget",
-            "assert_every_sales_line_once_in_price_deviation",
-            "assert_closing_is_opening_plus_in_minus_out",
-            "assert_approved_within_claimed_and_cap"} <= checks
+    checks = {(k.asset_key, k.name) for k in dbt_warehouse_assets.check_keys}
+    assert {name for _, name in checks} == tests
+    assert {(AssetKey(["marts", mart]), name) for name, mart in CROSS_MODEL_RULES.items()} <= checks
+    assert (AssetKey(["marts", "fct_expense_writeoff"]), "assert_approved_within_claimed_and_cap") in checks
+
+
+def test_a_marts_tests_live_in_its_yaml(manifest):
+    """A newcomer finds a mart's tests in its folder: every data test of a model is defined in
+    that model's YAML; the few singular tests left in dbt_project/tests/ (rules over the whole
+    schema) are each named in dbt_project/README.md, which says why they stay there."""
+    readme = (DBT_PROJECT_DIR / "README.md").read_text()
+    for node in manifest["nodes"].values():
+        if node["resource_type"] != "test":
+            continue
+        attached = node.get("attached_node")
+        if attached in manifest["nodes"]:
+            model = manifest["nodes"][attached]
+            assert node["original_file_path"] == model["original_file_path"].rsplit(".", 1)[0] + ".yml"
+        elif not attached:
+            assert node["original_file_path"].startswith("tests/"), node["name"]
+            assert node["name"] in readme, f"{node['name']} is not explained in dbt_project/README.md"
+
+
+def test_rules_across_models_fail_on_a_broken_mart(channel_warehouse, tmp_path):
+    """The cross-model rules pass on the built warehouse and each fails on a mart broken for it."""
+    import duckdb
+
+    built, _ = channel_warehouse
+    rules = ["test", "--select", *CROSS_MODEL_RULES]
+
+    def failing(name: str, *tampers: str) -> set[str]:
+        warehouse = tmp_path / f"{name}.duckdb"
+        shutil.copyfile(built, warehouse)
+        con = duckdb.connect(str(warehouse))
+        for sql in tampers:
+            con.execute(sql)
+        con.close()
+        artifacts = tmp_path / name
+        artifacts.mkdir()
+        try:
+            _invoke_dbt(rules, artifacts, warehouse=warehouse)
+        except WarehouseBuildError as e:
+            return {t for t in CROSS_MODEL_RULES if f"test {t}:" in str(e)}
+        return set()
+
+    # the channel has no campaign: one, and a claim approved within its budget
+    campaign = ("insert into marts.dim_campaign (campaign_id, budget) values ('K1', 300)",
+                "insert into marts.fct_expense_writeoff (claim_id, dealer_id, campaign_id, submitted_at, "
+                "claimed_amount, approved_amount, status, writeoff_month) values "
+                "('C1', 'D1', 'K1', timestamp '2024-01-10 09:00', 200, 200, 'approved', date '2024-01-01')")
+    assert failing("clean", *campaign) == set()
+    assert failing("independent", *campaign,
+                   # the approved claim now over the campaign's budget
+                   "update marts.dim_campaign set budget = 100",
+                   # one month's stock no longer balances
+                   "update marts.fct_sell_through_monthly set closing_qty = closing_qty + 1 "
+                   "where is_first_month and sku = (select min(sku) from marts.fct_sell_through_monthly)",
+                   # a campaign x dealer row without a current claim
+                   "insert into marts.fct_campaign_roi (campaign_id, dealer_id, roi) values ('K1', 'D1', 0)",
+                   ) == {"assert_campaign_approved_within_budget",
+                         "assert_closing_is_opening_plus_in_minus_out",
+                         "assert_campaign_roi_rows_at_most_claims"}
+    # a month missing in the middle of a pair's run: the next month opens with a closing
+    # that is not the previous row's, a month after a gap
+    assert failing("gap",
+                   "delete from marts.fct_sell_through_monthly where (dealer_id, sku, month) in "
+                   "(select dealer_id, sku, month from (select *, row_number() over "
+                   "(partition by dealer_id, sku order by month) as n from marts.fct_sell_through_monthly) "
+                   "where n = 2 and month < (select max(month) from marts.fct_sell_through_monthly) limit 1)",
+                   ) == {"assert_closing_is_opening_plus_in_minus_out"}
+    assert failing("pairs", "delete from marts.fct_sell_through_monthly") == {"assert_every_sold_pair_has_a_month"}
 
 
 def test_a_sales_line_missing_or_twice_fails_the_line_key_test(channel_warehouse, tmp_path):
