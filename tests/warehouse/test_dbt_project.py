@@ -110,27 +110,31 @@ def test_a_marts_tests_live_in_its_yaml(manifest):
             assert node["name"] in readme, f"{node['name']} is not explained in dbt_project/README.md"
 
 
-def test_rules_across_models_fail_on_a_broken_mart(channel_warehouse, tmp_path):
-    """The cross-model rules pass on the built warehouse and each fails on a mart broken for it."""
+def failing_tests(built: Path, tmp_path: Path, tests: list[str], name: str, *tampers: str) -> set[str]:
+    """Of the dbt `tests`, those that fail on a copy of the warehouse `built` changed by `tampers`."""
     import duckdb
 
+    warehouse = tmp_path / f"{name}.duckdb"
+    shutil.copyfile(built, warehouse)
+    con = duckdb.connect(str(warehouse))
+    for sql in tampers:
+        con.execute(sql)
+    con.close()
+    artifacts = tmp_path / name
+    artifacts.mkdir()
+    try:
+        _invoke_dbt(["test", "--select", *tests], artifacts, warehouse=warehouse)
+    except WarehouseBuildError as e:
+        return {t for t in tests if f"test {t}:" in str(e)}
+    return set()
+
+
+def test_rules_across_models_fail_on_a_broken_mart(channel_warehouse, tmp_path):
+    """The cross-model rules pass on the built warehouse and each fails on a mart broken for it."""
     built, _ = channel_warehouse
-    rules = ["test", "--select", *CROSS_MODEL_RULES]
 
     def failing(name: str, *tampers: str) -> set[str]:
-        warehouse = tmp_path / f"{name}.duckdb"
-        shutil.copyfile(built, warehouse)
-        con = duckdb.connect(str(warehouse))
-        for sql in tampers:
-            con.execute(sql)
-        con.close()
-        artifacts = tmp_path / name
-        artifacts.mkdir()
-        try:
-            _invoke_dbt(rules, artifacts, warehouse=warehouse)
-        except WarehouseBuildError as e:
-            return {t for t in CROSS_MODEL_RULES if f"test {t}:" in str(e)}
-        return set()
+        return failing_tests(built, tmp_path, CROSS_MODEL_RULES, name, *tampers)
 
     # the channel has no campaign: one, and a claim approved within its budget
     campaign = ("insert into marts.dim_campaign (campaign_id, budget) values ('K1', 300)",
@@ -158,6 +162,25 @@ def test_rules_across_models_fail_on_a_broken_mart(channel_warehouse, tmp_path):
                    "where n = 2 and month < (select max(month) from marts.fct_sell_through_monthly) limit 1)",
                    ) == {"assert_closing_is_opening_plus_in_minus_out"}
     assert failing("pairs", "delete from marts.fct_sell_through_monthly") == {"assert_every_sold_pair_has_a_month"}
+
+
+CODE_TESTS = ["assert_writeoff_codes_in_seed", "assert_writeoff_status_in_seed", "assert_diversion_codes_in_seed",
+              "assert_quarantine_codes_in_seed", "assert_submission_codes_in_seed", "assert_submission_status_in_seed"]
+
+
+def test_a_code_outside_the_seed_fails_the_codes_tests(channel_warehouse, tmp_path):
+    """The marts' codes are held to the one table of codes (the seed dcw_codes)."""
+    built, _ = channel_warehouse
+    claim = ("insert into marts.fct_expense_writeoff (claim_id, dealer_id, campaign_id, submitted_at, "
+             "claimed_amount, approved_amount, status, writeoff_month, reason_codes) values "
+             "('C1', 'D1', 'K1', timestamp '2024-01-10 09:00', 200, 0, 'rejected', date '2024-01-01', '{}')")
+    assert failing_tests(built, tmp_path, CODE_TESTS, "clean", claim.format("CAPPED_BY_SALES,BUDGET_EXHAUSTED")) == set()
+    assert failing_tests(
+        built, tmp_path, CODE_TESTS, "tampered",
+        claim.format("BUDGET_EXHAUSTED,CAPPED_BY_SALES"),  # out of rule order
+        "update marts.dq_submissions set status = 'acepted' where rowid = (select min(rowid) from marts.dq_submissions)",
+        "update marts.dq_quarantine set reason_codes = reason_codes || ',NOT_A_CODE'",
+    ) == {"assert_writeoff_codes_in_seed", "assert_submission_status_in_seed", "assert_quarantine_codes_in_seed"}
 
 
 def test_a_sales_line_missing_or_twice_fails_the_line_key_test(channel_warehouse, tmp_path):
