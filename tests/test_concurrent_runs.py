@@ -9,8 +9,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from dcw_runs import env_for, marts_contents
-from landing_builder import DEALERS, Landing
+from tests.dcw_runs import env_for, marts_contents
+from tests.landing_builder import DEALERS, Landing
 
 from pipelines.config import PROJECT_ROOT
 

@@ -9,7 +9,7 @@ from pipelines.config import UserError
 from pipelines.forecast import (
     ADI_INTERMITTENT, HORIZON, add_months, adi, build_forecasts, forecast_origin, monthly_series, write_forecasts,
 )
-from consumer_data import create_marts, dim_dealer_sql, sales_frame, seasonal_sales
+from tests.consumers.consumer_data import create_marts, dim_dealer_sql, sales_frame, seasonal_sales
 
 START = date(2025, 1, 1)
 

@@ -6,7 +6,7 @@ import pytest
 from openpyxl import load_workbook
 
 from pipelines.ingest.feedback import safe_cell
-from landing_builder import xlsx_bytes
+from tests.landing_builder import xlsx_bytes
 
 
 @pytest.mark.parametrize("value, safe", [

@@ -13,8 +13,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from landing_builder import DEALERS, SKUS, Landing
-from dcw_runs import env_for
+from tests.landing_builder import DEALERS, SKUS, Landing
+from tests.dcw_runs import env_for
 
 BIN = Path(sys.executable).parent
 D1, D2 = DEALERS

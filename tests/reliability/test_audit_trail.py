@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import duckdb
 import pytest
-from reliability_env import landing_rows
+from tests.reliability.reliability_env import landing_rows
 
 from pipelines.config import PROJECT_ROOT
 

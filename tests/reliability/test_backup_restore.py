@@ -13,8 +13,8 @@ import time
 
 import duckdb
 import pytest
-from dcw_runs import marts_contents
-from reliability_env import dcw
+from tests.dcw_runs import marts_contents
+from tests.reliability.reliability_env import dcw
 
 from pipelines.config import raw_dir, settings
 from pipelines.ops.backup import MANIFEST, backup

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from dcw_runs import marts_contents
-from reliability_env import BIN, dcw_run, fresh_root
+from tests.dcw_runs import marts_contents
+from tests.reliability.reliability_env import BIN, dcw_run, fresh_root
 
 from pipelines.config import raw_dir
 from pipelines.ingest import warehouse as wh

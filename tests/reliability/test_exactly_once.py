@@ -8,9 +8,9 @@ from datetime import date
 
 import duckdb
 import pytest
-from landing_builder import SKUS, Landing
-from dcw_runs import marts_contents
-from reliability_env import D2, copy_root, dcw_run
+from tests.landing_builder import SKUS, Landing
+from tests.dcw_runs import marts_contents
+from tests.reliability.reliability_env import D2, copy_root, dcw_run
 
 from pipelines.dbt import build_warehouse
 from pipelines.ingest import run_ingestion

@@ -15,7 +15,7 @@ import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from landing_builder import CITIES, DEALERS, SKUS, Landing, xlsx_bytes
+from tests.landing_builder import CITIES, DEALERS, SKUS, Landing, xlsx_bytes
 
 from pipelines.config import raw_dir
 from pipelines.contracts.spec import DEALER_KINDS, FILE_CODES, KINDS, ROW_CODES

@@ -12,9 +12,9 @@ from datetime import date
 
 import duckdb
 import pytest
-from landing_builder import Landing
-from dcw_runs import marts_contents
-from reliability_env import D1, PHONES, copy_root, dcw, landed_phones
+from tests.landing_builder import Landing
+from tests.dcw_runs import marts_contents
+from tests.reliability.reliability_env import D1, PHONES, copy_root, dcw, landed_phones
 
 from pipelines.dbt import build_warehouse
 from pipelines.ingest import run_ingestion

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from pipelines.contracts.spec import FILE_CODES, KINDS, ROW_CODES
-from synth_reader import Unreadable, check_rows, decode, kind_of, read_table, read_truth, reference
+from tests.synth.synth_reader import Unreadable, check_rows, decode, kind_of, read_table, read_truth, reference
 
 
 def landed(landing: Path) -> list[str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import urllib.request
 
-from ui_helpers import screenshot
+from tests.ui.ui_helpers import screenshot
 
 from pipelines.definitions import defs
 

@@ -12,7 +12,7 @@ import time
 
 import pytest
 import yaml
-from ui_helpers import HOST, free_port
+from tests.ui.ui_helpers import HOST, free_port
 
 from pipelines.ops.ui import INSTANCE_TEMPLATE, prepare_dagster_home
 

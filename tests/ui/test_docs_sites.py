@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from ui_helpers import HOST, screenshot
+from tests.ui.ui_helpers import HOST, screenshot
 
 from pipelines.quality import load_suites
 from pipelines.quality.docs import FAILED, PASSED

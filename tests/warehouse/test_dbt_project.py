@@ -11,7 +11,7 @@ import shutil
 import pytest
 from dagster import AssetKey, materialize
 
-from landing_builder import Landing
+from tests.landing_builder import Landing
 from pipelines.dbt import (
     DBT_PROJECT_DIR,
     LAYERS,
