@@ -9,8 +9,8 @@ from datetime import date
 import duckdb
 import pytest
 from tests.landing_builder import SKUS, Landing
-from tests.dcw_runs import marts_contents
-from tests.reliability.reliability_env import D2, copy_root, dcw_run
+from tests.dcw_runs import dcw_run, marts_contents
+from tests.reliability.reliability_env import D2, copy_root
 
 from pipelines.dbt import build_warehouse
 from pipelines.ingest import run_ingestion

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import math
 import os
-import subprocess
-import sys
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -22,6 +20,7 @@ from pathlib import Path
 import duckdb
 import pyarrow.parquet as pq
 import pytest
+from tests.dcw_runs import dcw
 
 from pipelines.config import UserError, raw_dir
 from pipelines.dbt import DBT_PROJECT_DIR, build_warehouse
@@ -161,8 +160,7 @@ def test_rows_of_an_uncommitted_batch_are_ignored(built):
     ],
 )
 def test_build_command_user_errors_are_one_line(args, fragment):
-    proc = subprocess.run([sys.executable, "-m", "pipelines.cli", *args],
-                          capture_output=True, text=True, timeout=120)
+    proc = dcw(*args)
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == [proc.stderr.strip()]
     assert proc.stderr.startswith("dcw: error: ") and fragment in proc.stderr
