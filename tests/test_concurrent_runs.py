@@ -14,6 +14,8 @@ from tests.landing_builder import DEALERS, Landing
 
 from pipelines.config import PROJECT_ROOT
 
+pytestmark = pytest.mark.slow  # three whole runs in real processes
+
 BIN = Path(sys.executable).parent
 
 

@@ -17,6 +17,8 @@ from bench import run as bench
 from pipelines.dbt import dbt_project
 from pipelines.ingest.run import IngestSummary
 
+pytestmark = pytest.mark.slow  # the whole benchmark at its tiny scale
+
 INGEST_SPLIT = ("discover", "parse_validate", "load")
 
 

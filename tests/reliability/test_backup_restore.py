@@ -19,6 +19,8 @@ from pipelines.config import raw_dir, settings
 from pipelines.ops.backup import MANIFEST, backup
 from pipelines.ops.lock import warehouse_lock
 
+pytestmark = pytest.mark.slow  # every test reads the reference run (a whole `dcw run`)
+
 
 @pytest.fixture(scope="module")
 def backed_up(reference, tmp_path_factory):

@@ -22,6 +22,8 @@ from tests.reliability.reliability_env import fresh_root
 from pipelines.config import raw_dir
 from pipelines.ingest import warehouse as wh
 
+pytestmark = pytest.mark.slow  # four whole `dcw run`s, three of them killed
+
 
 def serving_state(serving: Path) -> dict[str, int] | None:
     """Rows per marts table of the serving file, None if there is none; raises if a file is

@@ -19,6 +19,8 @@ from tests.reliability.reliability_env import D1, PHONES, copy_root, landed_phon
 from pipelines.dbt import build_warehouse
 from pipelines.ingest import run_ingestion
 
+pytestmark = pytest.mark.slow  # every test reads the reference run (a whole `dcw run`)
+
 AS_OF = date(2025, 3, 10)
 
 

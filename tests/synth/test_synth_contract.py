@@ -25,7 +25,8 @@ def submitted_key(rel: str) -> tuple:
     return (m[1] if m else "", rel)
 
 
-@pytest.fixture(params=["small", "demo"])
+# the demo-sized run read back whole is slow; the small run covers the same checks fast
+@pytest.fixture(params=["small", pytest.param("demo", marks=pytest.mark.slow)])
 def landing(request) -> Path:
     return request.getfixturevalue(request.param)
 

@@ -49,6 +49,7 @@ def test_the_instance_gets_dcws_settings_and_keeps_its_own(tmp_path):
     assert (home / "dagster.yaml").read_text() == "telemetry:\n  enabled: true\n"
 
 
+@pytest.mark.slow  # `dagster dev` started and stopped
 def test_dcw_ui_serves_until_interrupted(tmp_path):
     """The real command (its instance moved to a temporary folder): it says where the UI is
     once it answers, and Ctrl+C stops it and everything it started."""

@@ -75,6 +75,7 @@ def test_every_dbt_test_is_an_asset_check(manifest):
             "assert_approved_within_claimed_and_cap"} <= checks
 
 
+@pytest.mark.slow  # a second dbt build
 def test_a_sales_line_missing_or_twice_fails_the_line_key_test(channel_warehouse, tmp_path):
     """The one test that holds the line key of int_sales_lines and fct_price_deviation."""
     import duckdb
@@ -132,6 +133,7 @@ def test_a_parse_leaves_its_state_for_the_next_invocation(tmp_path):
     assert project_cache.stat().st_mtime_ns > before
 
 
+@pytest.mark.slow  # dbt docs generate over a built warehouse
 def test_docs_generate_documents_every_built_column(channel_warehouse, tmp_path, manifest):
     index = generate_docs(channel_warehouse[0], tmp_path / "docs")
     assert index.exists()
@@ -157,6 +159,7 @@ def test_models_use_portable_sql_only():
     assert offenders == []
 
 
+@pytest.mark.slow  # a dbt build
 def test_build_failure_names_the_failed_test(tmp_path):
     lb = Landing(tmp_path / "landing")
     lb.standard_erp()
@@ -171,6 +174,7 @@ def test_build_failure_names_the_failed_test(tmp_path):
     assert "unique_stg_dealers_dealer_id" in message and "\n" not in message
 
 
+@pytest.mark.slow  # every asset materialized through Dagster
 def test_dagster_materializes_the_models_and_runs_the_checks(tmp_path, monkeypatch):
     """One Dagster run: dbt builds every model, its data tests run as asset checks, and the
     Great Expectations checks validate the marts after them."""

@@ -17,6 +17,8 @@ from pipelines.synth.generator import generate
 from pipelines.synth.params import GeneratorParams
 from tests.warehouse.warehouse_helpers import make_query
 
+pytestmark = pytest.mark.slow  # a generated world ingested, built and checked whole
+
 RULES = ("OUT_OF_TERRITORY", "FOREIGN_BATCH", "UNKNOWN_BATCH")
 
 

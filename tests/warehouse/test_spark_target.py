@@ -28,7 +28,7 @@ from pipelines.ingest import run_ingestion
 from pipelines.synth.generator import generate
 from pipelines.synth.params import GeneratorParams
 
-pytestmark = pytest.mark.spark
+pytestmark = [pytest.mark.spark, pytest.mark.slow]  # Spark starts a JVM and builds every mart twice
 
 # The marts that ../shared/spec/marts.md names and dbt builds.
 SPEC_MARTS = (
