@@ -64,7 +64,7 @@ class ServingWatcher(threading.Thread):
                 self.seen += 1
                 if state != self.complete:
                     self.bad.append(f"incomplete serving file: {state}")
-            time.sleep(0.05)
+            self.stop.wait(0.05)
 
 
 def run_killed(env: dict[str, str], cwd: Path, kill_when) -> list[str]:
@@ -79,11 +79,14 @@ def run_killed(env: dict[str, str], cwd: Path, kill_when) -> list[str]:
 
     reader = threading.Thread(target=read, daemon=True)
     reader.start()
+    deadline = time.monotonic() + 900
     try:
         while proc.poll() is None:
             if kill_when(lines):
                 stop(proc)
                 return lines
+            assert time.monotonic() < deadline, \
+                "the run neither reached the kill point nor ended:\n" + "".join(lines[-40:])
             time.sleep(0.002)
         pytest.fail("the run ended before the kill point:\n" + "".join(lines[-40:]))
     finally:

@@ -127,6 +127,7 @@ def erp_warehouse(tmp_path_factory):
     return root / "warehouse.duckdb"
 
 
+@pytest.mark.slow  # 25 ingestion runs
 @settings(FUZZ, max_examples=25)
 @given(files=st.lists(st.tuples(st.sampled_from(sorted(HEADERS)), st.sampled_from(DEALERS), st.data()),
                       min_size=1, max_size=3))
