@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 SPARK_STAMP := $(VENV)/.spark-stamp
 
-.PHONY: setup spark browser demo test ui bench clean
+.PHONY: setup spark browser demo test test-fast ui bench clean
 
 # (Re)install when pyproject.toml changes; a fresh machine needs only python3 and the registries.
 $(STAMP): pyproject.toml
@@ -42,6 +42,11 @@ browser:
 ## make test: the whole test suite
 test: setup spark browser
 	$(BIN)/pytest -q
+
+## make test-fast: the fast tier for day-to-day work (under 3 minutes on 2 cores): every test
+## not marked slow; no Spark, no browser, no whole `dcw run`. `make test` before a merge.
+test-fast: setup
+	$(BIN)/pytest -q -m "not slow"
 
 ## make ui: the Dagster UI on http://127.0.0.1:3000
 ui: setup

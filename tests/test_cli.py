@@ -2,25 +2,14 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import pytest
 
 from pipelines.cli import main
-
-
-def run_dcw(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    """Run the installed entry point the way a user does, in a real process."""
-    return subprocess.run(
-        [sys.executable, "-m", "pipelines.cli", *args],
-        capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=120,
-    )
+from tests.dcw_runs import dcw
 
 
 def test_help_lists_commands_and_settings():
-    proc = run_dcw("--help")
+    proc = dcw("--help")
     assert proc.returncode == 0
     for word in ("generate", "run", "DCW_LANDING", "DCW_WAREHOUSE", "DCW_AS_OF", "经销商"):
         assert word in proc.stdout
@@ -40,7 +29,7 @@ def test_help_lists_commands_and_settings():
     ],
 )
 def test_user_errors_are_one_line(args, env, fragment):
-    proc = run_dcw(*args, env=env)
+    proc = dcw(*args, extra_env=env)
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1, proc.stderr

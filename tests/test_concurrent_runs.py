@@ -9,10 +9,12 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from dcw_runs import env_for, marts_contents
-from landing_builder import DEALERS, Landing
+from tests.dcw_runs import env_for, marts_contents, start_dcw
+from tests.landing_builder import DEALERS, Landing
 
 from pipelines.config import PROJECT_ROOT
+
+pytestmark = pytest.mark.slow  # three whole runs in real processes
 
 BIN = Path(sys.executable).parent
 
@@ -31,11 +33,7 @@ def tiny_landing(root: Path) -> Path:
 def two_runs_together(tmp_path_factory):
     root = tmp_path_factory.mktemp("together")
     env = env_for(root, tiny_landing(root / "landing"))
-    procs = [
-        subprocess.Popen([str(BIN / "dcw"), "run"], env=env, cwd=root, stdout=subprocess.PIPE,
-                         stderr=subprocess.STDOUT, text=True)
-        for _ in range(2)
-    ]
+    procs = [start_dcw("run", env=env, cwd=root) for _ in range(2)]
     outputs = [p.communicate(timeout=900)[0] for p in procs]
     return root, [p.returncode for p in procs], outputs
 

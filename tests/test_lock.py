@@ -1,7 +1,6 @@
 """The warehouse lock: a second holder waits for the first, never fails."""
 
 import threading
-import time
 
 import pytest
 
@@ -12,15 +11,22 @@ from pipelines.ops.lock import warehouse_lock
 def test_second_holder_waits_until_the_first_releases(tmp_path):
     warehouse = tmp_path / "w.duckdb"
     events = []
+    # set when the second holder says it waits, or gets in without waiting (the failure)
+    tried = threading.Event()
+
+    def waiting(_message: str) -> None:
+        events.append("waiting")
+        tried.set()
 
     def second():
-        with warehouse_lock(warehouse, log=lambda m: events.append("waiting")):
+        with warehouse_lock(warehouse, log=waiting):
             events.append("second in")
+            tried.set()
 
     with warehouse_lock(warehouse):
         t = threading.Thread(target=second)
         t.start()
-        time.sleep(0.6)
+        assert tried.wait(30), "the second holder neither waited nor got in"
         events.append("first out")
     t.join(5)
     assert events == ["waiting", "first out", "second in"]

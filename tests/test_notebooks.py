@@ -96,6 +96,7 @@ def test_notebook_is_stored_without_outputs(path):
     assert nb.metadata["kernelspec"]["name"] == "python3"
 
 
+@pytest.mark.slow  # the demo through the whole pipeline, then a kernel per notebook
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_runs_draws_charts_and_shows_no_phone_number(path, demo_serving, monkeypatch):
     monkeypatch.setenv("DCW_SERVING", str(demo_serving))
@@ -108,6 +109,7 @@ def test_notebook_runs_draws_charts_and_shows_no_phone_number(path, demo_serving
     assert not [t for t in shown if "missing from font" in t]  # no CJK label drawn as empty boxes
 
 
+@pytest.mark.slow  # the demo through the whole pipeline
 @pytest.mark.parametrize("cwd", [REPO_ROOT, NOTEBOOKS_DIR], ids=["from-repo-root", "from-notebooks"])
 def test_setup_cell_finds_the_serving_file_from_either_working_directory(cwd, demo_serving, monkeypatch):
     # a relative DCW_SERVING is taken from the repo root whichever directory the kernel starts in
@@ -146,6 +148,7 @@ def test_chart_labels_for_places_are_ascii_names(helper):
     assert helper.region_en(None) == "Unknown"
 
 
+@pytest.mark.slow  # the demo through the whole pipeline
 def test_every_region_and_province_of_the_demo_has_an_english_name(helper, demo_serving):
     con = duckdb.connect(str(demo_serving), read_only=True)
     try:

@@ -105,7 +105,7 @@ def test_dbt_log_goes_to_the_file_and_finished_nodes_to_progress():
 
 
 def test_rerunning_one_month_of_the_monthly_close_changes_only_that_month(tmp_path):
-    from consumer_data import writeoff_marts
+    from tests.consumers.consumer_data import writeoff_marts
 
     from pipelines.reports.assets import writeoff_report
 

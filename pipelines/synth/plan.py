@@ -279,7 +279,10 @@ class Plan:
             ])
             city_name = world.CITIES[city][1].removesuffix("市")
             name = f"{city_name}{r.choice(world.DEALER_WORDS)}{r.choice(world.DEALER_SUFFIX)}"
-            cstart = date(r.randint(2016, 2023), r.randint(1, 12), 1)
+            # every dealer is under contract from the period's first month on: its territory
+            # is where it may sell (docs/generator.md), and a period starting before 2024
+            # would otherwise open before some contracts, leaving a dealer no city to sell into
+            cstart = min(date(r.randint(2016, 2023), r.randint(1, 12), 1), self.start)
             cend = date(self.end.year + 1, 12, 31)
             limit = {"A": 5_000_000, "B": 1_500_000, "C": 500_000}[tier]
             limit = int(limit * r.uniform(0.7, 1.3)) // 10_000 * 10_000 * 100

@@ -18,6 +18,8 @@ from bench.phase import separate_forecast
 from pipelines.dbt import dbt_project
 from pipelines.ingest.run import IngestSummary
 
+pytestmark = pytest.mark.slow  # the whole benchmark at its tiny scale
+
 INGEST_SPLIT = bench.INGEST_SPLIT
 
 

@@ -6,7 +6,7 @@ from datetime import date
 import dagster as dg
 import duckdb
 
-from consumer_data import create_marts, writeoff_marts
+from tests.consumers.consumer_data import create_marts, writeoff_marts
 from pipelines.reports.assets import writeoff_report
 from pipelines.serving import serving_marts
 

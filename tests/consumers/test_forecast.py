@@ -14,7 +14,7 @@ from pipelines.forecast import (
     ADI_INTERMITTENT, HORIZON, accuracy_table, add_months, adi, business_date, forecast_origin, forecast_table,
     monthly_series, regional_sales,
 )
-from consumer_data import create_marts, dim_dealer_sql, sales_frame, seasonal_sales
+from tests.consumers.consumer_data import create_marts, dim_dealer_sql, sales_frame, seasonal_sales
 
 START = date(2025, 1, 1)
 FORECAST_MODELS = DBT_PROJECT_DIR / "models" / "marts" / "forecast"

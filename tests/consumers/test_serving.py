@@ -5,7 +5,7 @@ import textwrap
 import duckdb
 import pytest
 
-from consumer_data import create_marts
+from tests.consumers.consumer_data import create_marts
 from pipelines.config import UserError
 from pipelines.serving import publish_marts
 

@@ -6,7 +6,7 @@ import duckdb
 import openpyxl
 import pytest
 
-from consumer_data import HYPERLINK, writeoff_marts
+from tests.consumers.consumer_data import HYPERLINK, writeoff_marts
 from pipelines.config import UserError
 from pipelines.reports.writeoff import WRITEOFF_CODES, explain_codes, write_writeoff_report
 

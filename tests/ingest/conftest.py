@@ -4,7 +4,7 @@ temporary warehouse and answers queries about the raw layer."""
 from __future__ import annotations
 
 import pytest
-from ingest_env import Env
+from tests.ingest.ingest_env import Env
 
 
 @pytest.fixture

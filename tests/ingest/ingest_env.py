@@ -6,7 +6,7 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
-from landing_builder import Landing
+from tests.landing_builder import Landing
 
 from pipelines.ingest import run_ingestion
 

@@ -7,7 +7,7 @@ from openpyxl import load_workbook
 
 from pipelines import codes
 from pipelines.ingest.feedback import safe_cell
-from landing_builder import xlsx_bytes
+from tests.landing_builder import xlsx_bytes
 
 ROW_WORDS, FILE_WORDS = codes.wording("row"), codes.wording("file")
 

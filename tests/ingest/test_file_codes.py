@@ -5,7 +5,7 @@ import zipfile
 
 import pytest
 
-from landing_builder import csv_bytes, xlsx_bytes
+from tests.landing_builder import csv_bytes, xlsx_bytes
 
 
 @pytest.mark.parametrize("relpath, fragment", [

@@ -4,7 +4,7 @@ import duckdb
 import pytest
 
 from pipelines.config import raw_dir
-from ingest_env import Env
+from tests.ingest.ingest_env import Env
 
 from pipelines.ingest import warehouse
 

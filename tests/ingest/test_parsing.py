@@ -6,7 +6,7 @@ from decimal import Decimal
 import polars as pl
 import pytest
 
-from landing_builder import xlsx_bytes
+from tests.landing_builder import xlsx_bytes
 from pipelines.contracts.spec import KINDS
 from pipelines.ingest.normalise import parse_date, parse_integer, parse_number, trimmed
 from pipelines.ingest.read import Rejected, cell_text, decode_text, read_file, stack

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from dcw_runs import marts_contents
-from reliability_env import Reference, dcw_run, fresh_root, write_reference_landing
+from tests.dcw_runs import dcw_run, marts_contents
+from tests.reliability.reliability_env import Reference, fresh_root, write_reference_landing
 
 
 @pytest.fixture(scope="session")

@@ -8,15 +8,12 @@ from __future__ import annotations
 import csv
 import io
 import shutil
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from landing_builder import DEALERS, SKUS, Landing
-from dcw_runs import env_for
+from tests.landing_builder import DEALERS, SKUS, Landing
+from tests.dcw_runs import env_for
 
-BIN = Path(sys.executable).parent
 D1, D2 = DEALERS
 
 # Every phone number of the landing, as sent; a mart or report holding one of them (or its
@@ -99,16 +96,6 @@ class Reference:
     @property
     def serving(self) -> Path:
         return self.root / "serving" / "dcw.duckdb"
-
-
-def dcw(env: dict[str, str], cwd: Path, *args: str, timeout: float = 900) -> subprocess.CompletedProcess:
-    return subprocess.run([str(BIN / "dcw"), *args], env=env, cwd=cwd, capture_output=True, text=True,
-                          timeout=timeout)
-
-
-def dcw_run(env: dict[str, str], cwd: Path) -> None:
-    proc = dcw(env, cwd, "run")
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
 
 
 def fresh_root(tmp: Path, landing: Path) -> tuple[Path, dict[str, str]]:

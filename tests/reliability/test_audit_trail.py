@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import duckdb
 import pytest
-from reliability_env import landing_rows
+from tests.reliability.reliability_env import landing_rows
 
 from pipelines.config import PROJECT_ROOT
 
@@ -25,6 +25,7 @@ def test_the_document_has_a_query_for_every_aggregate_mart():
         "fct_campaign_roi", "fct_dealer_scorecard"}
 
 
+@pytest.mark.slow  # reads the reference run (a whole `dcw run`)
 @pytest.mark.parametrize("mart,figure,keys,sql", QUERIES, ids=[f"{m}.{f}" for m, f, *_ in QUERIES])
 def test_each_figure_is_the_sum_over_its_traced_landed_rows(reference, mart, figure, keys, sql):
     con = duckdb.connect(str(reference.warehouse), read_only=True)
@@ -46,6 +47,7 @@ def test_each_figure_is_the_sum_over_its_traced_landed_rows(reference, mart, fig
         assert any(cell not in (None, "") for cell in data[source_row - 1])
 
 
+@pytest.mark.slow  # reads the reference run (a whole `dcw run`)
 def test_dq_submissions_holds_every_landed_file_once_with_its_sha256(reference):
     landed = {p.relative_to(reference.landing).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
               for p in reference.landing.rglob("*") if p.is_file()}

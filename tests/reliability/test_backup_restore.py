@@ -5,36 +5,30 @@ backup is refused in one line and nothing is restored."""
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import re
 import shutil
 import threading
-import time
 
 import duckdb
 import pytest
-from dcw_runs import marts_contents
-from reliability_env import dcw
+from tests.dcw_runs import dcw, marts_contents, one_line_error
 
 from pipelines.config import raw_dir, settings
 from pipelines.ops.backup import MANIFEST, backup
 from pipelines.ops.lock import warehouse_lock
 
+pytestmark = pytest.mark.slow  # every test reads the reference run (a whole `dcw run`)
+
 
 @pytest.fixture(scope="module")
 def backed_up(reference, tmp_path_factory):
     folder = tmp_path_factory.mktemp("backups") / "b1"
-    proc = dcw(reference.env, reference.root, "backup", "--to", str(folder))
+    proc = dcw("backup", "--to", str(folder), env=reference.env, cwd=reference.root)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == str(folder)
     return folder
-
-
-def one_line_error(proc) -> str:
-    assert proc.returncode == 2
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("dcw: error: "), proc.stderr
-    return lines[0]
 
 
 def raw_contents(warehouse) -> tuple[dict[str, list], set[str]]:
@@ -60,7 +54,7 @@ def test_the_backup_holds_the_warehouse_and_every_raw_file(reference, backed_up)
 
 
 def test_restore_into_a_fresh_folder_gives_the_same_marts_and_raw_layer(reference, backed_up, tmp_path):
-    proc = dcw(reference.env, tmp_path, "restore", str(backed_up), "--to", str(tmp_path / "restored"))
+    proc = dcw("restore", str(backed_up), "--to", str(tmp_path / "restored"), env=reference.env, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     restored = tmp_path / "restored" / "warehouse.duckdb"
     assert proc.stdout.strip() == str(restored)
@@ -91,7 +85,7 @@ def test_a_tampered_backup_is_refused_in_one_line(reference, backed_up, tmp_path
         member.unlink()
     else:
         (bad / MANIFEST).write_text("{not json")
-    proc = dcw(reference.env, tmp_path, "restore", str(bad), "--to", str(tmp_path / "restored"))
+    proc = dcw("restore", str(bad), "--to", str(tmp_path / "restored"), env=reference.env, cwd=tmp_path)
     line = one_line_error(proc)
     assert str(bad) in line
     assert not (tmp_path / "restored" / "warehouse.duckdb").exists()
@@ -101,26 +95,42 @@ def test_restore_never_overwrites_a_warehouse(reference, backed_up, tmp_path):
     target = tmp_path / "w"
     target.mkdir()
     (target / "warehouse.duckdb").write_bytes(b"keep me")
-    line = one_line_error(dcw(reference.env, tmp_path, "restore", str(backed_up), "--to", str(target)))
+    line = one_line_error(dcw("restore", str(backed_up), "--to", str(target), env=reference.env, cwd=tmp_path))
     assert "already exists" in line
     assert (target / "warehouse.duckdb").read_bytes() == b"keep me"
 
 
 def test_backup_errors_are_one_line(reference, backed_up, tmp_path):
-    assert "already exists" in one_line_error(dcw(reference.env, tmp_path, "backup", "--to", str(backed_up)))
+    assert "already exists" in one_line_error(dcw("backup", "--to", str(backed_up), env=reference.env, cwd=tmp_path))
     env = {**reference.env, "DCW_WAREHOUSE": str(tmp_path / "none.duckdb")}
-    assert "no warehouse" in one_line_error(dcw(env, tmp_path, "backup", "--to", str(tmp_path / "b")))
-    assert "not a dcw backup" in one_line_error(dcw(reference.env, tmp_path, "restore", str(tmp_path)))
+    assert "no warehouse" in one_line_error(dcw("backup", "--to", str(tmp_path / "b"), env=env, cwd=tmp_path))
+    assert "not a dcw backup" in one_line_error(dcw("restore", str(tmp_path), env=reference.env, cwd=tmp_path))
 
 
 def test_backup_waits_for_the_warehouse_lock(reference, tmp_path, monkeypatch):
     """A run holding the lock is writing: the backup must not copy until it is done."""
     monkeypatch.setenv("DCW_WAREHOUSE", str(reference.warehouse))
     done = threading.Event()
+    # set when the backup reports that it waits for the lock, or when it is done (the failure)
+    tried = threading.Event()
+    lock = warehouse_lock
+
+    def lock_that_tells(warehouse, *args, **kwargs):
+        return lock(warehouse, *args, **{**kwargs, "log": lambda _message: tried.set()})
+
+    monkeypatch.setattr(importlib.import_module(backup.__module__), "warehouse_lock", lock_that_tells)
+
+    def take_backup() -> None:
+        try:
+            backup(settings(), tmp_path / "b")
+            done.set()
+        finally:
+            tried.set()
+
     with warehouse_lock(reference.warehouse):
-        worker = threading.Thread(target=lambda: (backup(settings(), tmp_path / "b"), done.set()))
+        worker = threading.Thread(target=take_backup)
         worker.start()
-        time.sleep(1.0)
+        assert tried.wait(60), "the backup neither waited for the lock nor finished"
         assert not done.is_set() and not (tmp_path / "b").exists()
     worker.join(60)
     assert done.is_set() and (tmp_path / "b" / MANIFEST).exists()

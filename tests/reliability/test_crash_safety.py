@@ -10,19 +10,19 @@ from __future__ import annotations
 
 import os
 import re
-import signal
-import subprocess
 import threading
 import time
 from pathlib import Path
 
 import duckdb
 import pytest
-from dcw_runs import marts_contents
-from reliability_env import BIN, dcw_run, fresh_root
+from tests.dcw_runs import dcw_run, marts_contents, start_dcw, stop
+from tests.reliability.reliability_env import fresh_root
 
 from pipelines.config import raw_dir
 from pipelines.ingest import warehouse as wh
+
+pytestmark = pytest.mark.slow  # four whole `dcw run`s, three of them killed
 
 
 def serving_state(serving: Path) -> dict[str, int] | None:
@@ -64,14 +64,13 @@ class ServingWatcher(threading.Thread):
                 self.seen += 1
                 if state != self.complete:
                     self.bad.append(f"incomplete serving file: {state}")
-            time.sleep(0.05)
+            self.stop.wait(0.05)
 
 
 def run_killed(env: dict[str, str], cwd: Path, kill_when) -> list[str]:
     """Start `dcw run` in its own process group; SIGKILL the group as soon as
     `kill_when(lines so far)` is true. Fails if the run ends on its own first."""
-    proc = subprocess.Popen([str(BIN / "dcw"), "run"], env=env, cwd=cwd, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    proc = start_dcw("run", env=env, cwd=cwd)
     lines: list[str] = []
 
     def read() -> None:
@@ -80,18 +79,18 @@ def run_killed(env: dict[str, str], cwd: Path, kill_when) -> list[str]:
 
     reader = threading.Thread(target=read, daemon=True)
     reader.start()
+    deadline = time.monotonic() + 900
     try:
         while proc.poll() is None:
             if kill_when(lines):
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+                stop(proc)
                 return lines
+            assert time.monotonic() < deadline, \
+                "the run neither reached the kill point nor ended:\n" + "".join(lines[-40:])
             time.sleep(0.002)
         pytest.fail("the run ended before the kill point:\n" + "".join(lines[-40:]))
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
+        stop(proc)
         reader.join(5)
 
 

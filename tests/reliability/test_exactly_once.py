@@ -8,12 +8,14 @@ from datetime import date
 
 import duckdb
 import pytest
-from landing_builder import SKUS, Landing
-from dcw_runs import marts_contents
-from reliability_env import D2, copy_root, dcw_run
+from tests.landing_builder import SKUS, Landing
+from tests.dcw_runs import dcw_run, marts_contents
+from tests.reliability.reliability_env import D2, copy_root
 
 from pipelines.dbt import build_warehouse
 from pipelines.ingest import run_ingestion
+
+pytestmark = pytest.mark.slow  # whole `dcw run`s compared with the reference run
 
 AS_OF = date(2025, 3, 10)  # the reference run's DCW_AS_OF (reliability_env.env_for)
 OLD_D2_JAN = f"dealers/{D2}/sales_{D2}_202501_20250204T080000.xlsx"

@@ -15,7 +15,7 @@ import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from landing_builder import CITIES, DEALERS, SKUS, Landing, xlsx_bytes
+from tests.landing_builder import CITIES, DEALERS, SKUS, Landing, xlsx_bytes
 
 from pipelines.config import raw_dir
 from pipelines.contracts.spec import DEALER_KINDS, FILE_CODES, KINDS, ROW_CODES
@@ -127,6 +127,7 @@ def erp_warehouse(tmp_path_factory):
     return root / "warehouse.duckdb"
 
 
+@pytest.mark.slow  # 25 ingestion runs
 @settings(FUZZ, max_examples=25)
 @given(files=st.lists(st.tuples(st.sampled_from(sorted(HEADERS)), st.sampled_from(DEALERS), st.data()),
                       min_size=1, max_size=3))

@@ -12,12 +12,14 @@ from datetime import date
 
 import duckdb
 import pytest
-from landing_builder import Landing
-from dcw_runs import marts_contents
-from reliability_env import D1, PHONES, copy_root, dcw, landed_phones
+from tests.landing_builder import Landing
+from tests.dcw_runs import dcw, marts_contents
+from tests.reliability.reliability_env import D1, PHONES, copy_root, landed_phones
 
 from pipelines.dbt import build_warehouse
 from pipelines.ingest import run_ingestion
+
+pytestmark = pytest.mark.slow  # every test reads the reference run (a whole `dcw run`)
 
 AS_OF = date(2025, 3, 10)
 
@@ -76,8 +78,8 @@ def test_no_phone_number_in_clear_in_marts_or_serving_file(reference):
 def test_no_phone_number_in_clear_in_the_writeoff_report(reference, tmp_path, fmt):
     from openpyxl import load_workbook
 
-    proc = dcw(reference.env, tmp_path, "report", "writeoff", "--month", "2025-02", "--format", fmt,
-               "--out", str(tmp_path / "out"))
+    proc = dcw("report", "writeoff", "--month", "2025-02", "--format", fmt,
+               "--out", str(tmp_path / "out"), env=reference.env, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     written = [p for p in (tmp_path / "out").rglob("*") if p.is_file()]
     assert written

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from pipelines.contracts.spec import FILE_CODES, KINDS, ROW_CODES
-from synth_reader import Unreadable, check_rows, decode, kind_of, read_table, read_truth, reference
+from tests.synth.synth_reader import Unreadable, check_rows, decode, kind_of, read_table, read_truth, reference
 
 
 def landed(landing: Path) -> list[str]:
@@ -25,7 +25,8 @@ def submitted_key(rel: str) -> tuple:
     return (m[1] if m else "", rel)
 
 
-@pytest.fixture(params=["small", "demo"])
+# the demo-sized run read back whole is slow; the small run covers the same checks fast
+@pytest.fixture(params=["small", pytest.param("demo", marks=pytest.mark.slow)])
 def landing(request) -> Path:
     return request.getfixturevalue(request.param)
 
@@ -106,6 +107,7 @@ def test_duplicates_are_exactly_the_byte_identical_later_files(landing):
     assert all(f["reason_code"] == "DUPLICATE_FILE" for f in files if f["status"] == "duplicate")
 
 
+@pytest.mark.slow  # the demo-sized run
 def test_messy_formats_are_present(demo):
     names = [f["source_file"] for f in read_truth(demo, "files") if f["status"] in ("accepted", "partially_accepted")]
     blobs = {"gbk": 0, "bom": 0, "xlsx": 0, "thousands": 0, "zh_date": 0, "slash_date": 0}
@@ -129,6 +131,7 @@ def test_messy_formats_are_present(demo):
     assert all(blobs.values()), blobs
 
 
+@pytest.mark.slow  # the demo-sized run
 def test_every_reason_code_is_exercised(demo):
     files = read_truth(demo, "files")
     file_codes = {f["reason_code"] for f in files} - {""}

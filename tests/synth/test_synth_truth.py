@@ -10,7 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from synth_reader import check_rows, kind_of, parse_date, parse_number, read_table, read_truth, reference
+from tests.synth.synth_reader import check_rows, kind_of, parse_date, parse_number, read_table, read_truth, reference
 
 from pipelines.config import UserError
 from pipelines.synth import GeneratorParams, generate

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ui_helpers import CHROMIUM, CHROMIUM_ARGS, HOST, free_port
+from tests.ui.ui_helpers import CHROMIUM, CHROMIUM_ARGS, HOST, free_port
 
 from pipelines.ops.ui import (
     DocsSites,
@@ -78,8 +78,8 @@ def page(browser):
 @pytest.fixture(scope="session")
 def docs_sites(tmp_path_factory) -> DocsSites:
     """The dbt docs and Data Docs of the hand-written channel of tests/warehouse, built."""
-    from channel_scenario import channel
-    from warehouse_helpers import build_from_landing
+    from tests.warehouse.channel_scenario import channel
+    from tests.warehouse.warehouse_helpers import build_from_landing
 
     root = tmp_path_factory.mktemp("docs_sites")
     build_from_landing(channel, root)

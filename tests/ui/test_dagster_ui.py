@@ -6,9 +6,12 @@ from __future__ import annotations
 import json
 import urllib.request
 
-from ui_helpers import screenshot
+import pytest
+from tests.ui.ui_helpers import screenshot
 
 from pipelines.definitions import defs
+
+pytestmark = pytest.mark.slow  # the Dagster webserver and a headless browser
 
 ASSETS_AND_CHECKS = """
 {

@@ -3,30 +3,20 @@ a Dagster instance prepared from dcw's settings, and a clean stop on Ctrl+C."""
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
-import subprocess
-import sys
 import time
 
 import pytest
 import yaml
-from ui_helpers import HOST, free_port
+from tests.dcw_runs import dcw, one_line_error, start_dcw, stop
+from tests.ui.ui_helpers import HOST, free_port
 
 from pipelines.ops.ui import INSTANCE_TEMPLATE, prepare_dagster_home
 
 
-def dcw(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pipelines.cli", *args], capture_output=True,
-                          text=True, timeout=timeout, stdin=subprocess.DEVNULL)
-
-
-def assert_one_line_error(proc: subprocess.CompletedProcess, fragment: str) -> None:
-    assert proc.returncode == 2
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1, proc.stderr
-    assert lines[0].startswith("dcw: error: ") and fragment in lines[0]
+def assert_one_line_error(proc, fragment: str) -> None:
+    assert fragment in one_line_error(proc)
 
 
 def test_a_port_in_use_is_a_one_line_error():
@@ -59,18 +49,15 @@ def test_the_instance_gets_dcws_settings_and_keeps_its_own(tmp_path):
     assert (home / "dagster.yaml").read_text() == "telemetry:\n  enabled: true\n"
 
 
+@pytest.mark.slow  # `dagster dev` started and stopped
 def test_dcw_ui_serves_until_interrupted(tmp_path):
     """The real command (its instance moved to a temporary folder): it says where the UI is
     once it answers, and Ctrl+C stops it and everything it started."""
     port = free_port()
-    launcher = ("import sys, pathlib, pipelines.ops.ui as ui; "
-                f"ui.DAGSTER_HOME = pathlib.Path({str(tmp_path / 'home')!r}); "
-                "from pipelines.cli import main; sys.exit(main(sys.argv[1:]))")
+    moved = f"import pathlib, pipelines.ops.ui as ui; ui.DAGSTER_HOME = pathlib.Path({str(tmp_path / 'home')!r})"
     log = tmp_path / "dcw_ui.log"
     with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, "-c", launcher, "ui", "--port", str(port)],
-                                stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                start_new_session=True)
+        proc = start_dcw("ui", "--port", str(port), stdout=out, prelude=moved)
     try:
         announced = f"dcw: the Dagster UI is at http://{HOST}:{port}"
         deadline = time.monotonic() + 120
@@ -85,6 +72,4 @@ def test_dcw_ui_serves_until_interrupted(tmp_path):
         with socket.socket() as probe:
             assert probe.connect_ex((HOST, port)) != 0, "the UI still answers after Ctrl+C"
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        stop(proc)

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from ui_helpers import HOST, screenshot
+import pytest
+from tests.ui.ui_helpers import HOST, screenshot
 
 from pipelines.dbt import dbt_warehouse_assets
 from pipelines.quality import load_suites
 from pipelines.quality.docs import FAILED, PASSED
+
+pytestmark = pytest.mark.slow  # a built warehouse's docs sites in a headless browser
 
 
 def test_dbt_docs_show_a_mart_with_its_columns_as_built(docs_url, page, tmp_path):

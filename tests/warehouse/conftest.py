@@ -10,8 +10,8 @@ import pytest
 def channel_warehouse(tmp_path_factory):
     """The hand-written channel of channel_scenario, ingested and built once per session:
     (warehouse path, query function)."""
-    from channel_scenario import channel
-    from warehouse_helpers import build_from_landing
+    from tests.warehouse.channel_scenario import channel
+    from tests.warehouse.warehouse_helpers import build_from_landing
 
     root = tmp_path_factory.mktemp("channel")
     return root / "warehouse.duckdb", build_from_landing(channel, root)
@@ -21,8 +21,8 @@ def channel_warehouse(tmp_path_factory):
 def scorecard_warehouse(tmp_path_factory):
     """The hand-written channel of scorecard_scenario, ingested and built as of its AS_OF
     once per session: (warehouse path, query function)."""
-    from scorecard_scenario import AS_OF, scorecard_channel
-    from warehouse_helpers import build_from_landing
+    from tests.warehouse.scorecard_scenario import AS_OF, scorecard_channel
+    from tests.warehouse.warehouse_helpers import build_from_landing
 
     root = tmp_path_factory.mktemp("scorecard")
     return root / "warehouse.duckdb", build_from_landing(scorecard_channel, root, AS_OF)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from channel_scenario import OPEN, _dealer, _sale, _ship, _stock
+from tests.warehouse.channel_scenario import OPEN, _dealer, _sale, _ship, _stock
 
 AS_OF = date(2025, 4, 5)
 DAY0 = "20240101"

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from dagster import AssetKey, materialize
 
-from landing_builder import Landing
+from tests.landing_builder import Landing
 from pipelines.dbt import (
     DBT_PROJECT_DIR,
     LAYERS,
@@ -183,6 +183,7 @@ def test_a_code_outside_the_seed_fails_the_codes_tests(channel_warehouse, tmp_pa
     ) == {"assert_writeoff_codes_in_seed", "assert_submission_status_in_seed", "assert_quarantine_codes_in_seed"}
 
 
+@pytest.mark.slow  # a second dbt build
 def test_a_sales_line_missing_or_twice_fails_the_line_key_test(channel_warehouse, tmp_path):
     """The one test that holds the line key of int_sales_lines and fct_price_deviation."""
     import duckdb
@@ -240,6 +241,7 @@ def test_a_parse_leaves_its_state_for_the_next_invocation(tmp_path):
     assert project_cache.stat().st_mtime_ns > before
 
 
+@pytest.mark.slow  # dbt docs generate over a built warehouse
 def test_docs_generate_documents_every_built_column(channel_warehouse, tmp_path, manifest):
     index = generate_docs(channel_warehouse[0], tmp_path / "docs")
     assert index.exists()
@@ -265,6 +267,7 @@ def test_models_use_portable_sql_only():
     assert offenders == []
 
 
+@pytest.mark.slow  # a dbt build
 def test_build_failure_names_the_failed_test(tmp_path):
     lb = Landing(tmp_path / "landing")
     lb.standard_erp()
@@ -279,6 +282,7 @@ def test_build_failure_names_the_failed_test(tmp_path):
     assert "unique_stg_dealers_dealer_id" in message and "\n" not in message
 
 
+@pytest.mark.slow  # every asset materialized through Dagster
 def test_dagster_materializes_the_models_and_runs_the_checks(tmp_path, monkeypatch):
     """One Dagster run: dbt builds every model, its data tests run as asset checks, and the
     Great Expectations checks validate the marts after them."""

@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from channel_scenario import OPEN, _dealer, _sale
-from warehouse_helpers import approx, build_from_landing
+from tests.warehouse.channel_scenario import OPEN, _dealer, _sale
+from tests.warehouse.warehouse_helpers import approx, build_from_landing
 
 DAY0 = "20250101"
 

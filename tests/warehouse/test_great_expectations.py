@@ -18,9 +18,9 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
-from channel_scenario import _sale
-from scorecard_scenario import HOME, reference_data
-from warehouse_helpers import build_from_landing
+from tests.warehouse.channel_scenario import _sale
+from tests.warehouse.scorecard_scenario import HOME, reference_data
+from tests.warehouse.warehouse_helpers import build_from_landing
 
 import pipelines.quality.ge as ge
 from pipelines.config import PROJECT_ROOT, raw_dir

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from warehouse_helpers import approx
+from tests.warehouse.warehouse_helpers import approx
 
 MARCH = date(2025, 3, 1)
 

@@ -15,7 +15,9 @@ from pipelines.ingest import run_ingestion
 from pipelines.quality import validate_marts
 from pipelines.synth.generator import generate
 from pipelines.synth.params import GeneratorParams
-from warehouse_helpers import make_query
+from tests.warehouse.warehouse_helpers import make_query
+
+pytestmark = pytest.mark.slow  # a generated world ingested, built and checked whole
 
 RULES = ("OUT_OF_TERRITORY", "FOREIGN_BATCH", "UNKNOWN_BATCH")
 

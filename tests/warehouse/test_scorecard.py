@@ -13,8 +13,8 @@ import pytest
 
 from pipelines.config import raw_dir
 from pipelines.dbt import _dbt_env, build_warehouse
-from scorecard_scenario import AS_OF
-from warehouse_helpers import approx, make_query
+from tests.warehouse.scorecard_scenario import AS_OF
+from tests.warehouse.warehouse_helpers import approx, make_query
 
 WEIGHTS = {"timeliness": 0.30, "data_quality": 0.25, "diversion": 0.25,
            "inventory_accuracy": 0.20}

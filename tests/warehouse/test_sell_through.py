@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from warehouse_helpers import approx
+from tests.warehouse.warehouse_helpers import approx
 
 D1_JAN = "dealers/D1/sales_D1_202501_20250204T100000.csv"
 D1_MAR = "dealers/D1/sales_D1_202503_20250402T080000.csv"

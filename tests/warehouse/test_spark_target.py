@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import math
 import os
-import subprocess
-import sys
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -21,6 +19,7 @@ from pathlib import Path
 import duckdb
 import pyarrow.parquet as pq
 import pytest
+from tests.dcw_runs import dcw
 
 from pipelines.config import UserError, raw_dir
 from pipelines.dbt import DBT_PROJECT_DIR, build_warehouse
@@ -28,7 +27,7 @@ from pipelines.ingest import run_ingestion
 from pipelines.synth.generator import generate
 from pipelines.synth.params import GeneratorParams
 
-pytestmark = pytest.mark.spark
+pytestmark = [pytest.mark.spark, pytest.mark.slow]  # Spark starts a JVM and builds every mart twice
 
 # The marts that docs/marts.md defines and dbt builds on both targets.
 SPEC_MARTS = (
@@ -168,8 +167,7 @@ def test_rows_of_an_uncommitted_batch_are_ignored(built):
     ],
 )
 def test_build_command_user_errors_are_one_line(args, fragment):
-    proc = subprocess.run([sys.executable, "-m", "pipelines.cli", *args],
-                          capture_output=True, text=True, timeout=120)
+    proc = dcw(*args)
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == [proc.stderr.strip()]
     assert proc.stderr.startswith("dcw: error: ") and fragment in proc.stderr

@@ -3,7 +3,7 @@ write-off report shows it)."""
 
 from __future__ import annotations
 
-from scorecard_scenario import CLAIM_DESCRIPTION
+from tests.warehouse.scorecard_scenario import CLAIM_DESCRIPTION
 
 
 def test_claim_description_is_passed_through(scorecard_warehouse):

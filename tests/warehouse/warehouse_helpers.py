@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
-from landing_builder import Landing
+from tests.landing_builder import Landing
 
 from pipelines.dbt import build_warehouse
 from pipelines.ingest import run_ingestion

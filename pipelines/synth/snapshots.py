@@ -1,0 +1,77 @@
+"""The ERP's master-data snapshots (regions, dealers, territories, products, prices,
+campaigns, opening inventory) and the stray files at the landing root (docs/generator.md,
+"Files")."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from pipelines.synth import world
+from pipelines.synth.context import Context
+from pipelines.synth.formats import ERP_PROFILE, csv_bytes
+
+
+def snapshots(g: Context) -> None:
+    plan = g.plan
+    before = g.p.start - timedelta(days=1)
+    mid = plan.mid - timedelta(days=1)
+
+    def put(kind: str, day: date, columns: tuple[str, ...], rows: list[tuple], status: str) -> bool:
+        data = {c: [r[i] for r in rows] for i, c in enumerate(columns)}
+        return g.landing.write(f"erp/{kind}_{day:%Y%m%d}.csv", csv_bytes(columns, data, ERP_PROFILE),
+                                  kind=kind, dealer_id="", status=status, rows=len(rows))
+
+    def series(kind: str, columns: tuple[str, ...], versions: list[tuple[date, list[tuple]]]) -> None:
+        """Snapshots of one kind; a version equal to the next one is not sent."""
+        versions = sorted(versions, key=lambda v: v[0])
+        keep = [v for i, v in enumerate(versions) if i + 1 == len(versions) or v[1] != versions[i + 1][1]]
+        for i, (day, rows) in enumerate(keep):
+            assert put(kind, day, columns, rows, "accepted" if i + 1 == len(keep) else "superseded")
+
+    regions = [c for c in world.CITIES]
+    cols = ("city_code", "city_name", "province", "region")
+    assert put("regions", before, cols, regions, "accepted")
+    if plan.once:
+        data = {c: [r[i] for r in regions] for i, c in enumerate(cols)}
+        again = before + timedelta(days=95)
+        g.landing.write(f"erp/regions_{again:%Y%m%d}.csv", csv_bytes(cols, data, ERP_PROFILE), kind="regions",
+                           dealer_id="", status="duplicate", reason="DUPLICATE_FILE", duplicate=True)
+        g.injected["duplicate_file"] += 1
+    series("dealers", ("dealer_id", "dealer_name", "tier", "region", "province", "city_code", "credit_limit",
+                       "status", "contract_start", "contract_end"),
+           [(day, [(d.dealer_id, d.name, d.tier, d.region_name, world.CITIES[d.city][2],
+                    g.city_codes[d.city], d.credit_limit[v], "active", d.contract_start.toordinal(),
+                    d.contract_end[v].toordinal()) for d in plan.dealers])
+            for v, day in ((0, before), (1, mid))])
+    t_days = sorted({before} | {t.announced for d in plan.dealers for t in d.territories})
+    series("territories", ("dealer_id", "city_code", "valid_from", "valid_to"),
+           [(day, [(plan.dealers[t.dealer].dealer_id, g.city_codes[t.city], t.valid_from.toordinal(),
+                    t.valid_to.toordinal() if t.valid_to and t.announced <= day else None)
+                   for d in plan.dealers for t in d.territories if t.announced <= day or t.valid_from <= day])
+            for day in t_days])
+    series("products", ("sku", "product_name", "category", "brand", "unit_cost", "launch_date", "status"),
+           [(day, [(p.sku, p.name, world.CATEGORIES[p.category].name, p.brand, p.unit_cost[v],
+                    p.launch.toordinal(), "active") for p in plan.products])
+            for v, day in ((0, before), (1, mid))])
+    p_days = sorted({before} | {r.announced for r in plan.price_rows if r.announced > before})
+    series("prices", ("sku", "price_type", "price", "valid_from", "valid_to"),
+           [(day, [(g.skus[r.sku], r.price_type, r.fen, r.valid_from.toordinal(),
+                    r.valid_to.toordinal() if r.valid_to and r.closed_announced <= day else None)
+                   for r in plan.price_rows if r.announced <= day])
+            for day in p_days])
+    early = g.p.start + timedelta(days=183)
+    series("campaigns", ("campaign_id", "campaign_name", "campaign_type", "start_date", "end_date", "category",
+                         "region", "reimbursement_rate", "budget"),
+           [(day, [(c.campaign_id, c.name, c.ctype, c.start.toordinal(), c.end.toordinal(), c.category,
+                    c.region, str(c.rate), int(c.budget * 100)) for c in plan.campaigns if c.start <= horizon])
+            for day, horizon in ((before, early), (mid, date.max))])
+    assert put("opening_inventory", g.p.start, ("dealer_id", "sku", "batch_no", "qty", "as_of_date"),
+               [(plan.dealers[di].dealer_id, g.skus[s], g.lot(lot), q, g.p.start.toordinal())
+                for di, s, lot, q in g.opening_rows], "accepted")
+    if plan.once:
+        g.landing.write("readme.txt", "上传说明：请将销售流向放入 dealers/<经销商编码>/ 目录。\n".encode(),
+                           kind="", dealer_id="", status="rejected", reason="BAD_FILE_NAME")
+        g.landing.write("erp/.DS_Store", b"\x00\x00\x00\x01Bud1\x00\x00\x10\x00" + bytes(range(64)),
+                           kind="", dealer_id="", status="rejected", reason="BAD_FILE_NAME")
+        g.injected["hostile_file:landing_root"] += 1
+        g.injected["hostile_file:erp_hidden"] += 1
