@@ -28,8 +28,7 @@ import duckdb
 import polars as pl
 
 from bench.measure import Meter
-from pipelines.config import settings
-from pipelines.ingest.warehouse import connect
+from pipelines.core.settings import Settings
 
 MARTS_SQL = Path(__file__).with_name("marts.sql")
 HAND_SCHEMA = "hand"
@@ -46,13 +45,13 @@ def _count(warehouse: Path, sql: str) -> int:
 def night(meter: Meter) -> dict:
     from pipelines.dbt import build_warehouse  # parses the dbt project if stale: before timing
     from pipelines.forecast import write_forecasts
-    from pipelines.ingest.run import run_ingestion
+    from pipelines.ingest.load import run_ingestion
     from pipelines.serving import publish_marts
 
-    cfg = settings()
+    cfg = Settings.from_env()
     rows: dict[str, int] = {}
     with meter.stage("ingest"):
-        summary = run_ingestion(cfg.landing, cfg.warehouse, cfg.feedback)
+        summary = run_ingestion(cfg.landing, cfg.warehouse, cfg.feedback, raw=cfg.raw, duckdb_memory=cfg.duckdb_memory)
     ingest = meter.stages["ingest"]
     split = getattr(summary, "seconds", None) or {}
     for name in ("discover", "parse_validate", "load"):
@@ -63,7 +62,7 @@ def night(meter: Meter) -> dict:
     rows["discover"] = summary.files_seen
     rows["dbt"] = _count(cfg.warehouse, "select sum(rows_accepted) from raw.submissions")
     with meter.stage("dbt"):
-        build_warehouse(cfg.warehouse, cfg.as_of)
+        build_warehouse(cfg)
     rows["forecast"] = _count(cfg.warehouse, "select count(*) from marts.fct_sell_through_monthly")
     with meter.stage("forecast"):
         write_forecasts(cfg.warehouse, cfg.as_of)
@@ -98,9 +97,9 @@ def _bare_read(path: Path) -> int:
 
 
 def bare_parse(meter: Meter) -> dict:
-    from pipelines.ingest.run import READ_THREADS
+    from pipelines.ingest.load import READ_THREADS
 
-    files = parsed_files(settings().landing)
+    files = parsed_files(Settings.from_env().landing)
     # The same number of reader threads as the ingestion's pool: the floor is what polars
     # does with the same concurrency, not with less.
     with meter.stage("bare_parse"), ThreadPoolExecutor(max_workers=READ_THREADS) as pool:
@@ -112,20 +111,20 @@ def bare_parse(meter: Meter) -> dict:
 def dbt_run(meter: Meter) -> dict:
     from pipelines.dbt import build_warehouse
 
-    cfg = settings()
+    cfg = Settings.from_env()
     with meter.stage("dbt_run"):
-        build_warehouse(cfg.warehouse, cfg.as_of, data_tests=False)
+        build_warehouse(cfg, data_tests=False)
     return {}
 
 
 def hand_sql(meter: Meter) -> dict:
-    cfg = settings()
+    cfg = Settings.from_env()
     script = MARTS_SQL.read_text(encoding="utf-8")
     with meter.stage("hand_sql"):
         # Under the pipeline's memory bound (DCW_DUCKDB_MEMORY), as dbt's profile sets it: the
         # floor is what the engine does with the memory the pipeline may use (unbounded, the
         # script took 13 GB at M).
-        con = connect(Path(cfg.warehouse))
+        con = cfg.connect()
         try:
             con.execute(f"set variable as_of = date '{cfg.as_of.isoformat()}'")
             con.execute(script)

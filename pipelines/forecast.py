@@ -53,8 +53,8 @@ import polars as pl
 from statsforecast.models import AutoETS, CrostonSBA, Naive
 from statsforecast.utils import ConformalIntervals
 
-from pipelines.config import UserError, settings
-from pipelines.ops.lock import warehouse_lock
+from pipelines.core.errors import UserError
+from pipelines.core.resource import WarehouseResource
 
 HORIZON = 3
 LEVEL = 80
@@ -338,9 +338,9 @@ FORECAST_DEPS = [dg.AssetKey(["marts", "fct_sell_through_monthly"]), dg.AssetKey
     ],
     can_subset=False,
 )
-def forecast_marts(context: dg.AssetExecutionContext):
-    s = settings()
-    with warehouse_lock(s.warehouse, log=context.log.info):
+def forecast_marts(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    s = warehouse.settings
+    with s.lock(log=context.log.info):
         summary = write_forecasts(s.warehouse, s.as_of)
     context.log.info(f"forecast: {summary}")
     meta = {

@@ -12,7 +12,7 @@ import pytest
 from dcw_runs import env_for, marts_contents
 from landing_builder import DEALERS, Landing
 
-from pipelines.config import PROJECT_ROOT
+from pipelines.core.settings import PROJECT_ROOT
 
 BIN = Path(sys.executable).parent
 

@@ -11,8 +11,8 @@ import duckdb
 from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetCheckSpec, AssetKey
 from dagster import MetadataValue, multi_asset_check
 
-from pipelines.config import PROJECT_ROOT, settings
-from pipelines.ops.lock import warehouse_lock
+from pipelines.core.resource import WarehouseResource
+from pipelines.core.settings import PROJECT_ROOT, Settings
 
 SUITES_DIR = PROJECT_ROOT / "expectations"
 CHECK_NAME = "great_expectations"
@@ -33,15 +33,15 @@ def load_suites(directory: Path = SUITES_DIR) -> list[dict[str, Any]]:
                   key=lambda s: s["name"])
 
 
-def data_docs_dir() -> Path:
-    """Where the Data Docs go: $DCW_REPORTS/great_expectations/, beside the other reports."""
-    return settings().reports / "great_expectations"
+def data_docs_dir(reports: Path) -> Path:
+    """Where the Data Docs go: <reports>/great_expectations/, beside the other reports."""
+    return reports / "great_expectations"
 
 
 def validate_marts(warehouse: Path, reports_dir: Path | None = None,
                    suites: list[dict[str, Any]] | None = None) -> dict[str, SuiteResult]:
     """Validate each mart of `suites` (default: every suite in expectations/) in the built
-    `warehouse`; write Data Docs to `reports_dir` (default data_docs_dir())."""
+    `warehouse`; write Data Docs to `reports_dir` (default: the reports folder beside it)."""
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
@@ -49,7 +49,7 @@ def validate_marts(warehouse: Path, reports_dir: Path | None = None,
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
     suites = load_suites() if suites is None else suites
-    reports_dir = Path(reports_dir or data_docs_dir())
+    reports_dir = Path(reports_dir or data_docs_dir(Settings.for_warehouse(Path(warehouse)).reports))
     reports_dir.mkdir(parents=True, exist_ok=True)
 
     context = gx.get_context(mode="ephemeral")
@@ -119,12 +119,12 @@ def _mart_key(suite: dict[str, Any]) -> AssetKey:
                           description=s.get("meta", {}).get("description"))
            for s in load_suites()],
 )
-def great_expectations_marts(context: AssetCheckExecutionContext):
+def great_expectations_marts(context: AssetCheckExecutionContext, warehouse: WarehouseResource):
     """Validate every mart with its Great Expectations suite; Data Docs beside the warehouse."""
-    warehouse = settings().warehouse
-    reports = data_docs_dir()
-    with warehouse_lock(warehouse, log=context.log.info):
-        results = validate_marts(warehouse, reports)
+    cfg = warehouse.settings
+    reports = data_docs_dir(cfg.reports)
+    with cfg.lock(log=context.log.info):
+        results = validate_marts(cfg.warehouse, reports)
     for spec in load_suites():
         r = results[spec["name"]]
         yield AssetCheckResult(

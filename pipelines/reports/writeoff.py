@@ -15,7 +15,8 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.config import UserError, parse_month
+from pipelines.core.errors import UserError
+from pipelines.core.settings import parse_month
 from pipelines.reports.sheets import COUNT, DATE, MONEY, TIMESTAMP, Column, Table, write_csv, write_xlsx
 
 # The write-off rules of marts.md, in rule order, in words a dealer and finance understand.

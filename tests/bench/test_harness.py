@@ -15,7 +15,7 @@ from polars.testing import assert_frame_equal
 
 from bench import run as bench
 from pipelines.dbt import dbt_project
-from pipelines.ingest.run import IngestSummary
+from pipelines.ingest.load import IngestSummary
 
 INGEST_SPLIT = ("discover", "parse_validate", "load")
 

@@ -5,7 +5,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from pipelines.config import UserError
+from pipelines.core.errors import UserError
 from pipelines.forecast import (
     ADI_INTERMITTENT, HORIZON, add_months, adi, build_forecasts, forecast_origin, monthly_series, write_forecasts,
 )

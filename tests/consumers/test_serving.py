@@ -6,7 +6,7 @@ import duckdb
 import pytest
 
 from consumer_data import create_marts
-from pipelines.config import UserError
+from pipelines.core.errors import UserError
 from pipelines.serving import publish_marts
 
 # An analyst's session in another process: holds the serving file open read-only, reads,

@@ -16,9 +16,9 @@ import pytest
 from dcw_runs import marts_contents
 from reliability_env import dcw
 
-from pipelines.config import raw_dir, settings
-from pipelines.ops.backup import MANIFEST, backup
-from pipelines.ops.lock import warehouse_lock
+from pipelines.core.settings import Settings, raw_dir
+from pipelines.orchestration.backup import MANIFEST, backup
+from pipelines.core.lock import warehouse_lock
 
 
 @pytest.fixture(scope="module")
@@ -113,12 +113,11 @@ def test_backup_errors_are_one_line(reference, backed_up, tmp_path):
     assert "not a dcw backup" in one_line_error(dcw(reference.env, tmp_path, "restore", str(tmp_path)))
 
 
-def test_backup_waits_for_the_warehouse_lock(reference, tmp_path, monkeypatch):
+def test_backup_waits_for_the_warehouse_lock(reference, tmp_path):
     """A run holding the lock is writing: the backup must not copy until it is done."""
-    monkeypatch.setenv("DCW_WAREHOUSE", str(reference.warehouse))
     done = threading.Event()
     with warehouse_lock(reference.warehouse):
-        worker = threading.Thread(target=lambda: (backup(settings(), tmp_path / "b"), done.set()))
+        worker = threading.Thread(target=lambda: (backup(Settings.for_warehouse(reference.warehouse), tmp_path / "b"), done.set()))
         worker.start()
         time.sleep(1.0)
         assert not done.is_set() and not (tmp_path / "b").exists()

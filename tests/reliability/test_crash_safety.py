@@ -21,8 +21,8 @@ import pytest
 from dcw_runs import marts_contents
 from reliability_env import BIN, dcw_run, fresh_root
 
-from pipelines.config import raw_dir
-from pipelines.ingest import warehouse as wh
+from pipelines.core.settings import raw_dir
+from pipelines.ingest import raw_layer as wh
 
 
 def serving_state(serving: Path) -> dict[str, int] | None:

@@ -14,7 +14,7 @@ import pytest
 import yaml
 from ui_helpers import HOST, free_port
 
-from pipelines.ops.ui import INSTANCE_TEMPLATE, prepare_dagster_home
+from pipelines.orchestration.ui import INSTANCE_TEMPLATE, prepare_dagster_home
 
 
 def dcw(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
@@ -63,7 +63,7 @@ def test_dcw_ui_serves_until_interrupted(tmp_path):
     """The real command (its instance moved to a temporary folder): it says where the UI is
     once it answers, and Ctrl+C stops it and everything it started."""
     port = free_port()
-    launcher = ("import sys, pathlib, pipelines.ops.ui as ui; "
+    launcher = ("import sys, pathlib, pipelines.orchestration.ui as ui; "
                 f"ui.DAGSTER_HOME = pathlib.Path({str(tmp_path / 'home')!r}); "
                 "from pipelines.cli import main; sys.exit(main(sys.argv[1:]))")
     log = tmp_path / "dcw_ui.log"

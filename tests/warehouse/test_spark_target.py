@@ -23,7 +23,8 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from pipelines.config import UserError, raw_dir
+from pipelines.core.errors import UserError
+from pipelines.core.settings import raw_dir
 from pipelines.dbt import DBT_PROJECT_DIR, build_warehouse
 from pipelines.ingest import run_ingestion
 from pipelines.synth.generator import generate
