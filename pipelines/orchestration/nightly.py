@@ -45,7 +45,7 @@ class DbtLogStream(io.TextIOBase):
 
 def run_nightly(cfg: Settings) -> None:
     """The nightly job on the warehouse of `cfg`, in this process; then a summary."""
-    from pipelines.definitions import build_definitions
+    from pipelines.orchestration.definitions import build_definitions
 
     log_path = cfg.warehouse.parent / "logs" / "last_run.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
