@@ -65,8 +65,8 @@ def run_nightly(cfg: Settings) -> None:
 
 def summarise(cfg: Settings) -> str:
     """What the run produced, and where to look."""
-    con = cfg.connect(read_only=True)
-    try:
+    # under the lock: another run may be writing the warehouse, which DuckDB then keeps closed
+    with cfg.lock(), cfg.connect(read_only=True) as con:
         by_status = con.execute(
             "select status, count(*) from raw.submissions group by status order by status"
         ).fetchall()
@@ -76,8 +76,6 @@ def summarise(cfg: Settings) -> str:
         marts = con.execute(
             "select count(*) from duckdb_tables() where schema_name = 'marts'"
         ).fetchone()[0]
-    finally:
-        con.close()
     files = ", ".join(f"{n:,} {s}" for s, n in by_status) or "none"
     return "\n".join([
         f"files: {files}",
