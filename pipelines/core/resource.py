@@ -18,7 +18,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from pipelines.core.settings import DEFAULT_DUCKDB_MEMORY, Settings, parse_date
+from pipelines.core.settings import DEFAULT_DUCKDB_MEMORY, PATH_SETTINGS, Settings, parse_date
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -37,8 +37,7 @@ class WarehouseResource(dg.ConfigurableResource):
     @classmethod
     def from_settings(cls, cfg: Settings) -> "WarehouseResource":
         return cls(
-            landing=str(cfg.landing), warehouse=str(cfg.warehouse), raw=str(cfg.raw),
-            feedback=str(cfg.feedback), serving=str(cfg.serving), reports=str(cfg.reports),
+            **{name: str(getattr(cfg, name)) for name in PATH_SETTINGS},
             as_of=cfg.pinned_as_of.isoformat() if cfg.pinned_as_of else None,
             duckdb_memory=cfg.duckdb_memory,
         )
@@ -46,8 +45,7 @@ class WarehouseResource(dg.ConfigurableResource):
     @property
     def settings(self) -> Settings:
         return Settings(
-            landing=Path(self.landing), warehouse=Path(self.warehouse), raw=Path(self.raw),
-            feedback=Path(self.feedback), serving=Path(self.serving), reports=Path(self.reports),
+            **{name: Path(getattr(self, name)) for name in PATH_SETTINGS},
             pinned_as_of=parse_date(self.as_of, "as_of") if self.as_of else None,
             duckdb_memory=self.duckdb_memory,
         )

@@ -37,6 +37,8 @@ ENV_VARS = {
     "as_of": "DCW_AS_OF",
     "duckdb_memory": "DCW_DUCKDB_MEMORY",
 }
+# The settings that are paths (the rest: the business date and the memory bound).
+PATH_SETTINGS = ("landing", "warehouse", "raw", "feedback", "serving", "reports")
 DEFAULT_PATHS = {
     "landing": "data/landing",
     "warehouse": "data/warehouse.duckdb",
@@ -147,7 +149,7 @@ class Settings:
         clean = {k: v for k, v in kwargs.items() if v is not None}
         if "as_of" in clean:
             clean["pinned_as_of"] = clean.pop("as_of")
-        for name in ("landing", "warehouse", "feedback", "serving", "reports", "raw"):
+        for name in PATH_SETTINGS:
             if name in clean:
                 clean[name] = _absolute(clean[name])
         if "warehouse" in clean and "raw" not in clean:
