@@ -25,7 +25,7 @@ import pytest
 
 from pipelines.core.errors import UserError
 from pipelines.core.settings import raw_dir
-from pipelines.dbt import DBT_PROJECT_DIR, build_warehouse
+from pipelines.dbt import DBT_PROJECT_DIR, build_warehouse, spark_dir
 from pipelines.ingest import run_ingestion
 from pipelines.synth.generator import generate
 from pipelines.synth.params import GeneratorParams
@@ -82,7 +82,16 @@ def built(tmp_path_factory):
     build_warehouse(warehouse, AS_OF, target="spark", data_tests=False)
 
     out = {}
-    spark = SparkSession.builder.getOrCreate()  # the session dbt-spark started in this process
+    # dbt-spark ran in dbt's own process: a session of this process opens the same catalog
+    home = spark_dir(warehouse)
+    spark = (SparkSession.builder.enableHiveSupport().master("local[2]")
+             .config("spark.sql.warehouse.dir", f"{home}/warehouse")
+             .config("spark.hadoop.javax.jdo.option.ConnectionURL",
+                     f"jdbc:derby:;databaseName={home}/metastore_db;create=true")
+             .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={home}")
+             .config("spark.sql.session.timeZone", "UTC")
+             .config("spark.ui.enabled", "false")
+             .getOrCreate())
     try:
         with duckdb.connect(str(warehouse), read_only=True) as con:
             for mart in MARTS:
