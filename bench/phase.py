@@ -7,7 +7,7 @@ keep freed memory), like a nightly `dcw run`, which is one process. The DCW_* va
 the environment (set by bench/run.py) say where the landing folder and the warehouse are.
 
 Phases:
-- `night`: the nightly chain, stage by stage, as pipelines/ops/run.py's job runs it
+- `night`: the nightly chain, stage by stage, as pipelines/orchestration/nightly.py's job runs it
   (ingest, dbt build, forecast, publish), with the ingestion's own split into discover,
   parse_validate and load when IngestSummary reports it.
 - `bare_parse`: the floor for the ingestion: every file the ingestion parses, read with
