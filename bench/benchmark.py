@@ -31,7 +31,8 @@ from pathlib import Path
 
 import psutil
 
-from pipelines.config import PROJECT_ROOT, UserError
+from pipelines.core.errors import UserError
+from pipelines.core.settings import PROJECT_ROOT
 
 BENCH = Path(__file__).resolve().parent
 DATA = BENCH / "data"
@@ -92,7 +93,7 @@ def ensure_data(scale: str, data_root: Path) -> ScaleData:
     """The scale's landing folder, generated unless the stamp says it is already there with
     the same generator parameters. Files held back by an interrupted run are put back."""
     from pipelines.synth import GeneratorParams, generate
-    from pipelines.progress import Progress
+    from pipelines.core.progress import Progress
 
     data = ScaleData(data_root / scale)
     params = generator_params(scale)

@@ -29,7 +29,7 @@ from graphlib import TopologicalSorter
 from pathlib import Path
 from typing import Any
 
-from pipelines.config import UserError
+from pipelines.core.errors import UserError
 
 PREFIX = "floor_"
 # Materialisations the floor can restate. An incremental model's first build is a table, and
@@ -198,23 +198,26 @@ def hook_nodes(manifest: dict) -> dict[str, list[dict]]:
 
 def compile_project() -> tuple[dict, dict[str, list[str]]]:
     """dbt's manifest with every model compiled, and the project's hooks rendered, for the
-    warehouse and raw layer the environment names (DCW_WAREHOUSE, DCW_RAW, DCW_AS_OF: the
-    benchmark's phase sets them). The one place the floor runs dbt: through the project's
-    dbt resource, as the nightly job does."""
-    from pipelines.dbt import dbt_resource
+    warehouse, raw layer and business date of the run's settings (the benchmark's phase sets
+    DCW_WAREHOUSE, DCW_RAW, DCW_AS_OF). The one place the floor runs dbt: through
+    pipelines.dbt.run_dbt, as every build does."""
+    from pipelines.core.settings import Settings
+    from pipelines.dbt import run_dbt
 
-    dbt = dbt_resource()
+    cfg = Settings.from_env()
     with tempfile.TemporaryDirectory(prefix="floor-dbt-") as scratch:
-        target = Path(scratch)
-        manifest = dbt.cli(["compile", "--select", "resource_type:model"], target_path=target / "models").wait() \
-            .get_artifact("manifest.json")
+        models_dir, hooks_dir = Path(scratch) / "models", Path(scratch) / "hooks"
+        models_dir.mkdir()
+        hooks_dir.mkdir()
+        run_dbt(["compile", "--select", "resource_type:model"], cfg, artifacts=models_dir)
+        manifest = json.loads((models_dir / "manifest.json").read_text(encoding="utf-8"))
         hooks = hook_nodes(manifest)
         # `dbt compile` renders no hook: render them as an inline query, all in one call.
         raw = [h["raw_code"] for when in hooks.values() for h in when]
         rendered: list[str] = []
         if raw:
-            results = dbt.cli(["compile", "--inline", HOOK_SEPARATOR.join(raw)], target_path=target / "hooks").wait() \
-                .get_artifact("run_results.json")["results"]
+            run_dbt(["compile", "--inline", HOOK_SEPARATOR.join(raw)], cfg, artifacts=hooks_dir)
+            results = json.loads((hooks_dir / "run_results.json").read_text(encoding="utf-8"))["results"]
             rendered = results[0]["compiled_code"].split(HOOK_SEPARATOR.strip())
             if len(rendered) != len(raw):
                 raise UserError("the benchmark's floor could not render dbt's hooks one by one")

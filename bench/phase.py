@@ -32,7 +32,7 @@ import polars as pl
 
 from bench import floor
 from bench.measure import Meter
-from pipelines.config import settings
+from pipelines.core.settings import Settings
 
 
 def _count(warehouse: Path, sql: str) -> int:
@@ -45,14 +45,14 @@ def _count(warehouse: Path, sql: str) -> int:
 
 def night(meter: Meter) -> dict:
     from pipelines.dbt import build_warehouse  # parses the dbt project if stale: before timing
-    from pipelines.ingest.run import run_ingestion
+    from pipelines.ingest.load import run_ingestion
     from pipelines.serving import publish_marts
 
-    cfg = settings()
+    cfg = Settings.from_env()
     write_forecasts = separate_forecast()
     rows: dict[str, int] = {}
     with meter.stage("ingest"):
-        summary = run_ingestion(cfg.landing, cfg.warehouse, cfg.feedback)
+        summary = run_ingestion(cfg.landing, cfg.warehouse, cfg.feedback, raw=cfg.raw, duckdb_memory=cfg.duckdb_memory)
     ingest = meter.stages["ingest"]
     split = getattr(summary, "seconds", None) or {}
     for name in ("discover", "parse_validate", "load"):
@@ -63,7 +63,7 @@ def night(meter: Meter) -> dict:
     rows["discover"] = summary.files_seen
     rows["dbt"] = _count(cfg.warehouse, "select sum(rows_accepted) from raw.submissions")
     with meter.stage("dbt"):
-        build_warehouse(cfg.warehouse, cfg.as_of)
+        build_warehouse(cfg)
     chain = ["ingest", "dbt"]
     if write_forecasts is not None:
         rows["forecast"] = _count(cfg.warehouse, "select count(*) from marts.fct_sell_through_monthly")
@@ -114,9 +114,9 @@ def _bare_read(path: Path) -> int:
 
 
 def bare_parse(meter: Meter) -> dict:
-    from pipelines.ingest.run import READ_THREADS
+    from pipelines.ingest.load import READ_THREADS
 
-    files = parsed_files(settings().landing)
+    files = parsed_files(Settings.from_env().landing)
     # The same number of reader threads as the ingestion's pool: the floor is what polars
     # does with the same concurrency, not with less.
     with meter.stage("bare_parse"), ThreadPoolExecutor(max_workers=READ_THREADS) as pool:
@@ -128,19 +128,19 @@ def bare_parse(meter: Meter) -> dict:
 def dbt_run(meter: Meter) -> dict:
     from pipelines.dbt import build_warehouse
 
-    cfg = settings()
+    cfg = Settings.from_env()
     with meter.stage("dbt_run"):
-        build_warehouse(cfg.warehouse, cfg.as_of, data_tests=False)
+        build_warehouse(cfg, data_tests=False)
     return {}
 
 
 def floor_phase(meter: Meter) -> dict:
     """dbt compiles the project for this warehouse (not timed); the floor runs what it compiled."""
-    cfg = settings()
+    cfg = Settings.from_env()
     manifest, hooks = floor.compile_project()
     plan = floor.plan(manifest, hooks)
     floor.dump(plan, Path(cfg.warehouse).with_suffix(".sql"))
-    con = connect(Path(cfg.warehouse))
+    con = cfg.connect()
     try:
         floor.prepare(con, plan)
         # each stage ends with its tables on disk, as each of dbt's models does
@@ -155,14 +155,6 @@ def floor_phase(meter: Meter) -> dict:
     finally:
         con.close()
     return {"schemas": plan.schemas, "tables": built, "script": str(Path(cfg.warehouse).with_suffix(".sql"))}
-
-
-def connect(warehouse: Path) -> duckdb.DuckDBPyConnection:
-    """A connection under the pipeline's DuckDB memory bound (DCW_DUCKDB_MEMORY), as dbt's
-    profile sets it: the floor is what the engine does with the memory the pipeline may use."""
-    from pipelines.ingest.warehouse import connect as pipeline_connect
-
-    return pipeline_connect(warehouse)
 
 
 PHASES = {"night": night, "bare_parse": bare_parse, "dbt_run": dbt_run, "floor": floor_phase}

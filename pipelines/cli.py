@@ -7,11 +7,11 @@ stderr and exit status 2; anything else is a bug and keeps its traceback.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
-from pipelines.config import UserError, parse_date, parse_month, settings
+from pipelines.core.errors import UserError
+from pipelines.core.settings import Settings, parse_date, parse_month
 
 EPILOG = """\
 environment:
@@ -82,10 +82,14 @@ def _as_type(parse):
     return convert
 
 
+def _warehouse_option(parser: argparse.ArgumentParser, what: str = "DuckDB warehouse file") -> None:
+    parser.add_argument("--warehouse", type=Path, help=f"{what} (default: $DCW_WAREHOUSE)")
+
+
 def _run_options(parser: argparse.ArgumentParser, warehouse: str) -> None:
     """The options of the commands that run the pipeline on a landing folder."""
     parser.add_argument("--landing", type=Path, help="landing folder (default: $DCW_LANDING)")
-    parser.add_argument("--warehouse", type=Path, help=f"{warehouse} (default: $DCW_WAREHOUSE)")
+    _warehouse_option(parser, warehouse)
     parser.add_argument("--as-of", type=_as_type(parse_date), help="business date YYYY-MM-DD (default: $DCW_AS_OF or today)")
 
 
@@ -170,7 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
     writeoff.add_argument("--dealer", help="only this dealer (default: all)")
     writeoff.add_argument("--format", choices=("xlsx", "csv"), default="xlsx", help="xlsx (default) or csv")
     writeoff.add_argument("--out", type=Path, help="folder to write to (default: $DCW_REPORTS/writeoff)")
-    writeoff.add_argument("--warehouse", type=Path, help="DuckDB warehouse file (default: $DCW_WAREHOUSE)")
+    _warehouse_option(writeoff)
 
     bak = commands.add_parser(
         "backup",
@@ -181,7 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     bak.add_argument("--to", type=Path, help="backup folder to create (default: <warehouse folder>/backups/<time>)")
-    bak.add_argument("--warehouse", type=Path, help="DuckDB warehouse file (default: $DCW_WAREHOUSE)")
+    _warehouse_option(bak)
 
     res = commands.add_parser(
         "restore",
@@ -193,7 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     res.add_argument("source", type=Path, metavar="FROM", help="backup folder written by 'dcw backup'")
     res.add_argument("--to", type=Path, help="folder to restore into (default: where $DCW_WAREHOUSE points)")
-    res.add_argument("--warehouse", type=Path, help="DuckDB warehouse file (default: $DCW_WAREHOUSE)")
+    _warehouse_option(res)
 
     ui = commands.add_parser(
         "ui",
@@ -209,11 +213,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _settings(args: argparse.Namespace) -> Settings:
+    """The run's settings, built once: the command's options over the DCW_* environment."""
+    return Settings.from_env(
+        landing=getattr(args, "landing", None),
+        warehouse=getattr(args, "warehouse", None),
+        as_of=getattr(args, "as_of", None),
+    )
+
+
 def _cmd_generate(args: argparse.Namespace) -> None:
-    from pipelines.progress import Progress
+    from pipelines.core.progress import Progress
     from pipelines.synth import GeneratorParams, generate
 
-    out = (args.out or settings().landing).resolve()
+    out = (args.out or _settings(args).landing).resolve()
     progress = Progress("generate", "months")
     summary = generate(
         GeneratorParams(
@@ -225,31 +238,21 @@ def _cmd_generate(args: argparse.Namespace) -> None:
     progress.done(f"{summary['files']:,} files, {summary['sales_lines']:,} sales lines in {out}; truth in {out.parent / 'truth'}")
 
 
-def _apply_overrides(args: argparse.Namespace) -> None:
-    """CLI options win over the environment; the job's assets read the environment."""
-    for var, value in (
-        ("DCW_LANDING", getattr(args, "landing", None)),
-        ("DCW_WAREHOUSE", getattr(args, "warehouse", None)),
-    ):
-        if value is not None:
-            os.environ[var] = str(Path(value).resolve())
-    if getattr(args, "as_of", None) is not None:
-        os.environ["DCW_AS_OF"] = args.as_of.isoformat()
-
-
-def _landing_settings(args: argparse.Namespace):
-    """Settings with the command's options applied, for a command that reads the landing
-    folder."""
-    _apply_overrides(args)
-    cfg = settings()
+def _landing_settings(args: argparse.Namespace) -> Settings:
+    """Settings for a command that reads the landing folder, which must exist."""
+    cfg = _settings(args)
     if not cfg.landing.is_dir():
         raise UserError(f"landing folder {cfg.landing} does not exist (run 'dcw generate' first, or set DCW_LANDING / --landing)")
     return cfg
 
 
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
 def _cmd_run(args: argparse.Namespace) -> None:
     cfg = _landing_settings(args)
-    from pipelines.ops.run import run_nightly  # Dagster is slow to import: only when needed
+    from pipelines.orchestration.nightly import run_nightly  # Dagster is slow to import: only when needed
 
     run_nightly(cfg)
 
@@ -260,12 +263,11 @@ def _cmd_build(args: argparse.Namespace) -> None:
 
     from pipelines.dbt import build_warehouse, spark_dir
     from pipelines.ingest import run_ingestion
-    from pipelines.ops.lock import warehouse_lock
 
-    with warehouse_lock(cfg.warehouse, log=lambda m: print(m, file=sys.stderr)):
-        run_ingestion(cfg.landing, cfg.warehouse, cfg.feedback)
+    with cfg.lock(log=_stderr):
+        run_ingestion(cfg.landing, cfg.warehouse, cfg.feedback, raw=cfg.raw, duckdb_memory=cfg.duckdb_memory)
         started = time.monotonic()
-        build_warehouse(cfg.warehouse, cfg.as_of, target=args.target)
+        build_warehouse(cfg, target=args.target)
     where = spark_dir(cfg.warehouse) if args.target == "spark" else cfg.warehouse
     print(f"marts built on {args.target} in {time.monotonic() - started:.0f}s: {where}")
 
@@ -273,13 +275,10 @@ def _cmd_build(args: argparse.Namespace) -> None:
 def _cmd_report(args: argparse.Namespace) -> None:
     from pipelines.reports.writeoff import write_writeoff_report
 
-    _apply_overrides(args)
-    cfg = settings()
+    cfg = _settings(args)
     if not cfg.warehouse.exists():
         raise UserError(f"no warehouse at {cfg.warehouse} (run 'dcw run' first, or set DCW_WAREHOUSE / --warehouse)")
-    from pipelines.ops.lock import warehouse_lock
-
-    with warehouse_lock(cfg.warehouse, log=lambda m: print(m, file=sys.stderr)):
+    with cfg.lock(log=_stderr):
         written = write_writeoff_report(
             cfg.warehouse, args.month, args.dealer, args.format, args.out or cfg.reports / "writeoff"
         )
@@ -288,21 +287,19 @@ def _cmd_report(args: argparse.Namespace) -> None:
 
 
 def _cmd_backup(args: argparse.Namespace) -> None:
-    from pipelines.ops.backup import backup
+    from pipelines.orchestration.backup import backup
 
-    _apply_overrides(args)
-    print(backup(settings(), args.to))
+    print(backup(_settings(args), args.to))
 
 
 def _cmd_restore(args: argparse.Namespace) -> None:
-    from pipelines.ops.backup import restore
+    from pipelines.orchestration.backup import restore
 
-    _apply_overrides(args)
-    print(restore(args.source, settings(), args.to))
+    print(restore(args.source, _settings(args), args.to))
 
 
 def _cmd_ui(args: argparse.Namespace) -> None:
-    from pipelines.ops.ui import run_ui
+    from pipelines.orchestration.ui import run_ui
 
     status = run_ui(args.host, args.port)
     if status != 0:

@@ -1,24 +1,28 @@
-"""The dbt warehouse (dbt_project/) as Dagster assets, and `build_warehouse` for the CLI.
+"""The dbt warehouse (dbt_project/) as Dagster assets, and `build_warehouse` for callers
+outside Dagster (the CLI's `dcw build`, tests, the benchmark).
 
-The dbt models read the raw layer that the ingestion writes (Parquet under `DCW_RAW`, asset
-keys `raw/<table>`) and build the staging, intermediate and marts schemas. The paths reach
-dbt through environment variables that `dbt_project/profiles.yml` and the sources read:
-`DCW_WAREHOUSE` and `DCW_RAW`, the same variables every other part of dcw reads, and
-`DCW_SPARK_DIR` for the spark target.
+dbt runs one way: as a subprocess of dagster-dbt's `DbtCliResource` (`DbtCli` below adds the
+variables of one invocation). The models read the raw layer that the ingestion writes (Parquet
+under the raw folder, asset keys `raw/<table>`) and build the staging, intermediate and marts
+schemas. Paths and the business date reach dbt as the environment of its process alone
+(`dbt_env`): `DCW_WAREHOUSE`, `DCW_RAW`, `DCW_SPARK_DIR`, `DCW_DBT_TARGET`, `DCW_AS_OF` and
+`DCW_DUCKDB_MEMORY`, which `dbt_project/profiles.yml`, the sources and the `as_of_date` macro
+read. Environment variables, not `--vars`: dbt re-parses only the files that read a changed
+variable, where changed `--vars` re-parse the whole project.
 
 The same models build on two dbt targets (`DCW_DBT_TARGET`): `duckdb`, the embedded default,
-and `spark` (dbt-spark in this process on a local pyspark; `pip install -e .[spark]`, Java
-17+), whose tables and catalog live beside the warehouse file (`spark_dir`).
+and `spark` (dbt-spark on a local pyspark session inside the dbt process; `pip install -e
+.[spark]`, Java 17+), whose tables and catalog live beside the warehouse file (`spark_dir`).
 """
 
+import contextlib
 import os
 import secrets
 import shutil
-import sys
 import tempfile
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
+from functools import cached_property
 from itertools import takewhile
 from pathlib import Path
 from typing import Any
@@ -27,13 +31,17 @@ from dagster import AssetExecutionContext, AssetKey
 from dagster_dbt import (
     DagsterDbtTranslator,
     DagsterDbtTranslatorSettings,
+    DbtCliInvocation,
     DbtCliResource,
     DbtProject,
     dbt_assets,
 )
+from packaging import version
 
-from pipelines.config import PROJECT_ROOT, UserError, raw_dir, settings
-from pipelines.ops.lock import warehouse_lock
+from pipelines.core.errors import UserError
+from pipelines.core.resource import WarehouseResource
+from pipelines.core.settings import PROJECT_ROOT, Settings, venv_program
+from pipelines.core.text import one_line
 
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 
@@ -45,9 +53,42 @@ LAYERS = ("staging", "intermediate", "marts")
 # The dbt targets of profiles.yml.
 TARGETS = ("duckdb", "spark")
 
+PARTIAL_PARSE = "partial_parse.msgpack"
+MAX_FAILURES_SHOWN = 5
+
 
 class WarehouseBuildError(UserError):
     """dbt could not build the warehouse: a model failed or a data test found bad rows."""
+
+
+class DbtCli(DbtCliResource):
+    """dagster-dbt's `DbtCliResource` whose `cli` also takes `env`: variables for the dbt
+    process alone, on top of this process's environment, which is left as it is.
+
+    dagster-dbt starts dbt with a copy of `os.environ` and has no parameter for more; the
+    variables are given to the POSIX `env` program, which sets them and starts dbt in its
+    place (the same process: an interrupt still reaches dbt)."""
+
+    def cli(self, args: Sequence[str], *, env: Mapping[str, str] | None = None, **kwargs) -> DbtCliInvocation:
+        if not env:
+            return super().cli(args, **kwargs)
+        launcher = DbtCli(
+            project_dir=self.project_dir, profiles_dir=self.profiles_dir, profile=self.profile,
+            target=self.target, state_path=self.state_path, dbt_executable=ENV_PROGRAM,
+            global_config_flags=[*(f"{k}={v}" for k, v in env.items()), self.dbt_executable,
+                                 *self.global_config_flags],
+        )
+        return DbtCliResource.cli(launcher, args, **kwargs)
+
+    @cached_property
+    def _cli_version(self) -> version.Version:
+        # the dbt of this venv (dbt-core), whatever the executable is: `env` has no dbt version
+        from dbt.version import __version__
+
+        return version.parse(__version__)
+
+
+ENV_PROGRAM = shutil.which("env") or "/usr/bin/env"
 
 
 def _project_sources() -> Iterator[Path]:
@@ -80,7 +121,7 @@ def ensure_manifest(force: bool = False) -> Path:
     target = DBT_PROJECT_DIR / dbt_project.target_path
     target.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="parse-", dir=target) as scratch:
-        _invoke_dbt(["parse"], Path(scratch), warehouse=None)
+        run_dbt(["parse"], None, artifacts=Path(scratch))
         os.replace(Path(scratch) / "manifest.json", dbt_project.manifest_path)
     return dbt_project.manifest_path
 
@@ -117,14 +158,13 @@ def model_group(fqn: list[str]) -> str:
 translator = DcwDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
 
-def dbt_resource() -> DbtCliResource:
-    """The `dbt` resource that `dbt_warehouse_assets` needs."""
-    # the venv's dbt, which is not on PATH when python is run as .venv/bin/python
-    beside_python = Path(sys.executable).with_name("dbt")
-    return DbtCliResource(
+def dbt_resource() -> DbtCli:
+    """The `dbt` resource that `dbt_warehouse_assets` needs, and that `run_dbt` uses."""
+    return DbtCli(
         project_dir=dbt_project,
         profiles_dir=os.fspath(DBT_PROJECT_DIR),
-        dbt_executable=os.fspath(beside_python) if beside_python.exists() else "dbt",
+        # the venv's dbt, which is not on PATH when python is run as .venv/bin/python
+        dbt_executable=venv_program("dbt"),
     )
 
 
@@ -135,34 +175,19 @@ def spark_dir(warehouse: Path) -> Path:
     return warehouse.with_name(warehouse.stem + "_spark")
 
 
-@contextmanager
-def _dbt_env(warehouse: Path | None, target: str = "duckdb", as_of: date | None = None) -> Iterator[None]:
-    """While dbt runs: DCW_WAREHOUSE, DCW_RAW and DCW_SPARK_DIR set to absolute paths for
-    `warehouse` (profiles.yml and the sources read them; a relative path would resolve
-    against dbt's working directory), DCW_DBT_TARGET to `target` and, when given, DCW_AS_OF
-    to the business date `as_of` (the as_of_date macro reads it)."""
-    if warehouse is None:
-        yield
-        return
-    warehouse = Path(warehouse).resolve()
-    values = {
-        "DCW_WAREHOUSE": warehouse,
-        "DCW_RAW": raw_dir(warehouse).resolve(),
-        "DCW_SPARK_DIR": spark_dir(warehouse),
+def dbt_env(cfg: Settings, target: str = "duckdb") -> dict[str, str]:
+    """The variables dbt reads (profiles.yml, the sources, the as_of_date macro) for the
+    warehouse of `cfg` on dbt target `target`: absolute paths, since dbt resolves a relative
+    one against its own working directory."""
+    warehouse = cfg.warehouse.resolve()
+    return {
+        "DCW_WAREHOUSE": os.fspath(warehouse),
+        "DCW_RAW": os.fspath(cfg.raw.resolve()),
+        "DCW_SPARK_DIR": os.fspath(spark_dir(warehouse)),
         "DCW_DBT_TARGET": target,
+        "DCW_AS_OF": cfg.as_of.isoformat(),
+        "DCW_DUCKDB_MEMORY": cfg.duckdb_memory,
     }
-    if as_of is not None:
-        values["DCW_AS_OF"] = as_of.isoformat()
-    previous = {var: os.environ.get(var) for var in values}
-    os.environ.update({var: os.fspath(value) for var, value in values.items()})
-    try:
-        yield
-    finally:
-        for var, value in previous.items():
-            if value is None:
-                os.environ.pop(var, None)
-            else:
-                os.environ[var] = value
 
 
 def build_args(data_tests: bool = True) -> list[str]:
@@ -171,13 +196,13 @@ def build_args(data_tests: bool = True) -> list[str]:
 
 
 def build_warehouse(
-    warehouse: Path, as_of: date | None = None, target: str = "duckdb", data_tests: bool = True
+    warehouse: Path | Settings, as_of: date | None = None, target: str = "duckdb", data_tests: bool = True
 ) -> None:
     """Run `dbt build` (every model and data test; only the models when not `data_tests`)
-    on dbt target `target` for the warehouse file `warehouse`, as of the business date
-    `as_of` (default: today). Both targets read the raw layer of `warehouse`; `duckdb`
-    builds into the file, `spark` into spark_dir(warehouse) through a Spark session that
-    stays in this process (its JVM fixes the folder: one spark warehouse per process).
+    on dbt target `target` for the warehouse `warehouse` (a file, its raw layer beside it; or
+    the `Settings` of a run), as of the business date `as_of` (default: the settings' date,
+    else today). Both targets read the raw layer; `duckdb` builds into the warehouse file,
+    `spark` into spark_dir(warehouse).
 
     Raises WarehouseBuildError naming each model or test that failed (and why) in one line.
     """
@@ -185,13 +210,12 @@ def build_warehouse(
         raise UserError(f"unknown dbt target {target!r}: expected one of {', '.join(TARGETS)}")
     if target == "spark":
         _require_spark()
-    warehouse = Path(warehouse)
-    raw = raw_dir(warehouse)
-    if not (raw / "submissions").is_dir():
-        raise UserError(f"no raw layer at {raw} for the warehouse {warehouse}: ingest a landing folder first (dcw run / dcw build), or set DCW_RAW")
-    warehouse.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="dcw-dbt-") as artifacts:
-        _invoke_dbt(build_args(data_tests), Path(artifacts), warehouse=warehouse, target=target, as_of=as_of)
+    cfg = warehouse if isinstance(warehouse, Settings) else Settings.for_warehouse(Path(warehouse))
+    cfg = cfg.with_overrides(as_of=as_of)
+    if not (cfg.raw / "submissions").is_dir():
+        raise UserError(f"no raw layer at {cfg.raw} for the warehouse {cfg.warehouse}: ingest a landing folder first (dcw run / dcw build), or set DCW_RAW")
+    cfg.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    run_dbt(build_args(data_tests), cfg, target=target)
 
 
 def _require_spark() -> None:
@@ -211,52 +235,45 @@ def generate_docs(warehouse: Path, out: Path) -> Path:
     out/index.html."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    _invoke_dbt(["docs", "generate"], out, warehouse=Path(warehouse))
+    run_dbt(["docs", "generate"], Settings.for_warehouse(Path(warehouse)), artifacts=out)
     return out / "index.html"
 
 
-def _invoke_dbt(args: list[str], artifacts: Path, warehouse: Path | None, target: str = "duckdb",
-                as_of: date | None = None) -> None:
-    """dbt in this process (no `dbt` executable on PATH needed) on dbt target `target` as of
-    `as_of`, artifacts and logs in `artifacts`; raises WarehouseBuildError naming what failed.
+def run_dbt(args: list[str], cfg: Settings | None, target: str = "duckdb",
+            artifacts: Path | None = None) -> None:
+    """dbt `args` through the `dbt` resource for the warehouse of `cfg` (None: only the
+    project, as `dbt parse` needs) on dbt target `target`; artifacts and logs in `artifacts`
+    (default: a temporary folder, kept only when dbt fails). Raises WarehouseBuildError
+    naming what failed, in one line.
 
     Each call has its own artifacts folder (callers run in parallel: tests, the CLI beside
-    Dagster) but starts from the project's last parse state, target/partial_parse.msgpack,
-    and leaves its own there: dbt then re-parses only what changed (at M the parse was ~2 s
-    of each build), as dagster-dbt does for the Dagster runs."""
-    from dbt.cli.main import dbtRunner
-
-    cache = DBT_PROJECT_DIR / dbt_project.target_path / PARTIAL_PARSE
-    if cache.exists():
-        shutil.copyfile(cache, artifacts / PARTIAL_PARSE)
-    with _dbt_env(warehouse, target, as_of):
-        try:
-            result = dbtRunner().invoke([
-                *args,
-                "--project-dir", os.fspath(DBT_PROJECT_DIR),
-                "--profiles-dir", os.fspath(DBT_PROJECT_DIR),
-                "--target-path", os.fspath(artifacts),
-                "--log-path", os.fspath(artifacts),
-                "--quiet",
-            ])
-        finally:
-            _release_duckdb()
-    _keep_parse_state(artifacts, cache)
+    Dagster) but starts from the project's last parse state, target/partial_parse.msgpack
+    (dagster-dbt copies it in), and leaves its own there: dbt then re-parses only what
+    changed."""
+    folder = Path(artifacts) if artifacts is not None else Path(tempfile.mkdtemp(prefix="dcw-dbt-"))
+    env = dbt_env(cfg, target) if cfg is not None else None
+    invocation = dbt_resource().cli([*args, "--quiet"], raise_on_error=False, target_path=folder, env=env)
+    # dagster-dbt echoes dbt's log lines to stdout: they go to the artifacts folder instead
+    with open(folder / "dbt_stdout.log", "w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
+        errors = [e.raw_event["info"]["msg"] for e in invocation.stream_raw_events()
+                  if e.raw_event["info"].get("level") == "error"]
+    keep_parse_state(folder)
     what = "dbt " + " ".join(takewhile(lambda a: not a.startswith("-"), args))  # no option values
-    if result.exception is not None:
-        raise WarehouseBuildError(f"{what} could not run: {_one_line(result.exception)}") from None
-    failures = _failures(result.result)
-    if failures or not result.success:
-        shown = "; ".join(failures[:MAX_FAILURES_SHOWN]) or f"see the dbt log in {artifacts}"
+    failures = _failures(folder / "run_results.json")
+    if failures or invocation.process.returncode != 0:
+        if not failures:
+            reason = one_line(errors[0]) if errors else f"see the dbt log in {folder}"
+            raise WarehouseBuildError(f"{what} could not run: {reason}")
+        shown = "; ".join(failures[:MAX_FAILURES_SHOWN])
         more = len(failures) - MAX_FAILURES_SHOWN
         raise WarehouseBuildError(f"{what} failed: {shown}" + (f" (and {more} more)" if more > 0 else ""))
+    if artifacts is None:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
-PARTIAL_PARSE = "partial_parse.msgpack"
-
-
-def _keep_parse_state(artifacts: Path, cache: Path) -> None:
+def keep_parse_state(artifacts: Path, cache: Path | None = None) -> None:
     """Make `artifacts`' parse state the project's (atomically: parallel callers read it)."""
+    cache = cache or DBT_PROJECT_DIR / dbt_project.target_path / PARTIAL_PARSE
     state = artifacts / PARTIAL_PARSE
     if state.exists():
         cache.parent.mkdir(parents=True, exist_ok=True)
@@ -265,35 +282,18 @@ def _keep_parse_state(artifacts: Path, cache: Path) -> None:
         os.replace(scratch, cache)
 
 
-def _release_duckdb() -> None:
-    """Close the database dbt-duckdb keeps open for the life of the process: the caller
-    (tests, the CLI's next steps, Great Expectations) opens the same file next."""
-    try:
-        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
-    except ImportError:  # another adapter (Spark) holds no file open
-        return
-    with DuckDBConnectionManager._LOCK:
-        if DuckDBConnectionManager._ENV is not None:
-            DuckDBConnectionManager._ENV.close()
-            DuckDBConnectionManager._ENV = None
+def _failures(run_results: Path) -> list[str]:
+    """'<kind> <name>: <message>' for each node of run_results.json that errored or failed."""
+    import json
 
-
-MAX_FAILURES_SHOWN = 5
-
-
-def _one_line(value: object, limit: int = 300) -> str:
-    text = " ".join(str(value).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _failures(run_result: Any) -> list[str]:
-    """'<kind> <name>: <message>' for each node that errored or failed."""
+    if not run_results.exists():
+        return []
     out = []
-    for r in getattr(run_result, "results", None) or []:
-        status = str(r.status).lower()
+    for r in json.loads(run_results.read_text(encoding="utf-8")).get("results", []):
+        status = str(r.get("status")).lower()
         if status in ("error", "fail", "runtime error"):
-            node = r.node
-            out.append(f"{node.resource_type} {node.name}: {_one_line(r.message or status)}")
+            kind, _package, name = r["unique_id"].split(".")[:3]
+            out.append(f"{kind} {name}: {one_line(r.get('message') or status)}")
     return out
 
 
@@ -305,11 +305,14 @@ ensure_manifest()
     project=dbt_project,
     dagster_dbt_translator=translator,
 )
-def dbt_warehouse_assets(context: AssetExecutionContext, dbt: DbtCliResource):
-    """Every dbt model of the warehouse, as of DCW_AS_OF; dbt's data tests run as asset
-    checks."""
-    cfg = settings()
-    warehouse = Path(cfg.warehouse)
-    warehouse.parent.mkdir(parents=True, exist_ok=True)
-    with warehouse_lock(warehouse, log=context.log.info), _dbt_env(warehouse, as_of=cfg.as_of):
-        yield from dbt.cli(build_args(), context=context).stream()
+def dbt_warehouse_assets(context: AssetExecutionContext, dbt: DbtCli, warehouse: WarehouseResource):
+    """Every dbt model of the warehouse, as of the warehouse resource's business date; dbt's
+    data tests run as asset checks."""
+    cfg = warehouse.settings
+    cfg.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    with cfg.lock(log=context.log.info):
+        invocation = dbt.cli(build_args(), context=context, env=dbt_env(cfg))
+        try:
+            yield from invocation.stream()
+        finally:
+            keep_parse_state(invocation.target_path)

@@ -1,28 +1,8 @@
-"""The one Definitions of the dcw code location (workspace.yaml points here).
+"""The dcw code location (workspace.yaml points here): the Definitions of
+pipelines/orchestration/definitions.py for the warehouse that the DCW_* environment names."""
 
-Lineage in the UI runs landing files -> raw tables (ingestion) -> staging -> intermediate ->
-marts (dbt; the forecasts are dbt Python models) -> the serving file, with the conservation
-check and dbt's data tests and the Great Expectations suites as asset checks; the monthly write-off report hangs off the marts, one partition a month.
-"""
+from pipelines.core.resource import WarehouseResource
+from pipelines.core.settings import Settings
+from pipelines.orchestration.definitions import build_definitions
 
-from dagster import Definitions, in_process_executor
-
-from pipelines.dbt import dbt_resource, dbt_warehouse_assets
-from pipelines.ingest.assets import ingest_assets, ingest_checks
-from pipelines.ops.jobs import ingest_job, monthly_close_job, nightly_job
-from pipelines.ops.schedules import monthly_close_schedule, nightly_schedule
-from pipelines.ops.sensors import landing_sensor, run_failure_alert
-from pipelines.quality import ge_checks
-from pipelines.reports.assets import writeoff_report
-from pipelines.serving import serving_marts
-
-defs = Definitions(
-    assets=[*ingest_assets, dbt_warehouse_assets, serving_marts, writeoff_report],
-    asset_checks=[*ingest_checks, *ge_checks],
-    jobs=[nightly_job, ingest_job, monthly_close_job],
-    schedules=[nightly_schedule, monthly_close_schedule],
-    sensors=[landing_sensor, run_failure_alert],
-    resources={"dbt": dbt_resource()},
-    # steps one after another in the run's process: they share the one DuckDB warehouse
-    executor=in_process_executor,
-)
+defs = build_definitions(WarehouseResource.from_settings(Settings.from_env()))

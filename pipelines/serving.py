@@ -25,21 +25,15 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from pipelines.config import UserError, settings
-from pipelines.ops.lock import warehouse_lock
+from pipelines.core.errors import UserError
+from pipelines.core.resource import WarehouseResource
+from pipelines.core.text import sql_identifier as _quote
+from pipelines.core.text import sql_literal as _literal
 from pipelines.dbt import dbt_warehouse_assets
 
 SCHEMA = "marts"
 _NEW = "serving_new"
 WITHHELD = {"dq_quarantine": ("raw_values", "reason_detail")}  # see the module's docstring
-
-
-def _quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def publish_marts(warehouse: Path, serving: Path) -> dict:
@@ -120,9 +114,9 @@ MARTS_KEYS = [k for k in dbt_warehouse_assets.keys if k.path[0] == SCHEMA]
     kinds={"duckdb"},
     description="Read-only copy of schema marts for analysts ($DCW_SERVING), replaced atomically.",
 )
-def serving_marts(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    s = settings()
-    with warehouse_lock(s.warehouse, log=context.log.info):
+def serving_marts(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    s = warehouse.settings
+    with s.lock(log=context.log.info):
         result = publish_marts(s.warehouse, s.serving)
     context.log.info(f"serving: {len(result['tables'])} tables published to {result['serving']}")
     return dg.MaterializeResult(metadata={

@@ -12,7 +12,7 @@ import pytest
 from tests.dcw_runs import env_for, marts_contents, start_dcw
 from tests.landing_builder import DEALERS, Landing
 
-from pipelines.config import PROJECT_ROOT
+from pipelines.core.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.slow  # three whole runs in real processes
 

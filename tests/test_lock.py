@@ -4,8 +4,8 @@ import threading
 
 import pytest
 
-from pipelines.config import UserError
-from pipelines.ops.lock import warehouse_lock
+from pipelines.core.errors import UserError
+from pipelines.core.lock import warehouse_lock
 
 
 def test_second_holder_waits_until_the_first_releases(tmp_path):

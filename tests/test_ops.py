@@ -10,10 +10,12 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 import duckdb
 
+from pipelines.core.resource import WarehouseResource
+from pipelines.core.settings import Settings
 from pipelines.definitions import defs
-from pipelines.ops.run import DbtLogStream
-from pipelines.ops.schedules import nightly_schedule
-from pipelines.ops.sensors import landing_sensor, run_failure_alert
+from pipelines.orchestration.nightly import DbtLogStream
+from pipelines.orchestration.schedules import nightly_schedule
+from pipelines.orchestration.sensors import landing_sensor, run_failure_alert
 
 
 def test_nightly_schedule_runs_the_whole_build_at_two_in_shanghai():
@@ -33,37 +35,39 @@ def test_monthly_close_writes_the_month_just_ended():
     assert schedule.job_name == "monthly_close"
 
 
-def _tick(cursor: str | None):
-    ctx = dg.build_sensor_context(cursor=cursor, definitions=defs)
+def _warehouse(tmp_path, **paths) -> WarehouseResource:
+    return WarehouseResource.from_settings(Settings.for_warehouse(tmp_path / "warehouse.duckdb", **paths))
+
+
+def _tick(cursor: str | None, landing):
+    ctx = dg.build_sensor_context(cursor=cursor, definitions=defs,
+                                  resources={"warehouse": _warehouse(landing.parent, landing=landing)})
     result = landing_sensor(ctx)
     return result, ctx.cursor
 
 
-def test_landing_sensor_triggers_once_per_new_file(tmp_path, monkeypatch):
+def test_landing_sensor_triggers_once_per_new_file(tmp_path):
     landing = tmp_path / "landing"
     (landing / "erp").mkdir(parents=True)
-    monkeypatch.setenv("DCW_LANDING", str(landing))
 
     (landing / "erp" / "regions_20250101.csv").write_text("city_code\n")
-    first, cursor = _tick(None)
+    first, cursor = _tick(None, landing)
     assert isinstance(first, dg.RunRequest)
 
-    again, same_cursor = _tick(cursor)
+    again, same_cursor = _tick(cursor, landing)
     assert isinstance(again, dg.SkipReason) and same_cursor == cursor
 
     (landing / "erp" / "regions_20250201.csv").write_text("city_code\n")
-    new, newer = _tick(cursor)
+    new, newer = _tick(cursor, landing)
     assert isinstance(new, dg.RunRequest) and newer != cursor and new.run_key != first.run_key
 
 
-def test_landing_sensor_skips_without_a_landing_folder(tmp_path, monkeypatch):
-    monkeypatch.setenv("DCW_LANDING", str(tmp_path / "missing"))
-    result, _ = _tick(None)
+def test_landing_sensor_skips_without_a_landing_folder(tmp_path):
+    result, _ = _tick(None, tmp_path / "missing")
     assert isinstance(result, dg.SkipReason) and "does not exist" in result.skip_message
 
 
-def test_run_failure_sensor_writes_an_alert_naming_the_failed_step(tmp_path, monkeypatch):
-    monkeypatch.setenv("DCW_WAREHOUSE", str(tmp_path / "warehouse.duckdb"))
+def test_run_failure_sensor_writes_an_alert_naming_the_failed_step(tmp_path):
 
     @dg.op
     def load_sales():
@@ -78,6 +82,7 @@ def test_run_failure_sensor_writes_an_alert_naming_the_failed_step(tmp_path, mon
         ctx = dg.build_run_status_sensor_context(
             sensor_name="run_failure_alert", dagster_instance=instance,
             dagster_run=result.dagster_run, dagster_event=result.get_run_failure_event(),
+            resources={"warehouse": _warehouse(tmp_path)},
         ).for_run_failure()
         run_failure_alert(ctx)
     [alert_file] = (tmp_path / "alerts").glob("run_failed_*.json")
@@ -109,10 +114,11 @@ def test_rerunning_one_month_of_the_monthly_close_changes_only_that_month(tmp_pa
 
     from pipelines.reports.assets import writeoff_report
 
-    warehouse = writeoff_marts(tmp_path / "warehouse.duckdb")  # DCW_WAREHOUSE points here
+    warehouse = writeoff_marts(tmp_path / "warehouse.duckdb")
+    resources = {"warehouse": _warehouse(tmp_path)}
     out = tmp_path / "reports" / "writeoff"
     for month in ("2026-03-01", "2026-04-01"):
-        assert dg.materialize([writeoff_report], partition_key=month).success
+        assert dg.materialize([writeoff_report], partition_key=month, resources=resources).success
     before = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in out.iterdir()}
 
     # a dealer's correction changes April's figures; finance re-runs April alone
@@ -120,7 +126,7 @@ def test_rerunning_one_month_of_the_monthly_close_changes_only_that_month(tmp_pa
     con.execute("update marts.fct_expense_writeoff set approved_amount = 50.5, status = 'partially_approved' "
                 "where writeoff_month = date '2026-04-01'")
     con.close()
-    assert dg.materialize([writeoff_report], partition_key="2026-04-01").success
+    assert dg.materialize([writeoff_report], partition_key="2026-04-01", resources=resources).success
 
     after = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in out.iterdir()}
     assert after.keys() == before.keys()

@@ -2,7 +2,7 @@
 
 import io
 
-from pipelines.progress import Progress
+from pipelines.core.progress import Progress
 
 
 class FakeTerminal(io.StringIO):

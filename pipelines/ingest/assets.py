@@ -1,18 +1,17 @@
 """Dagster definitions for the ingestion: one step (`ingest`) that materialises every raw table
 and the dealer feedback files, and the blocking `conservation` check on the warehouse.
 
-Both are thin: the work is in `run_ingestion` and `warehouse.conservation_violations`.
+Both are thin: the work is in `run_ingestion` and `raw_layer.conservation_violations`; where
+they read and write comes from the `warehouse` resource (pipelines/core/resource.py).
 """
 
 
 import dagster as dg
-import duckdb
 
-from pipelines.config import settings
-from pipelines.ops.lock import warehouse_lock
-from pipelines.progress import Progress
-from pipelines.ingest import warehouse as wh
-from pipelines.ingest.run import run_ingestion
+from pipelines.core.progress import Progress
+from pipelines.core.resource import WarehouseResource
+from pipelines.ingest import raw_layer as wh
+from pipelines.ingest.load import run_ingestion
 
 RAW_KEYS = {t: dg.AssetKey(["raw", t]) for t in wh.RAW_TABLES}
 FEEDBACK_KEY = dg.AssetKey("feedback_files")
@@ -34,12 +33,13 @@ _DESCRIPTIONS = {
     ],
     can_subset=False,
 )
-def ingest(context: dg.AssetExecutionContext):
-    s = settings()
+def ingest(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    s = warehouse.settings
     progress = Progress("ingest", "files")
-    with warehouse_lock(s.warehouse, log=context.log.info):
-        summary = run_ingestion(s.landing, s.warehouse, s.feedback, progress=progress, raw=s.raw)
-        with duckdb.connect(str(s.warehouse), read_only=True) as con:
+    with s.lock(log=context.log.info):
+        summary = run_ingestion(s.landing, s.warehouse, s.feedback, progress=progress, raw=s.raw,
+                                duckdb_memory=s.duckdb_memory)
+        with s.connect(read_only=True) as con:
             counts = wh.table_counts(con)
     d = summary.as_dict()
     progress.done(f"{d['files_new']:,} new files, {d['rows_accepted']:,} rows accepted, {d['rows_quarantined']:,} quarantined")
@@ -61,12 +61,12 @@ def ingest(context: dg.AssetExecutionContext):
     additional_deps=[k for t, k in RAW_KEYS.items() if t != "submissions"],
     description="For every file: rows read = its rows in the raw Parquet files of its kind + its quarantined rows.",
 )
-def conservation() -> dg.AssetCheckResult:
-    s = settings()
+def conservation(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    s = warehouse.settings
     if not s.warehouse.exists():
         return dg.AssetCheckResult(passed=False, severity=dg.AssetCheckSeverity.ERROR,
                                    description=f"no warehouse at {s.warehouse}")
-    with warehouse_lock(s.warehouse), duckdb.connect(str(s.warehouse), read_only=True) as con:
+    with s.lock(), s.connect(read_only=True) as con:
         bad = wh.conservation_violations(con, s.raw)
     files = bad.get_column("source_file").to_list()
     return dg.AssetCheckResult(

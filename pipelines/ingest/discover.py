@@ -12,6 +12,7 @@ import re
 import stat
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import IntEnum
 from pathlib import Path
 
 from pipelines.contracts.spec import DEALER_KINDS, ERP_KINDS, FileKind
@@ -20,6 +21,16 @@ from pipelines.contracts.spec import DEALER_KINDS, ERP_KINDS, FileKind
 _DEALER_FOLDER = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 # Snapshots of these kinds are what other files are judged against (UNKNOWN_* codes).
 REFERENCE_KINDS = ("regions", "dealers", "products")
+
+
+class Stage(IntEnum):
+    """The order in which a batch loads its files. Snapshots go first so every other file of
+    the run is judged against the newest master data, whatever the batch boundaries are."""
+
+    REFERENCE_SNAPSHOTS = 0  # regions, dealers, products: what UNKNOWN_* codes are judged against
+    OTHER_SNAPSHOTS = 1
+    DELTAS_AND_DEALER_FILES = 2  # ERP deltas and every dealer file
+    BAD_NAMES = 3  # rejected from their name alone
 
 
 @dataclass
@@ -41,17 +52,12 @@ class LandedFile:
         return self.kind is None
 
     @property
-    def stage(self) -> int:
-        """0: reference snapshots, 1: other snapshots, 2: deltas and dealer files, 3: bad names.
-
-        Snapshots go first so every other file of the run is judged against the newest master
-        data, whatever the batch boundaries are.
-        """
+    def stage(self) -> Stage:
         if self.kind is None:
-            return 3
+            return Stage.BAD_NAMES
         if self.kind.mode == "snapshot":
-            return 0 if self.kind.name in REFERENCE_KINDS else 1
-        return 2
+            return Stage.REFERENCE_SNAPSHOTS if self.kind.name in REFERENCE_KINDS else Stage.OTHER_SNAPSHOTS
+        return Stage.DELTAS_AND_DEALER_FILES
 
     @property
     def order_key(self) -> tuple:

@@ -17,6 +17,7 @@ import numpy as np
 import polars as pl
 
 from pipelines.contracts.spec import FileKind, normalise_header
+from pipelines.core.text import one_line
 
 # Limits for hostile files (documented in docs/ingestion.md).
 MAX_FILE_BYTES = 256 << 20  # a month of one dealer's sales is a few MB
@@ -58,12 +59,7 @@ def read_file(data: bytes, ext: str, kind: FileKind) -> ReadResult:
     except Rejected as r:
         return ReadResult(None, r.code, r.detail)
     except Exception as e:  # a parser choking on hostile bytes must not stop the night
-        return ReadResult(None, "UNREADABLE", _one_line(f"{type(e).__name__}: {e}"))
-
-
-def _one_line(text: str, limit: int = 300) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+        return ReadResult(None, "UNREADABLE", one_line(f"{type(e).__name__}: {e}"))
 
 
 def decode_text(data: bytes) -> bytes:
@@ -96,7 +92,7 @@ def _read_csv(data: bytes) -> _Grid:
         df = pl.read_csv(io.BytesIO(text), has_header=False, infer_schema=False,
                          raise_if_empty=False, quote_char='"')
     except Exception as e:
-        raise Rejected("UNREADABLE", "the CSV cannot be parsed: " + _one_line(str(e).split("\n")[0])) from None
+        raise Rejected("UNREADABLE", "the CSV cannot be parsed: " + one_line(str(e).split("\n")[0])) from None
     if df.height == 0:
         raise Rejected("EMPTY_FILE", "the file has no header and no data rows")
     _check_field_sizes(df, len(text))

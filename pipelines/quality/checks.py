@@ -17,8 +17,7 @@ from dagster import (
     multi_asset_check,
 )
 
-from pipelines.config import settings
-from pipelines.ops.lock import warehouse_lock
+from pipelines.core.resource import WarehouseResource
 from pipelines.quality.ge import data_docs_dir, validate_marts
 from pipelines.quality.profiles import DriftSuite, load_suites
 
@@ -33,12 +32,12 @@ def asset_key(suite: DriftSuite) -> AssetKey:
     specs=[AssetCheckSpec(s.name, asset=asset_key(s), blocking=False, description=s.description)
            for s in SUITES],
 )
-def great_expectations_drift(context: AssetCheckExecutionContext):
+def great_expectations_drift(context: AssetCheckExecutionContext, warehouse: WarehouseResource):
     """Profile each drift question in DuckDB, validate it with Great Expectations, write the
     Data Docs beside the other reports; a drifted subject is a warning."""
-    config = settings()
+    config = warehouse.settings
     reports = data_docs_dir(config.reports)
-    with warehouse_lock(config.warehouse, log=context.log.info):
+    with config.lock(log=context.log.info):
         results = validate_marts(config.warehouse, reports, SUITES)
     for suite in SUITES:
         r = results[suite.name]
@@ -56,5 +55,5 @@ def great_expectations_drift(context: AssetCheckExecutionContext):
         )
 
 
-# What pipelines/definitions.py registers (asset_checks=[*ge_checks]).
+# What pipelines/orchestration/definitions.py registers (asset_checks=[*ge_checks]).
 ge_checks = [great_expectations_drift]

@@ -1,5 +1,5 @@
 """The monthly close's asset: `writeoff_report`, one partition per month (the partition key is
-the month's first day). Its job and schedule are in pipelines/ops.
+the month's first day). Its job and schedule are in pipelines/orchestration.
 
 Partitions start at `FIRST_MONTH` (2024-01-01, before any data dcw has seen; a month without
 claims gives an empty report with a note). A monthly partition exists once the month is over,
@@ -8,8 +8,7 @@ so the schedule writes last month's report on the 1st.
 
 import dagster as dg
 
-from pipelines.config import settings
-from pipelines.ops.lock import warehouse_lock
+from pipelines.core.resource import WarehouseResource
 from pipelines.reports.writeoff import write_writeoff_report
 
 FIRST_MONTH = "2024-01-01"
@@ -23,14 +22,14 @@ monthly = dg.MonthlyPartitionsDefinition(start_date=FIRST_MONTH)
     description="费用核销: the month's expense write-off report for all dealers (XLSX + CSV) "
                 "under $DCW_REPORTS/writeoff/.",
 )
-def writeoff_report(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+def writeoff_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     month = context.partition_key[:7]
-    out_dir = settings().reports / "writeoff"
-    warehouse = settings().warehouse
-    with warehouse_lock(warehouse, log=context.log.info):
+    cfg = warehouse.settings
+    out_dir = cfg.reports / "writeoff"
+    with cfg.lock(log=context.log.info):
         files = [
             p for fmt in ("xlsx", "csv")
-            for p in write_writeoff_report(warehouse, month, None, fmt, out_dir)
+            for p in write_writeoff_report(cfg.warehouse, month, None, fmt, out_dir)
         ]
     context.log.info(f"writeoff {month}: {', '.join(p.name for p in files)}")
     return dg.MaterializeResult(metadata={"folder": str(out_dir), "files": [p.name for p in files]})

@@ -16,7 +16,8 @@ from pathlib import Path
 import duckdb
 
 from pipelines import codes
-from pipelines.config import UserError, parse_month
+from pipelines.core.errors import UserError
+from pipelines.core.settings import parse_month
 from pipelines.reports.sheets import COUNT, DATE, MONEY, TIMESTAMP, Column, Table, write_csv, write_xlsx
 
 # The write-off rules in rule order and the claim statuses, in words a dealer and finance

@@ -12,7 +12,7 @@ import shutil
 from collections import Counter
 from pathlib import Path
 
-from pipelines.config import UserError
+from pipelines.core.errors import UserError
 from pipelines.contracts.spec import ROW_CODE_ORDER
 
 TRUTH_FILES = {

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from pipelines.config import UserError
+from pipelines.core.errors import UserError
 
 
 @dataclass(frozen=True)

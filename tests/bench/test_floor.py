@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from bench import floor
-from pipelines.config import UserError
+from pipelines.core.errors import UserError
 
 DB = "memory"  # DuckDB's catalog of an in-memory database
 

@@ -16,7 +16,7 @@ from polars.testing import assert_frame_equal
 from bench import benchmark as bench
 from bench.phase import separate_forecast
 from pipelines.dbt import dbt_project
-from pipelines.ingest.run import IngestSummary
+from pipelines.ingest.load import IngestSummary
 
 pytestmark = pytest.mark.slow  # the whole benchmark at its tiny scale
 

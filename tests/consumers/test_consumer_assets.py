@@ -1,4 +1,4 @@
-"""The Dagster assets are thin: they read the settings, call the tested functions and say what
+"""The Dagster assets are thin: they read the warehouse resource, call the tested functions and say what
 they wrote. Run them once each on hand-made marts, as the nightly run and the monthly close do."""
 
 from datetime import date
@@ -7,11 +7,13 @@ import dagster as dg
 import duckdb
 
 from tests.consumers.consumer_data import create_marts, writeoff_marts
+from pipelines.core.resource import WarehouseResource
+from pipelines.core.settings import Settings
 from pipelines.reports.assets import writeoff_report
 from pipelines.serving import serving_marts
 
 
-def test_serving_then_the_monthly_close(tmp_path, monkeypatch):
+def test_serving_then_the_monthly_close(tmp_path):
     wh = writeoff_marts(tmp_path / "warehouse.duckdb")
     create_marts(wh, """
         create table marts.fct_sell_through_monthly as
@@ -20,12 +22,9 @@ def test_serving_then_the_monthly_close(tmp_path, monkeypatch):
                cast(10 + i % 7 as decimal(18,4)) as sell_out_qty
         from range(3 * 14) as t(i);
     """)
-    monkeypatch.setenv("DCW_WAREHOUSE", str(wh))
-    monkeypatch.setenv("DCW_AS_OF", "2026-11-23")
-    monkeypatch.setenv("DCW_SERVING", str(tmp_path / "serving" / "dcw.duckdb"))
-    monkeypatch.setenv("DCW_REPORTS", str(tmp_path / "reports"))
+    resources = {"warehouse": WarehouseResource.from_settings(Settings.for_warehouse(wh, as_of=date(2026, 11, 23)))}
 
-    result = dg.materialize([serving_marts])
+    result = dg.materialize([serving_marts], resources=resources)
     assert result.success
     con = duckdb.connect(str(tmp_path / "serving" / "dcw.duckdb"), read_only=True)
     try:
@@ -33,7 +32,7 @@ def test_serving_then_the_monthly_close(tmp_path, monkeypatch):
     finally:
         con.close()
 
-    result = dg.materialize([writeoff_report], partition_key="2026-03-01")
+    result = dg.materialize([writeoff_report], partition_key="2026-03-01", resources=resources)
     assert result.success
     assert sorted(p.name for p in (tmp_path / "reports" / "writeoff").iterdir()) == [
         "writeoff_2026-03.xlsx", "writeoff_2026-03_detail.csv", "writeoff_2026-03_summary.csv"]

@@ -9,7 +9,9 @@ import polars as pl
 import pytest
 import yaml
 
-from pipelines.dbt import DBT_PROJECT_DIR, _invoke_dbt
+from pipelines.core.errors import UserError
+from pipelines.core.settings import Settings
+from pipelines.dbt import DBT_PROJECT_DIR, run_dbt
 from pipelines.forecast import (
     ADI_INTERMITTENT, HORIZON, accuracy_table, add_months, adi, business_date, forecast_origin, forecast_table,
     monthly_series, regional_sales,
@@ -172,7 +174,7 @@ def test_the_dbt_models_build_both_marts_as_of_the_business_date(tmp_path):
     select = ["build", "--select", "fct_forecast", "fct_forecast_accuracy"]
     for n, as_of in enumerate((date(2026, 11, 23), date(2025, 12, 10))):
         (tmp_path / f"dbt-{n}").mkdir()
-        _invoke_dbt(select, tmp_path / f"dbt-{n}", warehouse=wh, as_of=as_of)
+        run_dbt(select, Settings.for_warehouse(wh, as_of=as_of), artifacts=tmp_path / f"dbt-{n}")
         con = duckdb.connect(str(wh), read_only=True)
         try:
             fc = con.sql("select * from marts.fct_forecast").pl()

@@ -5,8 +5,8 @@ import textwrap
 import duckdb
 import pytest
 
+from pipelines.core.errors import UserError
 from tests.consumers.consumer_data import create_marts
-from pipelines.config import UserError
 from pipelines.serving import publish_marts
 
 # An analyst's session in another process: holds the serving file open read-only, reads,

@@ -6,8 +6,8 @@ import duckdb
 import openpyxl
 import pytest
 
+from pipelines.core.errors import UserError
 from tests.consumers.consumer_data import HYPERLINK, writeoff_marts
-from pipelines.config import UserError
 from pipelines.reports.writeoff import WRITEOFF_CODES, explain_codes, write_writeoff_report
 
 MARCH = date(2026, 3, 1)

@@ -4,15 +4,15 @@ when a row goes missing."""
 import dagster as dg
 import duckdb
 
-from pipelines.config import raw_dir
+from pipelines.core.resource import WarehouseResource
+from pipelines.core.settings import Settings, raw_dir
 from pipelines.ingest.assets import ingest_assets, ingest_checks
 
 
-def _materialize(env, monkeypatch):
-    monkeypatch.setenv("DCW_LANDING", str(env.landing.root))
-    monkeypatch.setenv("DCW_WAREHOUSE", str(env.warehouse))
-    monkeypatch.setenv("DCW_FEEDBACK", str(env.feedback))
-    return dg.materialize([*ingest_assets, *ingest_checks], raise_on_error=False)
+def _materialize(env):
+    cfg = Settings.for_warehouse(env.warehouse, landing=env.landing.root, feedback=env.feedback)
+    return dg.materialize([*ingest_assets, *ingest_checks], raise_on_error=False,
+                          resources={"warehouse": WarehouseResource.from_settings(cfg)})
 
 
 def _check(result):
@@ -21,9 +21,9 @@ def _check(result):
     return evaluation
 
 
-def test_conservation_passes_then_fails_when_a_row_is_deleted(env, monkeypatch):
+def test_conservation_passes_then_fails_when_a_row_is_deleted(env):
     env.landing.sales("D0001", "202501", [env.landing.sale(), env.landing.sale(qty="x")])
-    result = _materialize(env, monkeypatch)
+    result = _materialize(env)
     assert result.success
     materialized = {ev.asset_key.to_user_string() for ev in result.get_asset_materialization_events()}
     assert {"raw/sales", "raw/submissions", "raw/quarantine", "feedback_files"} <= materialized
@@ -33,15 +33,15 @@ def test_conservation_passes_then_fails_when_a_row_is_deleted(env, monkeypatch):
     with duckdb.connect() as con:
         con.execute(f"COPY (SELECT * FROM read_parquet('{sales_file}') WHERE source_row <> 1) TO '{sales_file}.new' (FORMAT parquet)")
     sales_file.with_name(sales_file.name + ".new").replace(sales_file)
-    result = _materialize(env, monkeypatch)  # nothing new to ingest; the check runs again
+    result = _materialize(env)  # nothing new to ingest; the check runs again
     evaluation = _check(result)
     assert not evaluation.passed
     assert evaluation.severity == dg.AssetCheckSeverity.ERROR
     assert "dealers/D0001/sales_D0001_202501_20250205T100000.csv" in evaluation.description
 
 
-def test_conservation_flags_orphan_quarantine_rows(env, monkeypatch):
-    from pipelines.ingest.warehouse import conservation_violations
+def test_conservation_flags_orphan_quarantine_rows(env):
+    from pipelines.ingest.raw_layer import conservation_violations
 
     env.ingest()
     raw = raw_dir(env.warehouse)

@@ -53,7 +53,7 @@ def test_unknown_dealer_comes_before_reading_problems(env):
 
 
 def test_missing_landing_folder_is_a_user_error(tmp_path):
-    from pipelines.config import UserError
+    from pipelines.core.errors import UserError
     from pipelines.ingest import run_ingestion
 
     with pytest.raises(UserError, match="does not exist"):

@@ -8,8 +8,8 @@ import polars as pl
 import pytest
 
 from pipelines.ingest import run_ingestion
-from pipelines.config import raw_dir
-from pipelines.ingest.warehouse import conservation_violations
+from pipelines.core.settings import raw_dir
+from pipelines.ingest.raw_layer import conservation_violations
 from pipelines.synth import GeneratorParams, generate
 
 

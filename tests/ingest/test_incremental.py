@@ -3,10 +3,10 @@
 import duckdb
 import pytest
 
-from pipelines.config import raw_dir
+from pipelines.core.settings import raw_dir
 from tests.ingest.ingest_env import Env
 
-from pipelines.ingest import warehouse
+from pipelines.ingest import raw_layer as warehouse
 
 
 def _some_dealer_files(lb):
@@ -93,7 +93,7 @@ def test_batch_size_does_not_change_the_result(tmp_path):
 
 
 def test_known_files_are_not_read_again_unless_size_or_time_changed(env, monkeypatch):
-    from pipelines.ingest import run as run_module
+    from pipelines.ingest import load as run_module
 
     _some_dealer_files(env.landing)
     env.ingest()

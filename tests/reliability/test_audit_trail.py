@@ -12,7 +12,7 @@ import duckdb
 import pytest
 from tests.reliability.reliability_env import landing_rows
 
-from pipelines.config import PROJECT_ROOT
+from pipelines.core.settings import PROJECT_ROOT
 
 AUDIT = re.compile(r"<!-- audit: (\w+)\.(\w+) by ([\w, ]+) -->\s*```sql\n(.*?)```", re.S)
 QUERIES = [(m[1], m[2], [k.strip() for k in m[3].split(",")], m[4])

@@ -15,9 +15,9 @@ import duckdb
 import pytest
 from tests.dcw_runs import dcw, marts_contents, one_line_error
 
-from pipelines.config import raw_dir, settings
-from pipelines.ops.backup import MANIFEST, backup
-from pipelines.ops.lock import warehouse_lock
+from pipelines.core.settings import Settings, raw_dir
+from pipelines.orchestration.backup import MANIFEST, backup
+from pipelines.core.lock import warehouse_lock
 
 pytestmark = pytest.mark.slow  # every test reads the reference run (a whole `dcw run`)
 
@@ -109,7 +109,6 @@ def test_backup_errors_are_one_line(reference, backed_up, tmp_path):
 
 def test_backup_waits_for_the_warehouse_lock(reference, tmp_path, monkeypatch):
     """A run holding the lock is writing: the backup must not copy until it is done."""
-    monkeypatch.setenv("DCW_WAREHOUSE", str(reference.warehouse))
     done = threading.Event()
     # set when the backup reports that it waits for the lock, or when it is done (the failure)
     tried = threading.Event()
@@ -118,11 +117,12 @@ def test_backup_waits_for_the_warehouse_lock(reference, tmp_path, monkeypatch):
     def lock_that_tells(warehouse, *args, **kwargs):
         return lock(warehouse, *args, **{**kwargs, "log": lambda _message: tried.set()})
 
-    monkeypatch.setattr(importlib.import_module(backup.__module__), "warehouse_lock", lock_that_tells)
+    # Settings.lock takes the lock through pipelines.core.lock
+    monkeypatch.setattr(importlib.import_module(warehouse_lock.__module__), "warehouse_lock", lock_that_tells)
 
     def take_backup() -> None:
         try:
-            backup(settings(), tmp_path / "b")
+            backup(Settings.for_warehouse(reference.warehouse), tmp_path / "b")
             done.set()
         finally:
             tried.set()

@@ -19,8 +19,8 @@ import pytest
 from tests.dcw_runs import dcw_run, marts_contents, start_dcw, stop
 from tests.reliability.reliability_env import fresh_root
 
-from pipelines.config import raw_dir
-from pipelines.ingest import warehouse as wh
+from pipelines.core.settings import raw_dir
+from pipelines.ingest import raw_layer as wh
 
 pytestmark = pytest.mark.slow  # four whole `dcw run`s, three of them killed
 

@@ -17,10 +17,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests.landing_builder import CITIES, DEALERS, SKUS, Landing, xlsx_bytes
 
-from pipelines.config import raw_dir
+from pipelines.core.settings import raw_dir
 from pipelines.contracts.spec import DEALER_KINDS, FILE_CODES, KINDS, ROW_CODES
 from pipelines.ingest import run_ingestion
-from pipelines.ingest import warehouse as wh
+from pipelines.ingest import raw_layer as wh
 from pipelines.ingest.read import read_file, stack
 from pipelines.ingest.validate import IDX, check_rows, quarantine_rows
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from tests.synth.synth_reader import check_rows, kind_of, parse_date, parse_number, read_table, read_truth, reference
 
-from pipelines.config import UserError
+from pipelines.core.errors import UserError
 from pipelines.synth import GeneratorParams, generate
 from pipelines.synth.expect import RULES, CampaignTerms, ClaimFact, evaluate
 

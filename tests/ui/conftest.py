@@ -11,7 +11,7 @@ import pytest
 
 from tests.ui.ui_helpers import CHROMIUM, CHROMIUM_ARGS, HOST, free_port
 
-from pipelines.ops.ui import (
+from pipelines.orchestration.ui import (
     DocsSites,
     ServerNotUp,
     build_docs_sites,

@@ -56,7 +56,7 @@ def test_webserver_serves_every_asset_and_check_of_the_definitions(dagster_ui):
     assert (("marts", "fct_dealer_scorecard"), "drift_dealer_sell_out_qty") in served_checks
     assert (("marts", "fct_expense_writeoff"), "assert_status_matches_amounts") in served_checks
 
-    # the instance is dcw's (pipelines/ops/dagster.yaml): no sign-up dialog over the UI
+    # the instance is dcw's (pipelines/orchestration/dagster.yaml): no sign-up dialog over the UI
     assert data["shouldShowNux"] is False
 
 

@@ -12,7 +12,7 @@ import yaml
 from tests.dcw_runs import dcw, one_line_error, start_dcw, stop
 from tests.ui.ui_helpers import HOST, free_port
 
-from pipelines.ops.ui import INSTANCE_TEMPLATE, prepare_dagster_home
+from pipelines.orchestration.ui import INSTANCE_TEMPLATE, prepare_dagster_home
 
 
 def assert_one_line_error(proc, fragment: str) -> None:
@@ -54,7 +54,7 @@ def test_dcw_ui_serves_until_interrupted(tmp_path):
     """The real command (its instance moved to a temporary folder): it says where the UI is
     once it answers, and Ctrl+C stops it and everything it started."""
     port = free_port()
-    moved = f"import pathlib, pipelines.ops.ui as ui; ui.DAGSTER_HOME = pathlib.Path({str(tmp_path / 'home')!r})"
+    moved = f"import pathlib, pipelines.orchestration.ui as ui; ui.DAGSTER_HOME = pathlib.Path({str(tmp_path / 'home')!r})"
     log = tmp_path / "dcw_ui.log"
     with open(log, "wb") as out:
         proc = start_dcw("ui", "--port", str(port), stdout=out, prelude=moved)

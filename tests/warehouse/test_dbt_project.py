@@ -17,20 +17,22 @@ import pytest
 from dagster import AssetKey, materialize
 
 from tests.landing_builder import Landing
+from pipelines.core.resource import WarehouseResource
+from pipelines.core.settings import Settings
 from pipelines.dbt import (
     DBT_PROJECT_DIR,
     LAYERS,
     PARTIAL_PARSE,
     WarehouseBuildError,
-    _invoke_dbt,
-    _keep_parse_state,
     build_warehouse,
     dbt_project,
     dbt_resource,
     dbt_warehouse_assets,
     ensure_manifest,
     generate_docs,
+    keep_parse_state,
     manifest_is_stale,
+    run_dbt,
 )
 from pipelines.ingest import run_ingestion
 from pipelines.quality import ge_checks
@@ -123,7 +125,7 @@ def failing_tests(built: Path, tmp_path: Path, tests: list[str], name: str, *tam
     artifacts = tmp_path / name
     artifacts.mkdir()
     try:
-        _invoke_dbt(["test", "--select", *tests], artifacts, warehouse=warehouse)
+        run_dbt(["test", "--select", *tests], Settings.for_warehouse(warehouse), artifacts=artifacts)
     except WarehouseBuildError as e:
         return {t for t in tests if f"test {t}:" in str(e)}
     return set()
@@ -193,7 +195,7 @@ def test_a_sales_line_missing_or_twice_fails_the_line_key_test(channel_warehouse
     shutil.copyfile(built, warehouse)
     key_test = ["test", "--select", "assert_every_sales_line_once_in_price_deviation"]
     (tmp_path / "before").mkdir()
-    _invoke_dbt(key_test, tmp_path / "before", warehouse=warehouse)  # the built warehouse passes
+    run_dbt(key_test, Settings.for_warehouse(warehouse), artifacts=tmp_path / "before")  # the built warehouse passes
     for n, tamper in enumerate(("INSERT INTO marts.fct_price_deviation SELECT * FROM marts.fct_price_deviation LIMIT 1",
                    "INSERT INTO intermediate.int_sales_lines SELECT * FROM intermediate.int_sales_lines LIMIT 1",
                    "DELETE FROM marts.fct_price_deviation WHERE source_row = 2")):
@@ -204,7 +206,7 @@ def test_a_sales_line_missing_or_twice_fails_the_line_key_test(channel_warehouse
         artifacts = tmp_path / f"tampered-{n}"
         artifacts.mkdir()
         with pytest.raises(WarehouseBuildError, match="assert_every_sales_line_once_in_price_deviation"):
-            _invoke_dbt(key_test, artifacts, warehouse=warehouse)
+            run_dbt(key_test, Settings.for_warehouse(warehouse), artifacts=artifacts)
 
 
 def test_every_model_and_column_is_described(manifest):
@@ -226,12 +228,12 @@ def test_manifest_is_regenerated_when_stale():
 
 def test_a_parse_leaves_its_state_for_the_next_invocation(tmp_path):
     cache = tmp_path / "target" / PARTIAL_PARSE
-    _keep_parse_state(tmp_path / "none", cache)  # an invocation that parsed nothing
+    keep_parse_state(tmp_path / "none", cache)  # an invocation that parsed nothing
     assert not cache.exists()
     artifacts = tmp_path / "run"
     artifacts.mkdir()
     (artifacts / PARTIAL_PARSE).write_bytes(b"state")
-    _keep_parse_state(artifacts, cache)
+    keep_parse_state(artifacts, cache)
     assert cache.read_bytes() == b"state"
     assert [p.name for p in cache.parent.iterdir()] == [PARTIAL_PARSE]  # no scratch copy left
 
@@ -283,7 +285,7 @@ def test_build_failure_names_the_failed_test(tmp_path):
 
 
 @pytest.mark.slow  # every asset materialized through Dagster
-def test_dagster_materializes_the_models_and_runs_the_checks(tmp_path, monkeypatch):
+def test_dagster_materializes_the_models_and_runs_the_checks(tmp_path):
     """One Dagster run: dbt builds every model, its data tests run as asset checks, and the
     Great Expectations checks validate the marts after them."""
     lb = Landing(tmp_path / "landing")
@@ -291,8 +293,8 @@ def test_dagster_materializes_the_models_and_runs_the_checks(tmp_path, monkeypat
     lb.sales("D0001", "202501", [lb.sale()], submitted="20250205T100000")
     warehouse = tmp_path / "wh.duckdb"
     run_ingestion(tmp_path / "landing", warehouse, tmp_path / "feedback")
-    monkeypatch.setenv("DCW_WAREHOUSE", str(warehouse))
-    result = materialize([dbt_warehouse_assets, *ge_checks], resources={"dbt": dbt_resource()})
+    resources = {"dbt": dbt_resource(), "warehouse": WarehouseResource.from_settings(Settings.for_warehouse(warehouse))}
+    result = materialize([dbt_warehouse_assets, *ge_checks], resources=resources)
     assert result.success
     materialized = {e.asset_key for e in result.get_asset_materialization_events()}
     assert materialized == set(dbt_warehouse_assets.keys)
@@ -362,7 +364,7 @@ def test_contract_constraints_finds_a_second_key_and_a_null(channel_warehouse, t
     check = ["test", "--select", "test_name:contract_constraints",
              "--vars", "{check_contract_constraints: true}"]
     (tmp_path / "clean").mkdir()
-    _invoke_dbt(check, tmp_path / "clean", warehouse=warehouse)  # the built marts pass
+    run_dbt(check, Settings.for_warehouse(warehouse), artifacts=tmp_path / "clean")  # the built marts pass
     con = duckdb.connect(str(warehouse))
     con.execute("create table marts.unchecked as select * from marts.dim_dealer")
     con.execute("drop table marts.dim_dealer")
@@ -372,7 +374,7 @@ def test_contract_constraints_finds_a_second_key_and_a_null(channel_warehouse, t
     con.close()
     (tmp_path / "broken").mkdir()
     with pytest.raises(WarehouseBuildError, match=r"contract_constraints_dim_dealer_: Got 2 results"):
-        _invoke_dbt(check, tmp_path / "broken", warehouse=warehouse)
+        run_dbt(check, Settings.for_warehouse(warehouse), artifacts=tmp_path / "broken")
 
 
 def test_dbt_score_holds_the_project_bar():

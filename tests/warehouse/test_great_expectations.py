@@ -23,7 +23,8 @@ from tests.warehouse.scorecard_scenario import HOME, reference_data
 from tests.warehouse.warehouse_helpers import build_from_landing
 
 import pipelines.quality.ge as ge
-from pipelines.config import PROJECT_ROOT, raw_dir
+from pipelines.core.resource import WarehouseResource
+from pipelines.core.settings import PROJECT_ROOT, Settings, raw_dir
 from pipelines.dbt import dbt_warehouse_assets
 from pipelines.quality import ge_checks, load_suites, validate_marts
 
@@ -119,11 +120,10 @@ def test_validation_fetches_profiles_not_marts(drift_warehouse, tmp_path, monkey
     assert max(rows for _, rows in fetched) < min(read.values())
 
 
-def test_drift_warnings_block_nothing(drift_warehouse, tmp_path, monkeypatch):
+def test_drift_warnings_block_nothing(drift_warehouse, tmp_path):
     """The checks run in Dagster after their marts; a warning leaves the run successful and
     what depends on the mart is still built."""
-    monkeypatch.setenv("DCW_WAREHOUSE", str(drift_warehouse))
-    monkeypatch.setenv("DCW_REPORTS", str(tmp_path / "reports"))
+    warehouse = WarehouseResource.from_settings(Settings.for_warehouse(drift_warehouse, reports=tmp_path / "reports"))
     checked = {k.asset_key for c in ge_checks for k in c.check_keys}
     # the marts stand in for dbt's (built above); a consumer of the scorecard after them
     stand_ins = [dg.AssetSpec(key) for key in checked]
@@ -139,7 +139,7 @@ def test_drift_warnings_block_nothing(drift_warehouse, tmp_path, monkeypatch):
             yield dg.MaterializeResult(asset_key=spec.key)
 
     assert all(not s.blocking for c in ge_checks for s in c.check_specs)
-    result = dg.materialize([marts, consumer, *ge_checks])
+    result = dg.materialize([marts, consumer, *ge_checks], resources={"warehouse": warehouse})
     assert result.success
     evaluations = {e.asset_check_key.name: e for e in result.get_asset_check_evaluations()}
     assert {n: (e.passed, e.severity) for n, e in evaluations.items()} == {

@@ -11,8 +11,9 @@ from decimal import Decimal
 
 import pytest
 
-from pipelines.config import raw_dir
-from pipelines.dbt import _dbt_env, build_warehouse
+from pipelines.core.settings import raw_dir
+from pipelines.core.settings import Settings
+from pipelines.dbt import build_warehouse, dbt_env
 from tests.warehouse.scorecard_scenario import AS_OF
 from tests.warehouse.warehouse_helpers import approx, make_query
 
@@ -91,11 +92,11 @@ def test_a_month_is_missing_the_day_after_its_due_date(scorecard_warehouse, tmp_
            where dealer_id = 'E2' and month = ?""", m(2025, 3)) == [("missing", 0.0, "C")]
 
 
-def test_the_business_date_reaches_dbt_in_its_environment(tmp_path, monkeypatch):
-    # The Dagster asset runs dbt as a subprocess under _dbt_env: the date must be in it.
-    monkeypatch.delenv("DCW_AS_OF", raising=False)
-    with _dbt_env(tmp_path / "w.duckdb", as_of=date(2025, 4, 5)):
-        assert os.environ["DCW_AS_OF"] == "2025-04-05"
+def test_the_business_date_reaches_dbt_in_its_environment(tmp_path):
+    # dbt runs as a subprocess with dbt_env as its own environment: the date must be in it.
+    env = dbt_env(Settings.for_warehouse(tmp_path / "w.duckdb", as_of=date(2025, 4, 5)))
+    assert env["DCW_AS_OF"] == "2025-04-05"
+    assert env["DCW_WAREHOUSE"] == str(tmp_path / "w.duckdb")
     assert "DCW_AS_OF" not in os.environ
 
 

@@ -21,8 +21,9 @@ import pyarrow.parquet as pq
 import pytest
 from tests.dcw_runs import dcw
 
-from pipelines.config import UserError, raw_dir
-from pipelines.dbt import DBT_PROJECT_DIR, build_warehouse
+from pipelines.core.errors import UserError
+from pipelines.core.settings import raw_dir
+from pipelines.dbt import DBT_PROJECT_DIR, build_warehouse, spark_dir
 from pipelines.ingest import run_ingestion
 from pipelines.synth.generator import generate
 from pipelines.synth.params import GeneratorParams
@@ -78,16 +79,26 @@ def built(tmp_path_factory):
     # the DuckDB build already ran the data tests; on Spark only the models are built, and
     # the marts' constraints, which dbt-spark does not enforce, are tested
     build_warehouse(warehouse, AS_OF, target="spark", data_tests=False)
-    from pipelines.dbt import _invoke_dbt
+    from pipelines.core.settings import Settings
+    from pipelines.dbt import run_dbt
 
     checks = root / "spark_constraint_tests"
     checks.mkdir()
-    _invoke_dbt(["test", "--select", "test_name:contract_constraints"], checks, warehouse=warehouse,
-                target="spark", as_of=AS_OF)
+    run_dbt(["test", "--select", "test_name:contract_constraints"], Settings.for_warehouse(warehouse, as_of=AS_OF),
+            target="spark", artifacts=checks)
     assert len(list((checks / "compiled").rglob("contract_constraints_*.sql"))) == len(MARTS)
 
     out = {}
-    spark = SparkSession.builder.getOrCreate()  # the session dbt-spark started in this process
+    # dbt-spark ran in dbt's own process: a session of this process opens the same catalog
+    home = spark_dir(warehouse)
+    spark = (SparkSession.builder.enableHiveSupport().master("local[2]")
+             .config("spark.sql.warehouse.dir", f"{home}/warehouse")
+             .config("spark.hadoop.javax.jdo.option.ConnectionURL",
+                     f"jdbc:derby:;databaseName={home}/metastore_db;create=true")
+             .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={home}")
+             .config("spark.sql.session.timeZone", "UTC")
+             .config("spark.ui.enabled", "false")
+             .getOrCreate())
     try:
         with duckdb.connect(str(warehouse), read_only=True) as con:
             for mart in MARTS:

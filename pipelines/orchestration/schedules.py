@@ -3,7 +3,7 @@ the monthly close at 06:00 on the 1st, for the month just ended (its partition).
 
 from dagster import DefaultScheduleStatus, ScheduleDefinition, build_schedule_from_partitioned_job
 
-from pipelines.ops.jobs import monthly_close_job, nightly_job
+from pipelines.orchestration.jobs import monthly_close_job, nightly_job
 
 nightly_schedule = ScheduleDefinition(
     name="nightly_0200_shanghai",

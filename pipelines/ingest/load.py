@@ -5,7 +5,7 @@ snapshots (regions, dealers, products), other snapshots, then ERP deltas and dea
 UNKNOWN_* codes are judged against the newest master data. Each stage writes its rows as
 Parquet files and its files' entries in the submission log; the batch's log entries commit in
 one DuckDB transaction, and rows count only once their file's entry has committed
-(warehouse.py). A crash inside a batch leaves nothing visible; the next run finds its files
+(raw_layer.py). A crash inside a batch leaves nothing visible; the next run finds its files
 still new. Feedback files are written only after the batch committed.
 
 A file already in the log is taken as unchanged when its size and modification time are those
@@ -25,20 +25,19 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Callable
 
 import polars as pl
 
-from pipelines.config import UserError, raw_dir
+from pipelines.core.errors import UserError
+from pipelines.core.progress import ProgressFn
+from pipelines.core.settings import DEFAULT_DUCKDB_MEMORY, connect_warehouse, raw_dir
 from pipelines.contracts._base import PERIOD_END, PERIOD_START
 from pipelines.contracts.spec import REFERENCE_RULES, FileKind
-from pipelines.ingest import warehouse as wh
-from pipelines.ingest.discover import LandedFile, discover
+from pipelines.ingest import raw_layer as wh
+from pipelines.ingest.discover import LandedFile, Stage, discover
 from pipelines.ingest.feedback import feedback_lines, write_feedback
 from pipelines.ingest.read import FID, MAX_FILE_BYTES, POS, ReadResult, read_file, stack
 from pipelines.ingest.validate import IDX, References, check_rows, quarantine_rows
-
-Progress = Callable[[int, int, str], None]
 
 MAX_BATCH_FILES = 2000
 MAX_BATCH_BYTES = 96 << 20  # ~1M sales lines of CSV: bounds memory, not history
@@ -103,11 +102,12 @@ class _Clock:
             self._open[-1][2] += spent
 
 
-def run_ingestion(landing: Path, warehouse: Path, feedback_dir: Path, progress: Progress | None = None,
+def run_ingestion(landing: Path, warehouse: Path, feedback_dir: Path, progress: ProgressFn | None = None,
                   *, raw: Path | None = None, max_batch_files: int = MAX_BATCH_FILES,
-                  max_batch_bytes: int = MAX_BATCH_BYTES) -> IngestSummary:
+                  max_batch_bytes: int = MAX_BATCH_BYTES,
+                  duckdb_memory: str = DEFAULT_DUCKDB_MEMORY) -> IngestSummary:
     """Ingest every new file under `landing` into the raw layer of `warehouse` (its Parquet
-    files under `raw`, by default config.raw_dir(warehouse))."""
+    files under `raw`, by default beside the warehouse: settings.raw_dir)."""
     landing, feedback_dir = Path(landing), Path(feedback_dir)
     raw = Path(raw) if raw is not None else raw_dir(Path(warehouse))
     if not landing.is_dir():
@@ -116,7 +116,7 @@ def run_ingestion(landing: Path, warehouse: Path, feedback_dir: Path, progress: 
     with clock.stage("discover"):
         files = discover(landing)
     summary = IngestSummary(files_seen=len(files))
-    con = wh.connect(Path(warehouse))
+    con = connect_warehouse(Path(warehouse), memory_limit=duckdb_memory)
     pool = None
     feedback_jobs: list[Future] = []
     try:
@@ -265,7 +265,7 @@ def _load_batch(con, raw: Path, items: list[_Item], batch_id: str, clock: _Clock
         ingested_at = datetime.now()
         for stage in sorted({it.f.stage for it in items}):
             staged = [it for it in items if it.f.stage == stage]
-            if stage == 2:
+            if stage == Stage.DELTAS_AND_DEALER_FILES:
                 known_dealers = set(refs[("dealers", "dealer_id")].to_list())
                 for it in staged:
                     # Before any reading problem: the content of an unknown dealer's file is moot.
@@ -280,7 +280,7 @@ def _load_batch(con, raw: Path, items: list[_Item], batch_id: str, clock: _Clock
                 feedback.append(_load_kind(con, raw, group[0].f.kind, group, refs, batch_id, written, clock))
             wh.log_files(con, _submission_rows(staged, batch_id, ingested_at))
             wh.apply_superseding(con)
-            if stage == 0 and by_kind:
+            if stage == Stage.REFERENCE_SNAPSHOTS and by_kind:
                 refs = _references(con)
         con.execute("COMMIT")
     except BaseException:

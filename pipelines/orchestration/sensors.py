@@ -26,8 +26,8 @@ from dagster import (
     sensor,
 )
 
-from pipelines.config import settings
-from pipelines.ops.jobs import nightly_job
+from pipelines.core.resource import WarehouseResource
+from pipelines.orchestration.jobs import nightly_job
 
 
 def landing_listing(landing: Path) -> list[tuple[str, int, int]]:
@@ -56,8 +56,8 @@ def listing_digest(listing: list[tuple[str, int, int]]) -> str:
     default_status=DefaultSensorStatus.RUNNING,
     description="Starts ingestion and everything built on it when files arrive in the landing folder.",
 )
-def landing_sensor(context: SensorEvaluationContext):
-    landing = settings().landing
+def landing_sensor(context: SensorEvaluationContext, warehouse: WarehouseResource):
+    landing = warehouse.settings.landing
     if not landing.is_dir():
         return SkipReason(f"landing folder {landing} does not exist")
     listing = landing_listing(landing)
@@ -68,8 +68,9 @@ def landing_sensor(context: SensorEvaluationContext):
     return RunRequest(run_key=digest, tags={"dcw/trigger": "landing_files", "dcw/files": str(len(listing))})
 
 
-def alerts_dir() -> Path:
-    return settings().warehouse.parent / "alerts"
+def alerts_dir(warehouse: Path) -> Path:
+    """Where run failures leave their alerts: data/alerts/ beside the warehouse file."""
+    return warehouse.parent / "alerts"
 
 
 @run_failure_sensor(
@@ -77,7 +78,7 @@ def alerts_dir() -> Path:
     default_status=DefaultSensorStatus.RUNNING,
     description="Writes an alert file naming the failed run, job and step(s) under data/alerts/.",
 )
-def run_failure_alert(context: RunFailureSensorContext):
+def run_failure_alert(context: RunFailureSensorContext, warehouse: WarehouseResource):
     failed_steps = sorted({e.step_key for e in context.get_step_failure_events() if e.step_key})
     alert = {
         "run_id": context.dagster_run.run_id,
@@ -86,7 +87,7 @@ def run_failure_alert(context: RunFailureSensorContext):
         "message": context.failure_event.message,
         "at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
-    folder = alerts_dir()
+    folder = alerts_dir(warehouse.settings.warehouse)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"run_failed_{alert['run_id']}.json"
     path.write_text(json.dumps(alert, ensure_ascii=False, indent=2), encoding="utf-8")

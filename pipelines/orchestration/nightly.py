@@ -1,4 +1,4 @@
-"""`dcw run`: the nightly job executed in this process, then a short summary.
+"""The run driver of `dcw run`: the nightly job executed in this process, then a short summary.
 
 The job is the same one the schedule and `dagster job execute -j nightly` run, so the CLI and
 Dagster give the same result. Dagster's own log lines are kept to warnings here; the assets
@@ -13,11 +13,12 @@ import contextlib
 import io
 import re
 
-import duckdb
 from dagster import DagsterInstance
 
-from pipelines.config import Settings, UserError
-from pipelines.progress import Progress
+from pipelines.core.errors import UserError
+from pipelines.core.progress import Progress
+from pipelines.core.resource import WarehouseResource
+from pipelines.core.settings import Settings
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 # dbt's per-node result lines: "12 of 180 OK created sql table model marts.dim_date ..."
@@ -43,12 +44,13 @@ class DbtLogStream(io.TextIOBase):
 
 
 def run_nightly(cfg: Settings) -> None:
-    from pipelines.definitions import defs
+    """The nightly job on the warehouse of `cfg`, in this process; then a summary."""
+    from pipelines.orchestration.definitions import build_definitions
 
     log_path = cfg.warehouse.parent / "logs" / "last_run.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     dbt_progress = Progress("dbt", "nodes")
-    job = defs.resolve_job_def("nightly")
+    job = build_definitions(WarehouseResource.from_settings(cfg)).resolve_job_def("nightly")
     with open(log_path, "w", encoding="utf-8") as log, DagsterInstance.ephemeral() as instance:
         stream = DbtLogStream(log, dbt_progress)
         with contextlib.redirect_stdout(stream):
@@ -63,8 +65,8 @@ def run_nightly(cfg: Settings) -> None:
 
 def summarise(cfg: Settings) -> str:
     """What the run produced, and where to look."""
-    con = duckdb.connect(str(cfg.warehouse), read_only=True)
-    try:
+    # under the lock: another run may be writing the warehouse, which DuckDB then keeps closed
+    with cfg.lock(), cfg.connect(read_only=True) as con:
         by_status = con.execute(
             "select status, count(*) from raw.submissions group by status order by status"
         ).fetchall()
@@ -74,8 +76,6 @@ def summarise(cfg: Settings) -> str:
         marts = con.execute(
             "select count(*) from duckdb_tables() where schema_name = 'marts'"
         ).fetchone()[0]
-    finally:
-        con.close()
     files = ", ".join(f"{n:,} {s}" for s, n in by_status) or "none"
     return "\n".join([
         f"files: {files}",

@@ -21,7 +21,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipelines.config import UserError
+from pipelines.core.errors import UserError
+from pipelines.core.text import sql_literal
 from pipelines.contracts.spec import KINDS, ValueType
 
 SQL_TYPES = {
@@ -67,19 +68,9 @@ def kind_columns(kind: str) -> dict[str, str]:
     return {**cols, **LINEAGE}
 
 
-def connect(path: Path) -> duckdb.DuckDBPyConnection:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # the same bound as dbt's (profiles.yml): memory must not grow with history
-    return duckdb.connect(str(path), config={"memory_limit": os.environ.get("DCW_DUCKDB_MEMORY") or "3GB"})
-
-
 def parquet_columns(table: str) -> dict[str, str]:
     """Columns of a Parquet table of the raw layer, with their SQL types."""
     return {**(QUARANTINE if table == "quarantine" else kind_columns(table)), "batch_id": "VARCHAR"}
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _create(con, table: str, columns: dict[str, str]) -> None:
@@ -107,7 +98,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, raw: Path) -> None:
             raise UserError("this warehouse keeps raw rows in tables (the layout before the Parquet raw "
                             "layer): remove the warehouse file and run again to rebuild it from the landing")
         con.execute(f"""CREATE OR REPLACE VIEW raw.{table} AS
-            SELECT * FROM read_parquet({_literal(str(folder / '*.parquet'))}, union_by_name = true) AS r
+            SELECT * FROM read_parquet({sql_literal(str(folder / '*.parquet'))}, union_by_name = true) AS r
             WHERE EXISTS (SELECT 1 FROM raw.submissions AS s
                           WHERE s.source_file = r.source_file AND s.batch_id = r.batch_id)""")
     write_mirror(con, raw)
@@ -126,7 +117,7 @@ def _copy(con, query: str, target: Path) -> None:
     """Write a query's result to `target` as Parquet, all at once: readers see the whole file or
     none (written under a hidden temporary name, then renamed)."""
     tmp = target.with_name(f".{target.name}.tmp")
-    con.execute(f"COPY ({query}) TO {_literal(str(tmp))} (FORMAT parquet, COMPRESSION zstd)").fetchall()
+    con.execute(f"COPY ({query}) TO {sql_literal(str(tmp))} (FORMAT parquet, COMPRESSION zstd)").fetchall()
     os.replace(tmp, target)
 
 
@@ -227,8 +218,8 @@ def conservation_violations(con, raw: Path) -> pl.DataFrame:
     accepted + quarantined), and rows in those files that belong to no committed batch of a
     logged file. Reads the files themselves, not the views, which would hide such rows."""
     every = " UNION ALL ".join(
-        f"SELECT source_file, batch_id, {_literal(t)} AS tbl "
-        f"FROM read_parquet({_literal(str(raw / t / '*.parquet'))}, union_by_name = true)"
+        f"SELECT source_file, batch_id, {sql_literal(t)} AS tbl "
+        f"FROM read_parquet({sql_literal(str(raw / t / '*.parquet'))}, union_by_name = true)"
         for t in PARQUET_TABLES)
     violations = con.sql(
         f"""

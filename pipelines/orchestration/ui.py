@@ -3,7 +3,7 @@ built warehouse (dbt docs and the Great Expectations Data Docs).
 
 `dcw ui` and the UI tests start the server through the same functions, so what the tests
 open in a browser is what a user gets: the workspace of workspace.yaml, an instance
-configured from pipelines/ops/dagster.yaml, a server on loopback that is always stopped,
+configured from pipelines/orchestration/dagster.yaml, a server on loopback that is always stopped,
 its whole process group (the webserver starts a code server of its own) killed if it does
 not stop in time.
 """
@@ -28,7 +28,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipelines.config import PROJECT_ROOT, UserError
+from pipelines.core.errors import UserError
+from pipelines.core.settings import PROJECT_ROOT, venv_program
 
 WORKSPACE = PROJECT_ROOT / "workspace.yaml"
 DAGSTER_HOME = PROJECT_ROOT / ".dagster_home"
@@ -36,12 +37,6 @@ INSTANCE_TEMPLATE = Path(__file__).with_name("dagster.yaml")
 # The first start imports the definitions (dbt manifest, every asset) in a code server.
 READY_TIMEOUT = 120.0
 STOP_TIMEOUT = 30.0
-
-
-def _venv_program(name: str) -> str:
-    """The venv's copy of a program: .venv/bin is not on PATH when python is run directly."""
-    beside_python = Path(sys.executable).with_name(name)
-    return os.fspath(beside_python) if beside_python.exists() else name
 
 
 def prepare_dagster_home(home: Path) -> Path:
@@ -74,7 +69,7 @@ def ensure_port_free(host: str, port: int) -> None:
 def webserver_command(host: str, port: int, *, daemon: bool) -> list[str]:
     """`dagster dev` (webserver and the daemon that runs schedules and sensors) when `daemon`,
     else `dagster-webserver` alone; both on workspace.yaml."""
-    program = [_venv_program("dagster"), "dev"] if daemon else [_venv_program("dagster-webserver")]
+    program = [venv_program("dagster"), "dev"] if daemon else [venv_program("dagster-webserver")]
     return [*program, "-w", os.fspath(WORKSPACE), "-h", host, "-p", str(port)]
 
 

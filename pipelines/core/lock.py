@@ -5,7 +5,7 @@ process can open it at all. Every step that opens the warehouse (ingestion, dbt,
 forecasts, publishing, reports) holds this lock while it does, so two runs started together
 (two `dcw run`s, a sensor run beside the schedule's, a UI launch during the night) queue
 behind each other step by step instead of failing on DuckDB's lock. The Dagster instance
-also queues runs (pipelines/ops/dagster.yaml); this lock is what holds when runs do not go
+also queues runs (pipelines/orchestration/dagster.yaml); this lock is what holds when runs do not go
 through that queue.
 """
 
@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from pipelines.config import UserError
+from pipelines.core.errors import UserError
 
 WAIT_SECONDS = 6 * 3600  # longer than any nightly run: waiting is right, failing is not
 

@@ -1,8 +1,8 @@
 """Back-up and restore of the warehouse: `dcw backup [--to DIR]`, `dcw restore FROM [--to DIR]`.
 
 A backup is a folder holding a copy of the warehouse's files (the DuckDB file, its
-write-ahead log if one is left, and the raw layer's Parquet folder `settings().raw` under
-`raw/`) and `manifest.json`, which lists every file with its size and sha256. It is taken under the warehouse lock (pipelines/ops/lock.py),
+write-ahead log if one is left, and the raw layer's Parquet folder (`Settings.raw`) under
+`raw/`) and `manifest.json`, which lists every file with its size and sha256. It is taken under the warehouse lock (pipelines/core/lock.py),
 so no ingestion, dbt step or publish writes while it is copied: the copy is one consistent
 state. It is written into a temporary folder and renamed into place with the manifest last,
 so a backup folder that exists is complete.
@@ -23,11 +23,11 @@ import os
 import shutil
 from datetime import datetime
 
-import duckdb
 from pathlib import Path
 
-from pipelines.config import Settings, UserError
-from pipelines.ops.lock import warehouse_lock
+from pipelines.core.errors import UserError
+from pipelines.core.settings import Settings
+from pipelines.ingest.raw_layer import ensure_schema
 
 MANIFEST = "manifest.json"
 RAW = "raw"  # the raw layer's folder inside a backup
@@ -67,7 +67,7 @@ def backup(cfg: Settings, to: Path | None = None) -> Path:
     tmp = dest.with_name(f".{dest.name}.tmp-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
     try:
-        with warehouse_lock(warehouse):
+        with cfg.lock():
             if not warehouse.exists():
                 raise UserError(f"no warehouse at {warehouse} (run 'dcw run' first, or set DCW_WAREHOUSE)")
             tmp.mkdir()
@@ -118,8 +118,6 @@ def verify(folder: Path) -> dict:
 def restore(source: Path, cfg: Settings, to: Path | None = None) -> Path:
     """Restore the backup in `source` as the warehouse and raw folder of `cfg` (or into folder
     `to`, under the backed-up names); returns the restored warehouse path."""
-    from pipelines.ingest.warehouse import ensure_schema
-
     source = Path(source)
     if not source.is_dir():
         raise UserError(f"no backup folder {source}")
@@ -134,7 +132,8 @@ def restore(source: Path, cfg: Settings, to: Path | None = None) -> Path:
     tmp = warehouse.with_name(f".{name}.restore-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
     try:
-        with warehouse_lock(warehouse):
+        target = cfg.with_overrides(warehouse=warehouse, raw=raw)
+        with target.lock():
             shutil.copytree(source, tmp)
             verify(tmp)  # what was copied is what was backed up
             if (tmp / RAW).is_dir():
@@ -145,7 +144,7 @@ def restore(source: Path, cfg: Settings, to: Path | None = None) -> Path:
             # the DuckDB file last: the warehouse exists only once everything else is there
             for rel in sorted((r for r in manifest["files"] if not r.startswith(f"{RAW}/")), key=lambda r: r == name):
                 os.replace(tmp / rel, warehouse.with_name(warehouse.name + rel.removeprefix(name)))
-            with duckdb.connect(str(warehouse)) as con:
+            with target.connect() as con:
                 ensure_schema(con, raw)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

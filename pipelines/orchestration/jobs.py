@@ -1,7 +1,7 @@
 """Jobs, built from asset selections so they follow the graph as it grows.
 
 Every job runs its steps in one process, one after another: each step opens the one DuckDB
-warehouse, which takes a single writing process (see pipelines/ops/lock.py). A failed step is
+warehouse, which takes a single writing process (see pipelines/core/lock.py). A failed step is
 retried twice with exponential backoff, for what is transient (a full disk being cleaned, a
 network share coming back); a data error fails the same way again and stops the run.
 """

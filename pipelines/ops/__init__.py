@@ -1,1 +1,0 @@
-"""Operations: the jobs, and running them from the command line."""

@@ -1,0 +1,22 @@
+"""The run's settings reach dbt as the environment of dbt's process alone: dbt sees them
+(here: the raw folder in the sources it renders), this process's environment stays as it was."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import date
+
+from pipelines.core.settings import Settings
+from pipelines.dbt import run_dbt
+
+
+def test_the_settings_reach_dbt_and_only_dbt(tmp_path):
+    raw = tmp_path / "elsewhere_raw"
+    cfg = Settings.for_warehouse(tmp_path / "w.duckdb", as_of=date(2025, 4, 5), raw=raw)
+    before = dict(os.environ)
+    run_dbt(["parse"], cfg, artifacts=tmp_path / "parse")
+    manifest = json.loads((tmp_path / "parse" / "manifest.json").read_text(encoding="utf-8"))
+    relations = [s["relation_name"] for s in manifest["sources"].values()]
+    assert relations and all(f"'{raw}/" in r for r in relations)
+    assert dict(os.environ) == before
