@@ -239,6 +239,29 @@ def generate_docs(warehouse: Path, out: Path) -> Path:
     return out / "index.html"
 
 
+SELECTION_FLAGS = ("--select", "-s", "--exclude", "--models", "-m")
+
+
+def joined_selection(args: list[str]) -> list[str]:
+    """`args` with the several values of each selection flag joined into one (`--select a b`
+    -> `--select "a b"`, the same union for dbt): dagster-dbt lifts `--select`/`--exclude`
+    out of the arguments with a single value, which would leave the others behind as stray
+    positional arguments."""
+    out: list[str] = []
+    values: list[str] | None = None
+    for arg in args:
+        if values is not None and not arg.startswith("-"):
+            values.append(arg)
+            continue
+        if values:
+            out.append(" ".join(values))
+        values = [] if arg in SELECTION_FLAGS else None
+        out.append(arg)
+    if values:
+        out.append(" ".join(values))
+    return out
+
+
 def run_dbt(args: list[str], cfg: Settings | None, target: str = "duckdb",
             artifacts: Path | None = None) -> None:
     """dbt `args` through the `dbt` resource for the warehouse of `cfg` (None: only the
@@ -252,7 +275,7 @@ def run_dbt(args: list[str], cfg: Settings | None, target: str = "duckdb",
     changed."""
     folder = Path(artifacts) if artifacts is not None else Path(tempfile.mkdtemp(prefix="dcw-dbt-"))
     env = dbt_env(cfg, target) if cfg is not None else None
-    invocation = dbt_resource().cli([*args, "--quiet"], raise_on_error=False, target_path=folder, env=env)
+    invocation = dbt_resource().cli([*joined_selection(args), "--quiet"], raise_on_error=False, target_path=folder, env=env)
     # dagster-dbt echoes dbt's log lines to stdout: they go to the artifacts folder instead
     with open(folder / "dbt_stdout.log", "w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
         errors = [e.raw_event["info"]["msg"] for e in invocation.stream_raw_events()

@@ -7,8 +7,10 @@ import json
 import os
 from datetime import date
 
+import pytest
+
 from pipelines.core.settings import Settings
-from pipelines.dbt import run_dbt
+from pipelines.dbt import joined_selection, run_dbt
 
 
 def test_the_settings_reach_dbt_and_only_dbt(tmp_path):
@@ -20,3 +22,13 @@ def test_the_settings_reach_dbt_and_only_dbt(tmp_path):
     relations = [s["relation_name"] for s in manifest["sources"].values()]
     assert relations and all(f"'{raw}/" in r for r in relations)
     assert dict(os.environ) == before
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["test", "--select", "a", "b", "--quiet"], ["test", "--select", "a b", "--quiet"]),
+    (["build", "-s", "x", "--exclude", "y", "z"], ["build", "-s", "x", "--exclude", "y z"]),
+    (["run", "--target-path", "t"], ["run", "--target-path", "t"]),
+])
+def test_several_selected_nodes_stay_one_selection(args, expected):
+    """dagster-dbt takes one value after --select: several become one union for dbt."""
+    assert joined_selection(args) == expected
