@@ -1,7 +1,7 @@
 """The expense write-off rules of docs/marts.md, implemented independently of dbt so the
 generator can write the expected outcome of every claim into truth/claims.csv.
 
-Written straight from the spec, on plain records; money is Decimal, rounded half-up to fen.
+Written straight from docs/marts.md, on plain records; money is Decimal, rounded half-up to fen.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Hand-made inputs for the consumer tests: synthetic sell-out series, and marts written into
-a DuckDB file with the tables and columns marts.md publishes (so these tests do not need the
+a DuckDB file with the tables and columns docs/marts.md publishes (so these tests do not need the
 whole pipeline)."""
 
 from collections.abc import Iterable
@@ -73,7 +73,7 @@ CLAIMS = [
 
 
 def writeoff_marts(path: Path, claims=CLAIMS) -> Path:
-    """dim_dealer, dim_campaign and fct_expense_writeoff with the columns marts.md lists (plus
+    """dim_dealer, dim_campaign and fct_expense_writeoff with the columns docs/marts.md lists (plus
     expense_type, description and the source columns)."""
     campaigns = ", ".join(f"('{c}', '{n}')" for c, n in CAMPAIGNS)
 

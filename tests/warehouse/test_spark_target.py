@@ -1,4 +1,4 @@
-"""The same dbt project builds the same marts on DuckDB and on Spark (issue #9).
+"""The same dbt project builds the same marts on DuckDB and on Spark (docs/at_scale.md).
 
 The generator's demo data is ingested once (raw layer as Parquet) and built with both dbt
 targets; every mart must then hold the same rows on both: compared sorted and in full,
@@ -42,7 +42,7 @@ SPEC_MARTS = (
     "dq_submissions",
     "dq_quarantine",
 )
-# Every model of the marts layer: the spec's and the dimensions and aggregates beside them.
+# Every model of the marts layer: those of docs/marts.md and the dimensions and aggregates beside them.
 MARTS = tuple(sorted(p.stem for p in (DBT_PROJECT_DIR / "models" / "marts").rglob("*.sql")))
 
 AS_OF = date(2025, 7, 15)

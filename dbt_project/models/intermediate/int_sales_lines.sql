@@ -7,9 +7,9 @@ with lines as (
     select * from {{ ref('stg_sales') }}
 ),
 
-{#- Prices and territories are resolved once per distinct key and date (at M: 17k sku-days
-    and 2.8M dealer-city-days for 12.5M lines), not once per line: ranking the prices of
-    every line was 70% of the build. -#}
+{#- Prices and territories are resolved once per distinct key and date, not once per line:
+    there are far fewer sku-days and dealer-city-days than lines, and ranking the prices of
+    every line dominated the build (bench/README.md, findings). -#}
 sku_days as (
     select distinct sku, sale_date from lines
 ),
