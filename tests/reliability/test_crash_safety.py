@@ -28,10 +28,12 @@ pytestmark = pytest.mark.slow  # four whole `dcw run`s, three of them killed
 def serving_state(serving: Path) -> dict[str, int] | None:
     """Rows per marts table of the serving file, None if there is none; raises if a file is
     there but does not open as a complete DuckDB database."""
+    existed = serving.exists()
     try:
         con = duckdb.connect(str(serving), read_only=True)
     except duckdb.IOException as e:
-        if not serving.exists():
+        # absent when the open began: the first publish may rename it into place in between
+        if not existed or not serving.exists():
             return None
         raise AssertionError(f"serving file does not open: {e}") from None
     try:
