@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 SPARK_STAMP := $(VENV)/.spark-stamp
 
-.PHONY: setup spark browser demo test test-fast ui bench clean
+.PHONY: setup spark browser demo test test-fast ui dashboard bench clean
 
 # (Re)install when pyproject.toml changes; a fresh machine needs only python3 and the registries.
 $(STAMP): pyproject.toml
@@ -51,6 +51,10 @@ test-fast: setup
 ## make ui: the Dagster UI on http://127.0.0.1:3000
 ui: setup
 	$(BIN)/dcw ui
+
+## make dashboard: the channel dashboard on http://127.0.0.1:8501 (reads the serving file)
+dashboard: setup
+	$(BIN)/dcw dashboard
 
 ## make bench: the benchmark at scales S and M (SCALES=S,M,L adds L); see bench/README.md
 SCALES ?= S,M

@@ -30,6 +30,7 @@ examples:
   dcw build --target spark --landing data/landing
   dcw report writeoff --month 2026-03 --dealer D0007 --format xlsx
   dcw ui --port 3001
+  dcw dashboard --port 8501
   dcw backup --to /srv/backups/dcw-2026-11-23
   dcw restore /srv/backups/dcw-2026-11-23 --to /srv/dcw-restored
 """
@@ -210,6 +211,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ui.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     ui.add_argument("--port", type=_port, default=3000, help="port to listen on (default 3000)")
+
+    dash = commands.add_parser(
+        "dashboard",
+        help="the channel dashboard (渠道看板) in the browser, on the serving file (until Ctrl+C)",
+        description=(
+            "Serve the channel managers' dashboard (Streamlit, docs/dashboard.md): overview, "
+            "dealer, diversion, finance and data quality pages on the serving file, read-only; "
+            "a newly published night shows on the next page load, without a restart."
+        ),
+    )
+    dash.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    dash.add_argument("--port", type=_port, default=8501, help="port to listen on (default 8501)")
+    dash.add_argument("--serving", type=Path, help="the serving file to read (default: $DCW_SERVING)")
     return parser
 
 
@@ -306,8 +320,21 @@ def _cmd_ui(args: argparse.Namespace) -> None:
         raise UserError(f"the Dagster UI stopped with status {status} (see its log above)")
 
 
+def _cmd_dashboard(args: argparse.Namespace) -> None:
+    from pipelines.dashboard.server import run_dashboard
+    from pipelines.orchestration.ui import ensure_port_free
+
+    serving = Settings.from_env(serving=args.serving).serving
+    ensure_port_free(args.host, args.port)
+    if not serving.exists():
+        _stderr(f"dcw: no serving file at {serving} yet: the dashboard shows its pages once 'dcw run' publishes one")
+    status = run_dashboard(serving, args.host, args.port)
+    if status != 0:
+        raise UserError(f"the dashboard stopped with status {status} (see its log above)")
+
+
 COMMANDS = {"generate": _cmd_generate, "run": _cmd_run, "build": _cmd_build, "report": _cmd_report,
-            "ui": _cmd_ui, "backup": _cmd_backup, "restore": _cmd_restore}
+            "ui": _cmd_ui, "backup": _cmd_backup, "restore": _cmd_restore, "dashboard": _cmd_dashboard}
 
 
 def main(argv: list[str] | None = None) -> int:

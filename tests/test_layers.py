@@ -6,7 +6,7 @@ the ones below it, so there are no import cycles between packages:
 - contracts: the input contract the ingestion enforces and the generator follows
 - ingestion and the demo generator
 - the warehouse build (dbt) and its checks (Great Expectations)
-- consumers of the marts: forecasts, the serving copy, reports
+- consumers of the marts: forecasts, the serving copy, reports, the dashboard
 - orchestration: jobs, schedules, sensors, the run driver, back-up, the UI, the Definitions
   and the command line
 
@@ -30,7 +30,7 @@ LAYERS = [
     ("contracts", ("pipelines.contracts",)),
     ("ingestion and generator", ("pipelines.ingest", "pipelines.synth")),
     ("warehouse build and checks", ("pipelines.dbt", "pipelines.quality")),
-    ("consumers", ("pipelines.forecast", "pipelines.serving", "pipelines.reports")),
+    ("consumers", ("pipelines.forecast", "pipelines.serving", "pipelines.reports", "pipelines.dashboard")),
     ("orchestration", ("pipelines.orchestration", "pipelines.definitions", "pipelines.cli")),
 ]
 
