@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import re
 import sys
-from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -29,24 +28,6 @@ import matplotlib
 matplotlib.rcParams["font.family"] = ["DejaVu Sans"]
 print(sys.executable)
 print(sys.prefix)"""
-
-
-# TODO(lead): replace with tests/conftest.py demo_serving
-@pytest.fixture(scope="session")
-def demo_serving(tmp_path_factory) -> Path:
-    """A small demo landing folder run through the whole pipeline; the serving file's path."""
-    from pipelines.dbt import build_warehouse
-    from pipelines.ingest import run_ingestion
-    from pipelines.serving import publish_marts
-    from pipelines.synth.generator import generate
-    from pipelines.synth.params import GeneratorParams
-
-    root = tmp_path_factory.mktemp("demo")
-    generate(GeneratorParams(out=root / "landing", seed=7, dealers=12, skus=10, months=24, start=date(2024, 10, 1)))
-    warehouse = root / "warehouse.duckdb"
-    run_ingestion(root / "landing", warehouse, root / "feedback")
-    build_warehouse(warehouse, date(2026, 10, 15))  # the forecast marts among them
-    return Path(publish_marts(warehouse, root / "serving" / "dcw.duckdb")["serving"])
 
 
 def run(nb: nbformat.NotebookNode, cwd: Path) -> nbformat.NotebookNode:

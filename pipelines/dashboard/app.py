@@ -20,7 +20,7 @@ def main(argv: list[str]) -> None:
     import streamlit as st
 
     from pipelines.dashboard.db import open_serving
-    from pipelines.dashboard.pages import PAGES, RENDER, ready_mark, sidebar_filters
+    from pipelines.dashboard.pages import PAGES, RENDER, ready_mark, sidebar_filters, start_render
 
     parser = argparse.ArgumentParser(prog="dashboard")
     parser.add_argument("--serving", type=Path, required=True)
@@ -31,6 +31,7 @@ def main(argv: list[str]) -> None:
 
     def page(path: str):
         def render() -> None:
+            start_render()
             RENDER[path](context["db"], context["filters"])
             ready_mark(path)
 

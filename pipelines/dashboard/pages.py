@@ -43,6 +43,7 @@ def table(title: str, result: q.Result, key: str, wording: dict[str, str] | None
         st.caption(note)
     if frame.empty:
         st.caption("无数据 No rows for these filters")
+    _count("tables")
     st.dataframe(for_display(frame), hide_index=True, width="stretch")
     shown = for_display(frame)
     left, right, _ = st.columns([1, 1, 6])
@@ -60,7 +61,13 @@ def _number(value, places: int = 0) -> str:
     return f"{float(value):,.{places}f}"
 
 
+def _count(what: str, n: int = 1) -> None:
+    counts = st.session_state.setdefault(_COUNTS, {})
+    counts[what] = counts.get(what, 0) + n
+
+
 def metrics(items: list[tuple[str, str]]) -> None:
+    _count("metrics", len(items))
     for column, (label, value) in zip(st.columns(len(items)), items):
         column.metric(label, value)
 
@@ -231,11 +238,32 @@ def quality(db: Db, f: q.Filters) -> None:
     table("合同续签 Contract renewals", q.run(db, q.contract_renewals, f), "contract_renewals")
 
 
-READY = "dcw-ready"  # the id of the mark a page leaves once every section is on it (tests, bench)
+READY = "dcw-ready"  # the id of the mark a page leaves once every section is sent (tests, bench)
+_COUNTS = "_dcw_counts"  # tables and metrics the current render sent (session state)
+
+
+def start_render() -> None:
+    st.session_state.pop(_COUNTS, None)  # a render stopped midway (a filter changed) left its counts
 
 
 def ready_mark(path: str) -> None:
-    st.markdown(f'<div id="{READY}" data-page="{path}"></div>', unsafe_allow_html=True)
+    """The page's last element: which page, and how many tables and metrics it sent. The
+    browser draws elements some time after they arrive, so a page is *data-ready* when this
+    mark is there and as many tables and metrics are drawn (tests/ui/test_dashboard.py,
+    bench/dashboard.py)."""
+    counts = st.session_state.pop(_COUNTS, {})
+    st.markdown(f'<div id="{READY}" data-page="{path}" data-tables="{counts.get("tables", 0)}" '
+                f'data-metrics="{counts.get("metrics", 0)}"></div>', unsafe_allow_html=True)
+
+
+# In the browser: true once the page `name` is data-ready (see ready_mark).
+DATA_READY_JS = """(name) => {
+  const mark = document.getElementById("%s");
+  if (!mark || mark.dataset.page !== name) return false;
+  const drawn = (id) => document.querySelectorAll(`[data-testid="${id}"]`).length;
+  return drawn("stDataFrame") >= Number(mark.dataset.tables) && drawn("stMetric") >= Number(mark.dataset.metrics)
+    && !document.querySelector('[data-testid="stSkeleton"]');
+}""" % READY
 
 
 RENDER = {"overview": overview, "dealer": dealer, "diversion": diversion, "finance": finance, "quality": quality}
