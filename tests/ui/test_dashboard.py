@@ -21,6 +21,7 @@ from pipelines.dashboard.server import NotServing, start_dashboard, stop_dashboa
 pytestmark = pytest.mark.slow  # a Streamlit server and a browser
 
 PAGES = {"overview": "", "dealer": "dealer", "diversion": "diversion", "finance": "finance", "quality": "quality"}
+EXCEPTION = '[data-testid="stException"]'
 LOG_ERRORS = re.compile(r"Traceback|Error|Exception|Uncaught")
 
 
@@ -59,9 +60,11 @@ def dashboard(demo_serving, tmp_path_factory) -> Iterator[Dashboard]:
 
 
 def open_page(page, dashboard: Dashboard, name: str) -> None:
-    """Open a page and wait until it is data-ready: every table and metric it sent is drawn."""
+    """Open a page and wait until it is data-ready (every table and metric it sent is drawn)
+    or shows an error."""
     page.goto(f"{dashboard.url}/{PAGES[name]}")
-    page.wait_for_function(DATA_READY_JS, arg=name)
+    page.wait_for_function(f"(name) => ({DATA_READY_JS})(name) || !!document.querySelector('{EXCEPTION}')", arg=name)
+    assert_no_error(page, dashboard)
 
 
 def metric(page, label: str) -> float:
@@ -76,7 +79,7 @@ def number(text: str) -> float:
 
 
 def assert_no_error(page, dashboard: Dashboard) -> None:
-    exceptions = page.locator('[data-testid="stException"]')
+    exceptions = page.locator(EXCEPTION)
     assert exceptions.count() == 0, exceptions.first.inner_text()
     assert dashboard.log_errors() == []
 
@@ -166,3 +169,15 @@ def test_the_flags_download_is_the_marts_rows(page, dashboard):
     want = sorted(dashboard.mart("select source_file, source_row, rule, evidence from marts.fct_diversion_flags"))
     assert got == want
     assert download.value.suggested_filename == "flag_lines.csv"
+
+
+def test_the_dashboard_bench_measures_every_page(browser, dashboard):
+    """bench/dashboard.py on the demo, once per page, so the benchmark cannot rot."""
+    from bench.dashboard import measure_pages
+
+    result = measure_pages(browser, dashboard.url, runs=1)
+    assert list(result) == list(PAGES)
+    for times in result.values():
+        assert 0 < times["fcp_median_ms"] <= times["data_ready_median_ms"]
+        assert times["switch_median_ms"] > 0
+    assert dashboard.log_errors() == []

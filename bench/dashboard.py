@@ -1,0 +1,159 @@
+"""The dashboard's pages in a real browser: how long each takes to show its data.
+
+    .venv/bin/python -m bench.dashboard --serving data/serving/dcw.duckdb [--runs 5]
+
+Starts `dcw dashboard`'s server on loopback (a free port) on the given serving file, then opens
+every page `--runs` times in headless Chromium (Debian's, as the UI tests use), each time in a
+fresh browser context (no cache, a new Streamlit session, as a manager opening a link), after
+one unmeasured warm-up load per page. Two times per load, both from the navigation's start as
+the browser's own clock counts it (`performance.now()`):
+
+- **first contentful render**: the browser's `first-contentful-paint` entry (the app's frame
+  and first text drawn);
+- **data-ready**: the page's ready mark is there and every table and metric the render sent
+  is drawn (`pipelines.dashboard.pages.DATA_READY_JS`): what a manager waits for.
+
+Then, in one open app, it moves between the pages by the sidebar's links `--runs` rounds and
+times each switch from the click to data-ready (no page reload: the usual way round).
+
+Prints a markdown table (median and worst per page) and writes bench/results/dashboard-<time>.json.
+The budget is 1 s of data-ready per page (docs/dashboard.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from pipelines.dashboard.pages import DATA_READY_JS, PAGES
+from pipelines.dashboard.server import start_dashboard, stop_dashboard, wait_until_healthy
+
+RESULTS = Path(__file__).resolve().parent / "results"
+BUDGET_MS = 1000.0
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+HOST = "127.0.0.1"
+
+# Resolves with performance.now() once the page is data-ready (checked every frame).
+_WHEN_READY = """(name) => new Promise((resolve) => {
+  const ready = (%s);
+  const check = () => ready(name) ? resolve(performance.now()) : requestAnimationFrame(check);
+  check();
+})""" % DATA_READY_JS
+_FCP = """() => { const e = performance.getEntriesByName("first-contentful-paint")[0]; return e ? e.startTime : null; }"""
+
+
+def url_of(base: str, path: str, default: str) -> str:
+    return f"{base}/" if path == default else f"{base}/{path}"
+
+
+def load(browser, base: str, path: str, default: str, timeout_ms: float = 60_000) -> dict:
+    """One load of one page in a fresh context: {'fcp_ms', 'data_ready_ms'}."""
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    context.set_default_timeout(timeout_ms)
+    try:
+        page = context.new_page()
+        page.goto(url_of(base, path, default), wait_until="commit")
+        ready = page.evaluate(_WHEN_READY, path)
+        return {"fcp_ms": page.evaluate(_FCP), "data_ready_ms": ready}
+    finally:
+        context.close()
+
+
+def switches(browser, base: str, runs: int, timeout_ms: float = 60_000) -> dict[str, list[float]]:
+    """Moving between pages inside the open app (the sidebar's links, no reload): ms from the
+    click to data-ready, `runs` rounds over every page."""
+    default = PAGES[0][0]
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    context.set_default_timeout(timeout_ms)
+    times: dict[str, list[float]] = {path: [] for path, _ in PAGES}
+    try:
+        page = context.new_page()
+        page.goto(url_of(base, default, default))
+        page.evaluate(_WHEN_READY, default)
+        order = [p for p, _ in PAGES[1:]] + [default]
+        for _ in range(runs):
+            for path in order:
+                start = page.evaluate("() => performance.now()")
+                page.locator('[data-testid="stSidebarNav"] a').nth([p for p, _ in PAGES].index(path)).click()
+                times[path].append(page.evaluate(_WHEN_READY, path) - start)
+    finally:
+        context.close()
+    return times
+
+
+def measure_pages(browser, base: str, runs: int = 5) -> dict[str, dict]:
+    """Every page: fresh loads' times (median, worst) and in-app switches' (median)."""
+    default = PAGES[0][0]
+    out = {}
+    for path, _ in PAGES:
+        load(browser, base, path, default)  # warm-up: the server's first render of the page
+        loads = [load(browser, base, path, default) for _ in range(runs)]
+        ready = [x["data_ready_ms"] for x in loads]
+        fcp = [x["fcp_ms"] for x in loads if x["fcp_ms"] is not None]
+        out[path] = {"loads": loads, "data_ready_median_ms": statistics.median(ready),
+                     "data_ready_max_ms": max(ready),
+                     "fcp_median_ms": statistics.median(fcp) if fcp else None}
+    for path, times in switches(browser, base, runs).items():
+        out[path]["switches_ms"] = times
+        out[path]["switch_median_ms"] = statistics.median(times)
+    return out
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def markdown(result: dict) -> str:
+    lines = [f"serving file: {result['serving']} ({result['serving_mb']:.1f} MB), {result['runs']} loads per page; "
+             f"{result['cpus']} CPUs, load average {result['load_average_1m']:.1f} at the end",
+             "", "| page | first contentful render (median) | data-ready (median) | data-ready (worst) | "
+             "switch to the page, data-ready (median) | within 1 s |", "|---|---:|---:|---:|---:|---|"]
+    for path, r in result["pages"].items():
+        fcp = "—" if r["fcp_median_ms"] is None else f"{r['fcp_median_ms']:.0f} ms"
+        lines.append(f"| {path} | {fcp} | {r['data_ready_median_ms']:.0f} ms | {r['data_ready_max_ms']:.0f} ms | "
+                     f"{r['switch_median_ms']:.0f} ms | {'yes' if r['data_ready_median_ms'] <= BUDGET_MS else 'no'} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.dashboard", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--serving", type=Path, required=True, help="the serving file to measure on")
+    parser.add_argument("--runs", type=int, default=5, help="measured loads per page (default 5)")
+    args = parser.parse_args(argv)
+    from playwright.sync_api import sync_playwright
+
+    serving = args.serving.resolve()
+    port = _free_port()
+    base = f"http://{HOST}:{port}"
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%dT%H%M%S")
+    process = start_dashboard(serving, HOST, port, log=RESULTS / f"dashboard-{stamp}.log")
+    try:
+        wait_until_healthy(process, base)
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            try:
+                pages = measure_pages(browser, base, args.runs)
+            finally:
+                browser.close()
+    finally:
+        stop_dashboard(process)
+    result = {"serving": str(serving), "serving_mb": serving.stat().st_size / 1e6, "runs": args.runs,
+              "cpus": os.cpu_count(), "load_average_1m": os.getloadavg()[0], "pages": pages}
+    (RESULTS / f"dashboard-{stamp}.json").write_text(json.dumps(result, indent=2))
+    print(markdown(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
