@@ -62,7 +62,7 @@ def send_email(channel: EmailChannel, messages: list[Message], now: datetime) ->
                 smtp.starttls(context=ssl.create_default_context())
             if channel.username:
                 smtp.login(channel.username, channel.password or "")
-        except (OSError, smtplib.SMTPException) as exc:
+        except (OSError, smtplib.SMTPException, UnicodeError) as exc:  # smtplib logs in in ASCII only
             return [f"{channel.where} refused the session: {one_line(exc)}"] * len(messages)
         for m in messages:
             try:

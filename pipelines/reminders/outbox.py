@@ -74,13 +74,13 @@ def enqueue(con: duckdb.DuckDBPyConnection, deliveries: list[Delivery], now: dat
     gone obsolete. Returns the number added."""
     known = known_keys(con)
     new = [d for d in deliveries if d.outbox_key not in known]
-    con.executemany(
+    _many(con, 
         f"insert into {TABLE} (event_key, channel, recipient, audience, event_kind, dealer_id, status, "
         "attempts, queued_at, next_attempt_at) values (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)",
         [(d.event.key, d.channel, d.recipient, d.audience, d.event.kind, d.event.dealer_id, now, now) for d in new])
     current = {d.outbox_key for d in deliveries}
     gone = [k for k in known_keys(con, ("pending",)) if k not in current]
-    con.executemany(f"update {TABLE} set status = 'obsolete', next_attempt_at = null "
+    _many(con, f"update {TABLE} set status = 'obsolete', next_attempt_at = null "
                     "where event_key = ? and channel = ? and recipient = ?", gone)
     return len(new)
 
@@ -94,7 +94,7 @@ def due(con: duckdb.DuckDBPyConnection, deliveries: list[Delivery], now: datetim
 
 
 def mark_sending(con: duckdb.DuckDBPyConnection, deliveries: Iterable[Delivery], subject: str, now: datetime) -> None:
-    con.executemany(
+    _many(con, 
         f"update {TABLE} set status = 'sending', attempts = attempts + 1, last_attempt_at = ?, subject = ? "
         "where event_key = ? and channel = ? and recipient = ?",
         [(now, subject, *d.outbox_key) for d in deliveries])
@@ -105,7 +105,7 @@ def mark_outcome(con: duckdb.DuckDBPyConnection, deliveries: Iterable[Delivery],
     """Record a message's outcome on its rows; the rows' new status."""
     keys = [d.outbox_key for d in deliveries]
     if error is None:
-        con.executemany(f"update {TABLE} set status = 'sent', sent_at = ?, last_error = null, next_attempt_at = null "
+        _many(con, f"update {TABLE} set status = 'sent', sent_at = ?, last_error = null, next_attempt_at = null "
                         "where event_key = ? and channel = ? and recipient = ?", [(now, *k) for k in keys])
         return "sent"
     rows = []
@@ -115,7 +115,7 @@ def mark_outcome(con: duckdb.DuckDBPyConnection, deliveries: Iterable[Delivery],
         given_up = attempts >= retry.max_attempts
         rows.append(("failed" if given_up else "pending", error,
                      None if given_up else now + backoff(attempts, retry), *k))
-    con.executemany(f"update {TABLE} set status = ?, last_error = ?, next_attempt_at = ? "
+    _many(con, f"update {TABLE} set status = ?, last_error = ?, next_attempt_at = ? "
                     "where event_key = ? and channel = ? and recipient = ?", rows)
     return "failed" if all(r[0] == "failed" for r in rows) else "pending"
 
@@ -124,3 +124,8 @@ def backoff(attempts: int, retry: RetryPolicy) -> timedelta:
     """The wait after the `attempts`-th failure: the first delay, doubled each time, capped."""
     minutes = retry.first_delay_minutes * 2 ** max(attempts - 1, 0)
     return min(timedelta(minutes=minutes), timedelta(hours=retry.max_delay_hours))
+
+
+def _many(con: duckdb.DuckDBPyConnection, sql: str, rows: list) -> None:
+    if rows:  # DuckDB refuses an empty parameter list
+        con.executemany(sql, rows)
