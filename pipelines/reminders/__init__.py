@@ -22,7 +22,7 @@ from pipelines.core.settings import Settings
 from pipelines.reminders import outbox
 from pipelines.reminders.config import ReminderConfig, load_config
 from pipelines.reminders.delivery import send_email, send_webhook, signed_request
-from pipelines.reminders.events import read_events, route
+from pipelines.reminders.events import marts_as_of, read_events, route
 from pipelines.reminders.messages import Message, build_messages
 
 __all__ = ["RemindersSummary", "run_reminders", "load_config"]
@@ -64,12 +64,13 @@ def run_reminders(cfg: Settings, dry_run: bool = False, now: datetime | None = N
         con = cfg.connect()
         try:
             events = read_events(con)
+            as_of = marts_as_of(con) or cfg.as_of
             deliveries = route(events, channels, group)
             summary.events = len(events)
             if dry_run:
                 sent = outbox.known_keys(con, ("sent", "sending", "unknown", "failed"))
                 pending = [d for d in deliveries if d.outbox_key not in sent]
-                messages = build_messages(pending, cfg.as_of, max_lines)
+                messages = build_messages(pending, as_of, max_lines)
                 summary.files = write_dry_run(messages, cfg.reports / "reminders" / f"dry-run-{now:%Y%m%dT%H%M%S}",
                                               config, now)
                 log(summary.line())
@@ -79,7 +80,7 @@ def run_reminders(cfg: Settings, dry_run: bool = False, now: datetime | None = N
             if interrupted:
                 log(f"reminders: {interrupted} deliveries of an interrupted run are marked unknown, not sent again")
             summary.queued = outbox.enqueue(con, deliveries, now)
-            messages = build_messages(outbox.due(con, deliveries, now), cfg.as_of, max_lines)
+            messages = build_messages(outbox.due(con, deliveries, now), as_of, max_lines)
             for channel in channels:
                 _deliver(con, config, channel, [m for m in messages if m.channel == channel], now, summary, log)
         finally:

@@ -40,6 +40,15 @@ def read_events(con: duckdb.DuckDBPyConnection) -> list[Event]:
                         "run 'dcw run' first") from None
 
 
+def marts_as_of(con: duckdb.DuckDBPyConnection) -> date | None:
+    """The business date the marts were built as of (messages are dated by it)."""
+    try:
+        return con.execute("select max(as_of_date) from (select as_of_date from marts.rpt_reporting_status "
+                           "union all select as_of_date from marts.rpt_contract_renewals)").fetchone()[0]
+    except duckdb.Error:
+        return None
+
+
 def _rows(con, sql: str) -> list[dict]:
     cur = con.execute(sql)
     names = [d[0] for d in cur.description]
