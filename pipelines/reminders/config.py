@@ -29,6 +29,7 @@ class EmailChannel:
     username: str | None = None
     password: str | None = field(default=None, repr=False)
     timeout_seconds: float = 20.0
+    ca_file: str | None = None  # a private CA to check the server's certificate against (default: the system's)
 
     @property
     def where(self) -> str:
@@ -79,7 +80,7 @@ def load_config(path: Path, environ: Mapping[str, str] | None = None) -> Reminde
     if "email" in doc:
         sec = dict(doc["email"])
         _only(sec, {"host", "port", "sender", "starttls", "ssl", "username", "password_env",
-                    "timeout_seconds"}, f"{path} [email]")
+                    "timeout_seconds", "ca_file"}, f"{path} [email]")
         for key in ("host", "sender"):
             if not sec.get(key):
                 raise UserError(f"reminders configuration {path} [email]: '{key}' is required")

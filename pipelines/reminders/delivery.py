@@ -50,7 +50,7 @@ def send_email(channel: EmailChannel, messages: list[Message], now: datetime) ->
     try:
         if channel.ssl:
             smtp = smtplib.SMTP_SSL(channel.host, channel.port, timeout=channel.timeout_seconds,
-                                    context=ssl.create_default_context())
+                                    context=ssl.create_default_context(cafile=channel.ca_file))
         else:
             smtp = smtplib.SMTP(channel.host, channel.port, timeout=channel.timeout_seconds)
     except (OSError, smtplib.SMTPException) as exc:
@@ -59,7 +59,7 @@ def send_email(channel: EmailChannel, messages: list[Message], now: datetime) ->
     try:
         try:
             if channel.starttls and not channel.ssl:
-                smtp.starttls(context=ssl.create_default_context())
+                smtp.starttls(context=ssl.create_default_context(cafile=channel.ca_file))
             if channel.username:
                 smtp.login(channel.username, channel.password or "")
         except (OSError, smtplib.SMTPException, UnicodeError) as exc:  # smtplib logs in in ASCII only

@@ -13,6 +13,7 @@ import socket
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
@@ -32,10 +33,12 @@ class Mailbox:
     """What the SMTP server accepted: (envelope sender, recipients, parsed message)."""
 
     received: list = field(default_factory=list)
+    tls: list = field(default_factory=list)  # per message: did it come over TLS
 
     async def handle_DATA(self, server, session, envelope):
         msg = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
         self.received.append((envelope.mail_from, list(envelope.rcpt_tos), msg, envelope.original_content))
+        self.tls.append(session.ssl is not None)
         return "250 OK"
 
     def to(self, address: str) -> list:
@@ -48,12 +51,14 @@ def _authenticator(server, session, envelope, mechanism, auth_data):
     return AuthResult(success=ok, handled=False)  # handled=False: the server answers 535
 
 
-def smtp_server(port: int | None = None) -> tuple[Controller, Mailbox]:
-    """A started SMTP server on 127.0.0.1 that checks a login as USER / PASSWORD (over
-    plain SMTP: the test has no certificate)."""
+def smtp_server(port: int | None = None, tls_context=None) -> tuple[Controller, Mailbox]:
+    """A started SMTP server on 127.0.0.1 that checks a login as USER / PASSWORD: over
+    plain SMTP, or, given `tls_context`, only after STARTTLS."""
     box = Mailbox()
+    tls = dict(tls_context=tls_context, require_starttls=True, auth_require_tls=True) if tls_context \
+        else dict(auth_require_tls=False)
     controller = Controller(box, hostname="127.0.0.1", port=port or free_port(),
-                            authenticator=_authenticator, auth_require_tls=False)
+                            authenticator=_authenticator, **tls)
     controller.start()
     return controller, box
 
@@ -94,3 +99,29 @@ class RobotReceiver:
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 signed by itself, and its key (PEM files in `folder`)."""
+    import ipaddress
+    from datetime import datetime, timedelta, timezone
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now(timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(days=1))
+            .not_valid_after(now + timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+            .sign(key, hashes.SHA256()))
+    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_path, key_path

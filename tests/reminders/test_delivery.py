@@ -17,7 +17,9 @@ from pipelines.core.settings import Settings
 from pipelines.reminders import run_reminders
 from pipelines.reminders.config import EmailChannel, ReminderConfig, RetryPolicy, WebhookChannel
 from tests.reminders.marts_fixture import AS_OF, CONTACT, MANAGER, set_alerts, write_marts
-from tests.reminders.servers import PASSWORD, USER, RobotReceiver, free_port, smtp_server
+import ssl
+
+from tests.reminders.servers import PASSWORD, USER, RobotReceiver, free_port, self_signed_certificate, smtp_server
 
 NOW = datetime(2025, 4, 3, 8, 0)
 SECRET = "SEC-robot-secret"
@@ -219,3 +221,22 @@ def test_dry_run_writes_the_messages_and_sends_nothing(cfg, smtp):
     con = duckdb.connect(str(cfg.warehouse), read_only=True)
     assert con.execute("select count(*) from information_schema.tables where table_schema = 'reminders'").fetchone()[0] == 0
     con.close()
+
+
+def test_starttls_then_login_and_the_certificate_is_checked(cfg, tmp_path):
+    cert, key = self_signed_certificate(tmp_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    controller, box = smtp_server(tls_context=context)  # refuses MAIL and AUTH before STARTTLS
+    try:
+        channel = EmailChannel(host="127.0.0.1", port=controller.port, sender="dcw@brand.example.cn",
+                               username=USER, password=PASSWORD, timeout_seconds=5)
+        # the system's CAs do not know this certificate: one line, nothing sent
+        summary, lines = run(cfg, ReminderConfig(email=channel))
+        [line] = [x for x in lines if "failed" in x]
+        assert "CERTIFICATE_VERIFY_FAILED" in line and summary.retrying == 3 and box.received == []
+        trusted = EmailChannel(**{**channel.__dict__, "ca_file": str(cert)})
+        summary, _ = run(cfg, ReminderConfig(email=trusted), now=NOW + timedelta(days=1))
+        assert summary.sent == {"email": 3} and box.tls == [True, True, True]
+    finally:
+        controller.stop()
