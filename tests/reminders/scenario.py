@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from datetime import date
 
-AS_OF = date(2025, 4, 3)
+AS_OF = date(2025, 4, 2)  # March's reports, due 04-05, are exactly 3 days away
 DEALERS = ("D0001", "D0002", "D0003", "D0004", "D0005", "D0006")
-CONTRACT_END = {"D0001": "2025-04-20", "D0002": "2025-06-02", "D0003": "2025-03-01",
-                "D0004": "2025-07-02", "D0005": "2025-07-03", "D0006": "2025-04-10"}
+CONTRACT_END = {"D0001": "2025-04-19", "D0002": "2025-06-01", "D0003": "2025-03-01",
+                "D0004": "2025-07-01", "D0005": "2025-07-02", "D0006": "2025-04-10"}
 
 
 def dealers_rows() -> list[dict]:
