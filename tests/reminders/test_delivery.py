@@ -240,3 +240,13 @@ def test_starttls_then_login_and_the_certificate_is_checked(cfg, tmp_path):
         assert summary.sent == {"email": 3} and box.tls == [True, True, True]
     finally:
         controller.stop()
+
+
+def test_an_unreachable_robot_is_one_log_line_and_an_outbox_row(cfg):
+    port = free_port()
+    summary, lines = run(cfg, ReminderConfig(webhook=WebhookChannel(url=f"http://127.0.0.1:{port}/send")))
+    [line] = [x for x in lines if "failed" in x]
+    assert f"cannot reach 127.0.0.1:{port}" in line and "ConnectionRefusedError" in line
+    assert summary.retrying == 1
+    assert [(r[1], r[3], r[4]) for r in outbox(cfg)][:1] == [("webhook", "pending", 1)]
+    assert all(f"cannot reach 127.0.0.1:{port}" in r[5] for r in outbox(cfg))
