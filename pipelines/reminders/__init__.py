@@ -98,19 +98,26 @@ def _deliver(con, config: ReminderConfig, channel: str, messages: list[Message],
     send = send_email if channel == "email" else send_webhook
     try:
         errors = send(getattr(config, channel), messages, now)
-    except Exception as exc:  # noqa: BLE001 - a sender's bug must not lose the outbox state
-        errors = [f"{type(exc).__name__}: {exc}"] * len(messages)
-    failures: dict[str, int] = {}
+    except Exception as exc:  # noqa: BLE001 - a bug in a sender: some messages may be out
+        reason = f"{type(exc).__name__}: {exc}"
+        for m in messages:
+            outbox.mark_unknown(con, m.deliveries, reason)
+        log(f"reminders: {channel} delivery stopped by an error: {' '.join(reason.split())} "
+            "(its deliveries are marked unknown and not sent again)")
+        return
+    failures: dict[tuple[str, str], int] = {}
     for m, error in zip(messages, errors):
         status = outbox.mark_outcome(con, m.deliveries, error, now, config.retry)
         if status == "sent":
             summary.sent[channel] = summary.sent.get(channel, 0) + 1
         else:
-            failures[error] = failures.get(error, 0) + 1
+            failures[(error, status)] = failures.get((error, status), 0) + 1
             summary.retrying += status == "pending"
             summary.given_up += status == "failed"
-    for error, n in failures.items():  # one line per distinct reason, not one per message
-        log(f"reminders: {channel} delivery failed for {n} message(s): {error} (kept in the outbox; retried on a later run)")
+    for (error, status), n in failures.items():  # one line per reason, not one per message
+        outcome = "kept in the outbox; retried on a later run" if status == "pending" else \
+            f"given up after {config.retry.max_attempts} attempts: outbox status failed"
+        log(f"reminders: {channel} delivery failed for {n} message(s): {error} ({outcome})")
 
 
 def _safe(text: str) -> str:

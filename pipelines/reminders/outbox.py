@@ -120,6 +120,13 @@ def mark_outcome(con: duckdb.DuckDBPyConnection, deliveries: Iterable[Delivery],
     return "failed" if all(r[0] == "failed" for r in rows) else "pending"
 
 
+def mark_unknown(con: duckdb.DuckDBPyConnection, deliveries: Iterable[Delivery], error: str) -> None:
+    """The outcome is not known (the sender failed part-way): never sent again."""
+    _many(con, f"update {TABLE} set status = 'unknown', last_error = ?, next_attempt_at = null "
+               "where event_key = ? and channel = ? and recipient = ?",
+          [(error, *d.outbox_key) for d in deliveries])
+
+
 def backoff(attempts: int, retry: RetryPolicy) -> timedelta:
     """The wait after the `attempts`-th failure: the first delay, doubled each time, capped."""
     minutes = retry.first_delay_minutes * 2 ** max(attempts - 1, 0)

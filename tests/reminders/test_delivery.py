@@ -250,3 +250,17 @@ def test_an_unreachable_robot_is_one_log_line_and_an_outbox_row(cfg):
     assert summary.retrying == 1
     assert [(r[1], r[3], r[4]) for r in outbox(cfg)][:1] == [("webhook", "pending", 1)]
     assert all(f"cannot reach 127.0.0.1:{port}" in r[5] for r in outbox(cfg))
+
+
+def test_a_sender_that_breaks_part_way_marks_its_deliveries_unknown(cfg, robot, monkeypatch):
+    def broken(channel, messages, now):
+        raise RuntimeError("bug after some messages\nwent out")
+
+    monkeypatch.setattr("pipelines.reminders.send_webhook", broken)
+    summary, lines = run(cfg, ReminderConfig(webhook=WebhookChannel(url=robot.url)))
+    [line] = [x for x in lines if "stopped" in x]
+    assert "RuntimeError: bug after some messages went out" in line and "\n" not in line
+    assert {r[3] for r in outbox(cfg)} == {"unknown"}  # at most once: not retried
+    monkeypatch.undo()
+    again, _ = run(cfg, ReminderConfig(webhook=WebhookChannel(url=robot.url)), now=NOW + timedelta(days=1))
+    assert again.sent == {} and robot.requests == []
