@@ -21,6 +21,7 @@ environment:
   DCW_FEEDBACK   where feedback files for dealers are written (default data/feedback)
   DCW_SERVING    the read-only copy of the marts analysts open (default data/serving/dcw.duckdb)
   DCW_REPORTS    where reports are written (default data/reports)
+  DCW_REMINDERS  the reminders' delivery configuration, TOML (default reminders.toml beside the warehouse)
 Each is overridden by the matching option of a command.
 
 examples:
@@ -29,6 +30,7 @@ examples:
   dcw run --landing /srv/dcw/landing --warehouse /srv/dcw/warehouse.duckdb --as-of 2026-11-01
   dcw build --target spark --landing data/landing
   dcw report writeoff --month 2026-03 --dealer D0007 --format xlsx
+  dcw remind --dry-run
   dcw ui --port 3001
   dcw dashboard --port 8501
   dcw backup --to /srv/backups/dcw-2026-11-23
@@ -177,6 +179,25 @@ def build_parser() -> argparse.ArgumentParser:
     writeoff.add_argument("--out", type=Path, help="folder to write to (default: $DCW_REPORTS/writeoff)")
     _warehouse_option(writeoff)
 
+    rem = commands.add_parser(
+        "remind",
+        help="send the reminders: late and missing reports, contract renewals, new stock alerts",
+        description=(
+            "Turn the reminders' marts (rpt_reporting_status, rpt_contract_renewals, "
+            "rpt_inventory_alerts) into messages, Chinese first with English beside: to each "
+            "dealer's contact its own missing reports, to each channel manager a digest, to the "
+            "group robot a digest of all; by e-mail (SMTP) and webhook as configured "
+            "(docs/reminders.md). Each event goes out once per channel and recipient; a failed "
+            "delivery stays in the outbox (reminders.outbox) and is retried on a later run."
+        ),
+    )
+    rem.add_argument("--dry-run", action="store_true",
+                     help="write the messages to files under $DCW_REPORTS/reminders/ and send nothing")
+    rem.add_argument("--config", type=Path,
+                     help="the reminders' configuration file (default: $DCW_REMINDERS, else reminders.toml beside the warehouse)")
+    rem.add_argument("--reports", type=Path, help="where --dry-run writes (default: $DCW_REPORTS)")
+    _warehouse_option(rem)
+
     bak = commands.add_parser(
         "backup",
         help="snapshot the warehouse consistently, with a manifest of checksums",
@@ -300,6 +321,19 @@ def _cmd_report(args: argparse.Namespace) -> None:
         print(path)
 
 
+def _cmd_remind(args: argparse.Namespace) -> None:
+    from pipelines.reminders import run_reminders
+
+    cfg = _settings(args).with_overrides(reminders=args.config, reports=args.reports)
+    if not cfg.warehouse.exists():
+        raise UserError(f"no warehouse at {cfg.warehouse} (run 'dcw run' first, or set DCW_WAREHOUSE / --warehouse)")
+    if args.config is not None and not args.config.is_file():
+        raise UserError(f"reminders configuration {args.config} does not exist (docs/reminders.md)")
+    summary = run_reminders(cfg, dry_run=args.dry_run, log=_stderr)
+    for path in summary.files:
+        print(path)
+
+
 def _cmd_backup(args: argparse.Namespace) -> None:
     from pipelines.orchestration.backup import backup
 
@@ -334,7 +368,8 @@ def _cmd_dashboard(args: argparse.Namespace) -> None:
 
 
 COMMANDS = {"generate": _cmd_generate, "run": _cmd_run, "build": _cmd_build, "report": _cmd_report,
-            "ui": _cmd_ui, "backup": _cmd_backup, "restore": _cmd_restore, "dashboard": _cmd_dashboard}
+            "ui": _cmd_ui, "backup": _cmd_backup, "restore": _cmd_restore, "dashboard": _cmd_dashboard,
+            "remind": _cmd_remind}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -11,6 +11,7 @@ Families:
 - `writeoff`: the expense write-off rules (a claim's codes are listed in `rule_order`)
 - `diversion`: the diversion rules of a flagged sales line
 - `submission_status`, `claim_status`: the status of a landed file, of a claim
+- `reporting_status`, `report_kind`, `renewal_bucket`: the reminders' marts (docs/reminders.md)
 
 This module imports nothing of dcw: every layer may read it.
 """
@@ -25,6 +26,8 @@ from pathlib import Path
 CODES_CSV = Path(__file__).resolve().parent.parent / "dbt_project" / "seeds" / "dcw_codes.csv"
 COLUMNS = ("family", "code", "rule_order", "zh", "en")
 FAMILIES = ("file", "row", "writeoff", "diversion", "submission_status", "claim_status")
+# the reminders (docs/reminders.md): rpt_reporting_status, rpt_contract_renewals
+FAMILIES += ("reporting_status", "report_kind", "renewal_bucket")
 
 
 @dataclass(frozen=True)

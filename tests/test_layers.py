@@ -30,7 +30,8 @@ LAYERS = [
     ("contracts", ("pipelines.contracts",)),
     ("ingestion and generator", ("pipelines.ingest", "pipelines.synth")),
     ("warehouse build and checks", ("pipelines.dbt", "pipelines.quality")),
-    ("consumers", ("pipelines.forecast", "pipelines.serving", "pipelines.reports", "pipelines.dashboard")),
+    ("consumers", ("pipelines.forecast", "pipelines.serving", "pipelines.reports",
+                   "pipelines.dashboard", "pipelines.reminders")),
     ("orchestration", ("pipelines.orchestration", "pipelines.definitions", "pipelines.cli")),
 ]
 

@@ -1,5 +1,7 @@
 """ERP dealers snapshot (经销商主数据)."""
 
+import pandera.polars as pa
+
 from pipelines.contracts._base import Contract, Date, Number, Text
 
 
@@ -14,3 +16,6 @@ class Dealers(Contract):
     status: Text
     contract_start: Date
     contract_end: Date
+    # optional: who receives the reminders (docs/reminders.md); empty = nobody
+    contact_email: Text = pa.Field(nullable=True)
+    manager_email: Text = pa.Field(nullable=True)

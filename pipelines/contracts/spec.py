@@ -97,6 +97,8 @@ ERP_KINDS: tuple[FileKind, ...] = (
         Column("status", C),
         Column("contract_start", D),
         Column("contract_end", D),
+        Column("contact_email", T, required=False),
+        Column("manager_email", T, required=False),
     ),
     _erp(
         "territories",

@@ -36,6 +36,7 @@ ENV_VARS = {
     "reports": "DCW_REPORTS",
     "as_of": "DCW_AS_OF",
     "duckdb_memory": "DCW_DUCKDB_MEMORY",
+    "reminders": "DCW_REMINDERS",
 }
 # The settings that are paths (the rest: the business date and the memory bound).
 PATH_SETTINGS = ("landing", "warehouse", "raw", "feedback", "serving", "reports")
@@ -103,6 +104,13 @@ class Settings:
     # runs for weeks must not keep the day it started).
     pinned_as_of: date | None = None
     duckdb_memory: str = DEFAULT_DUCKDB_MEMORY
+    # The reminders' delivery configuration (docs/reminders.md); None: reminders.toml beside
+    # the warehouse file.
+    reminders: Path | None = None
+
+    @property
+    def reminders_config(self) -> Path:
+        return self.reminders or self.warehouse.with_name("reminders.toml")
 
     @property
     def as_of(self) -> date:
@@ -128,6 +136,8 @@ class Settings:
             as_of = parse_date(env["DCW_AS_OF"], "DCW_AS_OF")
         values["pinned_as_of"] = as_of
         values["duckdb_memory"] = given.get("duckdb_memory") or env.get("DCW_DUCKDB_MEMORY") or DEFAULT_DUCKDB_MEMORY
+        reminders = given.get("reminders") or env.get("DCW_REMINDERS")
+        values["reminders"] = _absolute(reminders) if reminders else None
         return cls(**values)
 
     @classmethod
@@ -149,7 +159,7 @@ class Settings:
         clean = {k: v for k, v in kwargs.items() if v is not None}
         if "as_of" in clean:
             clean["pinned_as_of"] = clean.pop("as_of")
-        for name in PATH_SETTINGS:
+        for name in (*PATH_SETTINGS, "reminders"):
             if name in clean:
                 clean[name] = _absolute(clean[name])
         if "warehouse" in clean and "raw" not in clean:

@@ -6,8 +6,9 @@ retried twice with exponential backoff, for what is transient (a full disk being
 network share coming back); a data error fails the same way again and stops the run.
 """
 
-from dagster import AssetSelection, Backoff, Jitter, RetryPolicy, define_asset_job
+from dagster import AssetSelection, Backoff, Jitter, RetryPolicy, define_asset_job, job
 
+from pipelines.reminders.ops import send_reminders
 from pipelines.reports.assets import writeoff_report
 
 RETRY = RetryPolicy(max_retries=2, delay=20, backoff=Backoff.EXPONENTIAL, jitter=Jitter.PLUS_MINUS)
@@ -36,3 +37,14 @@ monthly_close_job = define_asset_job(
     description="Finance's monthly close: the expense write-off report of one month (a partition).",
     op_retry_policy=RETRY,
 )
+
+
+@job(
+    name="reminders",
+    description="The daily reminders (docs/reminders.md): late and missing reports, contract "
+    "renewals and new stock alerts to dealers' contacts, channel managers and the group robot, "
+    "each event once; failed deliveries wait in the outbox for the next run.",
+    tags={"dcw/writes": "warehouse"},
+)
+def reminders_job():
+    send_reminders()

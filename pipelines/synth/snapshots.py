@@ -37,11 +37,13 @@ def snapshots(g: Context) -> None:
         g.landing.write(f"erp/regions_{again:%Y%m%d}.csv", csv_bytes(cols, data, ERP_PROFILE), kind="regions",
                            dealer_id="", status="duplicate", reason="DUPLICATE_FILE", duplicate=True)
         g.injected["duplicate_file"] += 1
+    ends, people = renewals_and_contacts(g)
     series("dealers", ("dealer_id", "dealer_name", "tier", "region", "province", "city_code", "credit_limit",
-                       "status", "contract_start", "contract_end"),
+                       "status", "contract_start", "contract_end", "contact_email", "manager_email"),
            [(day, [(d.dealer_id, d.name, d.tier, d.region_name, world.CITIES[d.city][2],
                     g.city_codes[d.city], d.credit_limit[v], "active", d.contract_start.toordinal(),
-                    d.contract_end[v].toordinal()) for d in plan.dealers])
+                    (ends.get(d.dealer_id) if v == 1 else None) or d.contract_end[v].toordinal(),
+                    *people[d.dealer_id]) for d in plan.dealers])
             for v, day in ((0, before), (1, mid))])
     t_days = sorted({before} | {t.announced for d in plan.dealers for t in d.territories})
     series("territories", ("dealer_id", "city_code", "valid_from", "valid_to"),
@@ -75,3 +77,36 @@ def snapshots(g: Context) -> None:
                            kind="", dealer_id="", status="rejected", reason="BAD_FILE_NAME")
         g.injected["hostile_file:landing_root"] += 1
         g.injected["hostile_file:erp_hidden"] += 1
+
+
+# Days from the last day of the data to a contract's end, for the dealers whose contract
+# the later dealers snapshot ends soon: one per bucket of rpt_contract_renewals (30, 60, 90,
+# expired) as of that day (docs/generator.md, "Reminders").
+RENEWAL_DAYS = (20, 50, 80, -10)
+
+
+def renewals_and_contacts(g: Context) -> tuple[dict[str, int], dict[str, tuple[str | None, str | None]]]:
+    """The contract ends the later dealers snapshot moves near the end of the data, and each
+    dealer's reporting contact and channel manager (about 4 in 5 have a contact, 9 in 10 a
+    manager: both columns are optional). Drawn from their own random stream, so the rest of
+    the landing is what it was before these columns existed. Writes truth/renewals.csv."""
+    import csv
+    import random
+
+    rng = random.Random(f"{g.p.seed}-reminders")
+    dealers = g.plan.dealers
+    chosen = rng.sample(range(len(dealers)), min(len(RENEWAL_DAYS), len(dealers)))
+    ends = {dealers[i].dealer_id: (g.plan.end + timedelta(days=days)).toordinal()
+            for i, days in zip(chosen, RENEWAL_DAYS)}
+    with open(g.landing.truth / "renewals.csv", "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(("dealer_id", "contract_end", "days_left", "bucket"))
+        for i, days in sorted(zip(chosen, RENEWAL_DAYS), key=lambda x: dealers[x[0]].dealer_id):
+            bucket = "expired" if days < 0 else next(str(b) for b in (30, 60, 90) if days <= b)
+            w.writerow((dealers[i].dealer_id, date.fromordinal(ends[dealers[i].dealer_id]).isoformat(), days, bucket))
+    people = {}
+    for d in dealers:
+        contact = f"report.{d.dealer_id.lower()}@dealer.example.cn" if rng.random() < 0.8 else None
+        manager = f"manager.r{d.region + 1}@brand.example.cn" if rng.random() < 0.9 else None
+        people[d.dealer_id] = (contact, manager)
+    return ends, people

@@ -85,3 +85,23 @@ def test_great_expectations_suites_pass_on_demo_data(demo, tmp_path):
     root, _ = demo
     results = validate_marts(root / "warehouse.duckdb", tmp_path / "ge")
     assert {n: r.failed for n, r in results.items() if not r.success} == {}
+
+
+def test_reminders_marts_see_the_generated_contacts_renewals_and_late_reports(demo):
+    """docs/generator.md, "Reminders": the contracts moved near the end of the data are
+    listed with their truth's end, and the generated contacts and late reports reach
+    rpt_reporting_status."""
+    root, q = demo
+    listed = {r[0]: r[1:] for r in q("select dealer_id, contract_end, days_left, as_of_date "
+                                     "from marts.rpt_contract_renewals")}
+    ending = truth(root, "renewals.csv")
+    assert len(ending) == 4
+    for t in ending:
+        contract_end, days_left, as_of = listed[t["dealer_id"]]
+        assert contract_end.isoformat() == t["contract_end"]
+        assert days_left == (contract_end - as_of).days
+    statuses = dict(q("select status, count(*) from marts.rpt_reporting_status group by status"))
+    assert statuses.get("received_late", 0) > 0 and statuses.get("received_on_time", 0) > 0
+    [(managers, contacts)] = q("select count(distinct manager_email), count(distinct contact_email) "
+                               "from marts.rpt_reporting_status")
+    assert managers > 1 and contacts > 1

@@ -9,6 +9,8 @@ select
     status,
     contract_start,
     contract_end,
+    contact_email,
+    manager_email,
     source_file,
     source_row
 from ({{ current_rows('dealers') }}) as r
