@@ -18,10 +18,12 @@ environment:
   DCW_LANDING    landing folder the dealers and the ERP drop files into (default data/landing)
   DCW_WAREHOUSE  the DuckDB warehouse file (default data/warehouse.duckdb)
   DCW_AS_OF      the business date of the run, YYYY-MM-DD (default today)
-  DCW_FEEDBACK   where feedback files for dealers are written (default data/feedback)
-  DCW_SERVING    the read-only copy of the marts analysts open (default data/serving/dcw.duckdb)
-  DCW_REPORTS    where reports are written (default data/reports)
-Each is overridden by the matching option of a command.
+  DCW_FEEDBACK   where feedback files for dealers are written (default feedback/ beside the warehouse)
+  DCW_SERVING    the read-only copy of the marts analysts open (default serving/dcw.duckdb beside the warehouse)
+  DCW_REPORTS    where reports and Data Docs are written (default reports/ beside the warehouse)
+  DCW_FEEDBACK_RECEIPTS  0 = no receipt for a fully accepted dealer file (default 1)
+Each is overridden by the matching option of a command. Logs, backups and alerts go beside
+the warehouse too.
 
 examples:
   dcw generate --out data/landing --dealers 40 --months 24
@@ -36,7 +38,12 @@ examples:
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line, not a usage block."""
+    """argparse, but a usage error is one line, not a usage block, and a long option is
+    never guessed from a prefix (--ware is an error, not --warehouse)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> None:  # type: ignore[override]
         raise UserError(f"{message} (see '{self.prog} --help')")
@@ -239,10 +246,15 @@ def _cmd_generate(args: argparse.Namespace) -> None:
 
 
 def _landing_settings(args: argparse.Namespace) -> Settings:
-    """Settings for a command that reads the landing folder, which must exist."""
+    """Settings for a command that reads the landing folder, which must exist, and writes
+    outputs that must not be another warehouse's."""
     cfg = _settings(args)
+    if cfg.landing.exists() and not cfg.landing.is_dir():
+        raise UserError(f"the landing {cfg.landing} is a file, not a folder (give the folder the dealers' "
+                        "and the ERP's files land in: --landing DIR or DCW_LANDING)")
     if not cfg.landing.is_dir():
         raise UserError(f"landing folder {cfg.landing} does not exist (run 'dcw generate' first, or set DCW_LANDING / --landing)")
+    cfg.claim_outputs()
     return cfg
 
 
@@ -265,7 +277,8 @@ def _cmd_build(args: argparse.Namespace) -> None:
     from pipelines.ingest import run_ingestion
 
     with cfg.lock(log=_stderr):
-        run_ingestion(cfg.landing, cfg.warehouse, cfg.feedback, raw=cfg.raw, duckdb_memory=cfg.duckdb_memory)
+        run_ingestion(cfg.landing, cfg.warehouse, cfg.feedback, raw=cfg.raw, duckdb_memory=cfg.duckdb_memory,
+                      receipts=cfg.feedback_receipts)
         started = time.monotonic()
         build_warehouse(cfg, target=args.target)
     where = spark_dir(cfg.warehouse) if args.target == "spark" else cfg.warehouse
@@ -278,6 +291,8 @@ def _cmd_report(args: argparse.Namespace) -> None:
     cfg = _settings(args)
     if not cfg.warehouse.exists():
         raise UserError(f"no warehouse at {cfg.warehouse} (run 'dcw run' first, or set DCW_WAREHOUSE / --warehouse)")
+    if args.out is None:
+        cfg.claim_outputs()
     with cfg.lock(log=_stderr):
         written = write_writeoff_report(
             cfg.warehouse, args.month, args.dealer, args.format, args.out or cfg.reports / "writeoff"

@@ -33,6 +33,7 @@ class WarehouseResource(dg.ConfigurableResource):
     reports: str
     as_of: str | None = None
     duckdb_memory: str = DEFAULT_DUCKDB_MEMORY
+    feedback_receipts: bool = True
 
     @classmethod
     def from_settings(cls, cfg: Settings) -> "WarehouseResource":
@@ -40,6 +41,7 @@ class WarehouseResource(dg.ConfigurableResource):
             **{name: str(getattr(cfg, name)) for name in PATH_SETTINGS},
             as_of=cfg.pinned_as_of.isoformat() if cfg.pinned_as_of else None,
             duckdb_memory=cfg.duckdb_memory,
+            feedback_receipts=cfg.feedback_receipts,
         )
 
     @property
@@ -48,6 +50,7 @@ class WarehouseResource(dg.ConfigurableResource):
             **{name: Path(getattr(self, name)) for name in PATH_SETTINGS},
             pinned_as_of=parse_date(self.as_of, "as_of") if self.as_of else None,
             duckdb_memory=self.duckdb_memory,
+            feedback_receipts=self.feedback_receipts,
         )
 
     @property

@@ -38,7 +38,7 @@ def ingest(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     progress = Progress("ingest", "files")
     with s.lock(log=context.log.info):
         summary = run_ingestion(s.landing, s.warehouse, s.feedback, progress=progress, raw=s.raw,
-                                duckdb_memory=s.duckdb_memory)
+                                duckdb_memory=s.duckdb_memory, receipts=s.feedback_receipts)
         with s.connect(read_only=True) as con:
             counts = wh.table_counts(con)
     d = summary.as_dict()

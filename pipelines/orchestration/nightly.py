@@ -47,7 +47,7 @@ def run_nightly(cfg: Settings) -> None:
     """The nightly job on the warehouse of `cfg`, in this process; then a summary."""
     from pipelines.orchestration.definitions import build_definitions
 
-    log_path = cfg.warehouse.parent / "logs" / "last_run.log"
+    log_path = cfg.logs / "last_run.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     dbt_progress = Progress("dbt", "nodes")
     job = build_definitions(WarehouseResource.from_settings(cfg)).resolve_job_def("nightly")
