@@ -316,7 +316,7 @@ def _cmd_restore(args: argparse.Namespace) -> None:
 def _cmd_ui(args: argparse.Namespace) -> None:
     from pipelines.orchestration.ui import run_ui
 
-    status = run_ui(args.host, args.port)
+    status = run_ui(args.host, args.port, landing=_settings(args).landing)
     if status != 0:
         raise UserError(f"the Dagster UI stopped with status {status} (see its log above)")
 
