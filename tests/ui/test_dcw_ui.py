@@ -88,6 +88,7 @@ def test_sigterm_stops_the_whole_process_tree_within_seconds(tmp_path):
     log = tmp_path / "dcw_ui.log"
     with open(log, "wb") as out:
         proc = start_dcw("ui", "--port", str(port), stdout=out, prelude=moved)
+    tree: list[psutil.Process] = []
     try:
         deadline = time.monotonic() + 150
         while f"http://{HOST}:{port}" not in log.read_text(errors="replace"):
@@ -111,3 +112,6 @@ def test_sigterm_stops_the_whole_process_tree_within_seconds(tmp_path):
             assert probe.connect_ex((HOST, port)) != 0, "the UI still answers after SIGTERM"
     finally:
         stop(proc)
+        for p in tree:  # what a failed stop left behind
+            if p.is_running():
+                p.kill()
