@@ -215,6 +215,24 @@ def build_parser() -> argparse.ArgumentParser:
             "DCW_* settings of this environment."
         ),
     )
+    docs = commands.add_parser("docs", help="generate documentation pages from the dbt project",
+                               description="Generate documentation pages from the dbt project.")
+    pages = docs.add_subparsers(dest="page", metavar="<page>", parser_class=_Parser, required=True)
+    dictionary = pages.add_parser(
+        "dictionary", help="docs/data_dictionary.md: every mart and column with its type and meaning",
+        description="Write the data dictionary (every table of the serving file, each column's type and "
+                    "description) from the dbt manifest to docs/data_dictionary.md or --out.")
+    dictionary.add_argument("--out", type=Path, help="file to write (default: docs/data_dictionary.md)")
+
+    sql = commands.add_parser(
+        "sql", help="a read-only SQL shell on the serving file (or run one query with -c)",
+        description="Open the analysts' serving file ($DCW_SERVING) read-only and run SQL: one "
+                    "statement with -c, else an interactive shell (statements end with ';', "
+                    ".tables lists the tables, .quit leaves). Never locks out the nightly run.")
+    sql.add_argument("-c", "--command", dest="query", help="run this SQL and print the result")
+    sql.add_argument("--serving", type=Path, help="the serving file (default: $DCW_SERVING)")
+    sql.add_argument("--max-rows", type=_positive_int, default=40, help="rows shown per result (default 40)")
+
     ui.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     ui.add_argument("--port", type=_port, default=3000, help="port to listen on (default 3000)")
     return parser
@@ -321,7 +339,20 @@ def _cmd_ui(args: argparse.Namespace) -> None:
         raise UserError(f"the Dagster UI stopped with status {status} (see its log above)")
 
 
-COMMANDS = {"generate": _cmd_generate, "run": _cmd_run, "build": _cmd_build, "report": _cmd_report,
+def _cmd_docs(args: argparse.Namespace) -> None:
+    from pipelines.serving import DICTIONARY, write_data_dictionary
+
+    print(write_data_dictionary(args.out or DICTIONARY))
+
+
+def _cmd_sql(args: argparse.Namespace) -> None:
+    from pipelines.serving import sql_shell
+
+    cfg = Settings.from_env(serving=args.serving)
+    sql_shell(cfg.serving, args.query, max_rows=args.max_rows)
+
+
+COMMANDS = {"generate": _cmd_generate, "docs": _cmd_docs, "sql": _cmd_sql, "run": _cmd_run, "build": _cmd_build, "report": _cmd_report,
             "ui": _cmd_ui, "backup": _cmd_backup, "restore": _cmd_restore}
 
 
