@@ -281,7 +281,12 @@ def _stderr(message: str) -> None:
 
 
 def _cmd_run(args: argparse.Namespace) -> None:
+    from datetime import datetime
+
     cfg = _landing_settings(args)
+    # at once: loading Dagster and the dbt project takes a while before the first stage reports
+    _stderr(f"[dcw] nightly run started at {datetime.now():%Y-%m-%d %H:%M:%S} on {cfg.warehouse}: "
+            "ingest, dbt (models, forecasts, tests), checks, publish; loading Dagster and the dbt project")
     from pipelines.orchestration.nightly import run_nightly  # Dagster is slow to import: only when needed
 
     run_nightly(cfg)

@@ -31,6 +31,7 @@ import dagster as dg
 import duckdb
 
 from pipelines.core.errors import UserError
+from pipelines.core.progress import stage
 from pipelines.core.resource import WarehouseResource
 from pipelines.core.text import sql_identifier as _quote
 from pipelines.core.text import sql_literal as _literal
@@ -198,8 +199,9 @@ MARTS_KEYS = [k for k in dbt_warehouse_assets.keys if k.path[0] == SCHEMA]
 )
 def serving_marts(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     s = warehouse.settings
-    with s.lock(log=context.log.info):
+    with stage("publish", f"copying the marts to {s.serving}") as progress, s.lock(log=context.log.info):
         result = publish_marts(s.warehouse, s.serving)
+        progress.done(f"{len(result['tables'])} tables published to {result['serving']}")
     context.log.info(f"serving: {len(result['tables'])} tables published to {result['serving']}")
     return dg.MaterializeResult(metadata={
         "path": result["serving"],
