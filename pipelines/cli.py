@@ -18,11 +18,13 @@ environment:
   DCW_LANDING    landing folder the dealers and the ERP drop files into (default data/landing)
   DCW_WAREHOUSE  the DuckDB warehouse file (default data/warehouse.duckdb)
   DCW_AS_OF      the business date of the run, YYYY-MM-DD (default today)
-  DCW_FEEDBACK   where feedback files for dealers are written (default data/feedback)
-  DCW_SERVING    the read-only copy of the marts analysts open (default data/serving/dcw.duckdb)
-  DCW_REPORTS    where reports are written (default data/reports)
+  DCW_FEEDBACK   where feedback files for dealers are written (default feedback/ beside the warehouse)
+  DCW_SERVING    the read-only copy of the marts analysts open (default serving/dcw.duckdb beside the warehouse)
+  DCW_REPORTS    where reports and Data Docs are written (default reports/ beside the warehouse)
+  DCW_FEEDBACK_RECEIPTS  0 = no receipt for a fully accepted dealer file (default 1)
   DCW_REMINDERS  the reminders' delivery configuration, TOML (default reminders.toml beside the warehouse)
-Each is overridden by the matching option of a command.
+Each is overridden by the matching option of a command. Logs, backups and alerts go beside
+the warehouse too.
 
 examples:
   dcw generate --out data/landing --dealers 40 --months 24
@@ -39,7 +41,12 @@ examples:
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line, not a usage block."""
+    """argparse, but a usage error is one line, not a usage block, and a long option is
+    never guessed from a prefix (--ware is an error, not --warehouse)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> None:  # type: ignore[override]
         raise UserError(f"{message} (see '{self.prog} --help')")
@@ -230,6 +237,24 @@ def build_parser() -> argparse.ArgumentParser:
             "DCW_* settings of this environment."
         ),
     )
+    docs = commands.add_parser("docs", help="generate documentation pages from the dbt project",
+                               description="Generate documentation pages from the dbt project.")
+    pages = docs.add_subparsers(dest="page", metavar="<page>", parser_class=_Parser, required=True)
+    dictionary = pages.add_parser(
+        "dictionary", help="docs/data_dictionary.md: every mart and column with its type and meaning",
+        description="Write the data dictionary (every table of the serving file, each column's type and "
+                    "description) from the dbt manifest to docs/data_dictionary.md or --out.")
+    dictionary.add_argument("--out", type=Path, help="file to write (default: docs/data_dictionary.md)")
+
+    sql = commands.add_parser(
+        "sql", help="a read-only SQL shell on the serving file (or run one query with -c)",
+        description="Open the analysts' serving file ($DCW_SERVING) read-only and run SQL: one "
+                    "statement with -c, else an interactive shell (statements end with ';', "
+                    ".tables lists the tables, .quit leaves). Never locks out the nightly run.")
+    sql.add_argument("-c", "--command", dest="query", help="run this SQL and print the result")
+    sql.add_argument("--serving", type=Path, help="the serving file (default: $DCW_SERVING)")
+    sql.add_argument("--max-rows", type=_positive_int, default=40, help="rows shown per result (default 40)")
+
     ui.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     ui.add_argument("--port", type=_port, default=3000, help="port to listen on (default 3000)")
 
@@ -274,10 +299,15 @@ def _cmd_generate(args: argparse.Namespace) -> None:
 
 
 def _landing_settings(args: argparse.Namespace) -> Settings:
-    """Settings for a command that reads the landing folder, which must exist."""
+    """Settings for a command that reads the landing folder, which must exist, and writes
+    outputs that must not be another warehouse's."""
     cfg = _settings(args)
+    if cfg.landing.exists() and not cfg.landing.is_dir():
+        raise UserError(f"the landing {cfg.landing} is a file, not a folder (give the folder the dealers' "
+                        "and the ERP's files land in: --landing DIR or DCW_LANDING)")
     if not cfg.landing.is_dir():
         raise UserError(f"landing folder {cfg.landing} does not exist (run 'dcw generate' first, or set DCW_LANDING / --landing)")
+    cfg.claim_outputs()
     return cfg
 
 
@@ -286,7 +316,12 @@ def _stderr(message: str) -> None:
 
 
 def _cmd_run(args: argparse.Namespace) -> None:
+    from datetime import datetime
+
     cfg = _landing_settings(args)
+    # at once: loading Dagster and the dbt project takes a while before the first stage reports
+    _stderr(f"[dcw] nightly run started at {datetime.now():%Y-%m-%d %H:%M:%S} on {cfg.warehouse}: "
+            "ingest, dbt (models, forecasts, tests), checks, publish; loading Dagster and the dbt project")
     from pipelines.orchestration.nightly import run_nightly  # Dagster is slow to import: only when needed
 
     run_nightly(cfg)
@@ -300,7 +335,8 @@ def _cmd_build(args: argparse.Namespace) -> None:
     from pipelines.ingest import run_ingestion
 
     with cfg.lock(log=_stderr):
-        run_ingestion(cfg.landing, cfg.warehouse, cfg.feedback, raw=cfg.raw, duckdb_memory=cfg.duckdb_memory)
+        run_ingestion(cfg.landing, cfg.warehouse, cfg.feedback, raw=cfg.raw, duckdb_memory=cfg.duckdb_memory,
+                      receipts=cfg.feedback_receipts)
         started = time.monotonic()
         build_warehouse(cfg, target=args.target)
     where = spark_dir(cfg.warehouse) if args.target == "spark" else cfg.warehouse
@@ -313,6 +349,8 @@ def _cmd_report(args: argparse.Namespace) -> None:
     cfg = _settings(args)
     if not cfg.warehouse.exists():
         raise UserError(f"no warehouse at {cfg.warehouse} (run 'dcw run' first, or set DCW_WAREHOUSE / --warehouse)")
+    if args.out is None:
+        cfg.claim_outputs()
     with cfg.lock(log=_stderr):
         written = write_writeoff_report(
             cfg.warehouse, args.month, args.dealer, args.format, args.out or cfg.reports / "writeoff"
@@ -349,7 +387,7 @@ def _cmd_restore(args: argparse.Namespace) -> None:
 def _cmd_ui(args: argparse.Namespace) -> None:
     from pipelines.orchestration.ui import run_ui
 
-    status = run_ui(args.host, args.port)
+    status = run_ui(args.host, args.port, landing=_settings(args).landing)
     if status != 0:
         raise UserError(f"the Dagster UI stopped with status {status} (see its log above)")
 
@@ -367,9 +405,22 @@ def _cmd_dashboard(args: argparse.Namespace) -> None:
         raise UserError(f"the dashboard stopped with status {status} (see its log above)")
 
 
+def _cmd_docs(args: argparse.Namespace) -> None:
+    from pipelines.serving import DICTIONARY, write_data_dictionary
+
+    print(write_data_dictionary(args.out or DICTIONARY))
+
+
+def _cmd_sql(args: argparse.Namespace) -> None:
+    from pipelines.serving import sql_shell
+
+    cfg = Settings.from_env(serving=args.serving)
+    sql_shell(cfg.serving, args.query, max_rows=args.max_rows)
+
+
 COMMANDS = {"generate": _cmd_generate, "run": _cmd_run, "build": _cmd_build, "report": _cmd_report,
-            "ui": _cmd_ui, "backup": _cmd_backup, "restore": _cmd_restore, "dashboard": _cmd_dashboard,
-            "remind": _cmd_remind}
+            "remind": _cmd_remind, "ui": _cmd_ui, "dashboard": _cmd_dashboard, "sql": _cmd_sql,
+            "docs": _cmd_docs, "backup": _cmd_backup, "restore": _cmd_restore}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -39,6 +39,7 @@ from dagster_dbt import (
 from packaging import version
 
 from pipelines.core.errors import UserError
+from pipelines.core.progress import Progress
 from pipelines.core.resource import WarehouseResource
 from pipelines.core.settings import PROJECT_ROOT, Settings, venv_program
 from pipelines.core.text import one_line
@@ -333,6 +334,7 @@ def dbt_warehouse_assets(context: AssetExecutionContext, dbt: DbtCli, warehouse:
     data tests run as asset checks."""
     cfg = warehouse.settings
     cfg.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    Progress("dbt", "nodes").start("building the models, the forecasts and their tests")
     with cfg.lock(log=context.log.info):
         invocation = dbt.cli(build_args(), context=context, env=dbt_env(cfg))
         try:

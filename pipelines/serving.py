@@ -13,12 +13,17 @@ The serving file is for analysts, and the quarantine is dealers' data that faile
 (`raw_values`, and `reason_detail`, which quotes the failing values). Those stay in the
 warehouse, for the data-quality team and the dealers' feedback files.
 
+Each table and column carries its dbt description as a DuckDB comment (`COMMENT ON`), read
+from the dbt manifest: an analyst sees what a figure means in `duckdb_tables()` /
+`duckdb_columns()` or any tool that shows comments, without the docs at hand.
+
 A connection that is already open keeps reading the copy it opened (Linux keeps the old inode
 alive until it is closed) and sees the new copy once it reconnects. Within one process DuckDB
 caches a database per path while any connection to it is open, so an analyst's notebook must
 close its connections to the file before reconnecting (duckdb/duckdb#15912).
 """
 
+import json
 import os
 from pathlib import Path
 
@@ -26,18 +31,84 @@ import dagster as dg
 import duckdb
 
 from pipelines.core.errors import UserError
+from pipelines.core.progress import stage
 from pipelines.core.resource import WarehouseResource
 from pipelines.core.text import sql_identifier as _quote
 from pipelines.core.text import sql_literal as _literal
-from pipelines.dbt import dbt_warehouse_assets
+from pipelines.dbt import dbt_project, dbt_warehouse_assets
 
 SCHEMA = "marts"
 _NEW = "serving_new"
 WITHHELD = {"dq_quarantine": ("raw_values", "reason_detail")}  # see the module's docstring
 
+# table -> (its description, {column: description})
+Descriptions = dict[str, tuple[str, dict[str, str]]]
 
-def publish_marts(warehouse: Path, serving: Path) -> dict:
-    """Copy schema `marts` of `warehouse` into `serving`, replacing it in one step.
+
+def _mart_nodes(manifest: Path | None) -> list[dict]:
+    """The manifest's models of schema `marts`, by folder and name."""
+    path = Path(manifest) if manifest else Path(dbt_project.manifest_path)
+    nodes = json.loads(path.read_text(encoding="utf-8"))["nodes"].values()
+    marts = [n for n in nodes if n.get("resource_type") == "model" and n.get("schema") == SCHEMA]
+    return sorted(marts, key=lambda n: (_domain(n), n.get("alias") or n["name"]))
+
+
+def _domain(node: dict) -> str:
+    parts = Path(node.get("original_file_path", "")).parts  # models/marts/<domain>/<mart>.sql
+    return parts[2] if len(parts) > 3 else ""
+
+
+def _one_line(text: str | None) -> str:
+    return " ".join((text or "").split())
+
+
+def mart_descriptions(manifest: Path | None = None) -> Descriptions:
+    """The dbt descriptions of every model of schema `marts` and of its columns, from the
+    manifest (dbt_project/target/manifest.json by default)."""
+    return {
+        n.get("alias") or n["name"]: (
+            _one_line(n.get("description")),
+            {c: _one_line(col.get("description")) for c, col in n.get("columns", {}).items()},
+        )
+        for n in _mart_nodes(manifest)
+    }
+
+
+DICTIONARY = Path(__file__).resolve().parent.parent / "docs" / "data_dictionary.md"
+
+
+def data_dictionary(manifest: Path | None = None) -> str:
+    """docs/data_dictionary.md: every table of the serving file and each of its columns with
+    its type and description, by domain, generated from the dbt manifest (`dcw docs
+    dictionary` writes it; a test keeps it current)."""
+    out = ["# Data dictionary (数据字典)", "",
+           "Generated from the dbt project by `dcw docs dictionary`; do not edit by hand. Every table",
+           "of schema `marts` in the serving file, with each column's type and meaning. The same",
+           "descriptions are comments in the serving file (`select * from duckdb_columns()`); the",
+           "rules behind each figure are in [marts.md](marts.md).", ""]
+    domain = None
+    for n in _mart_nodes(manifest):
+        if _domain(n) != domain:
+            domain = _domain(n)
+            out += [f"## {domain or 'other'}", ""]
+        name = n.get("alias") or n["name"]
+        out += [f"### marts.{name}", "", _one_line(n.get("description")) or "(no description)", "",
+                "| column | type | description |", "|---|---|---|"]
+        for c, col in n.get("columns", {}).items():
+            desc = _one_line(col.get("description")).replace("|", "\\|")
+            out.append(f"| `{c}` | {col.get('data_type') or ''} | {desc} |")
+        out.append("")
+    return "\n".join(out)
+
+
+def write_data_dictionary(path: Path = DICTIONARY, manifest: Path | None = None) -> Path:
+    Path(path).write_text(data_dictionary(manifest), encoding="utf-8")
+    return Path(path)
+
+
+def publish_marts(warehouse: Path, serving: Path, descriptions: Descriptions | None = None) -> dict:
+    """Copy schema `marts` of `warehouse` into `serving`, replacing it in one step, with the
+    marts' descriptions (default: the dbt manifest's) as comments.
     Returns {"serving": path, "tables": {table: rows}}."""
     warehouse, serving = Path(warehouse).resolve(), Path(serving).resolve()
     if not warehouse.exists():
@@ -54,7 +125,9 @@ def publish_marts(warehouse: Path, serving: Path) -> dict:
     for leftover in serving.parent.glob(f".{serving.name}.tmp-*"):
         leftover.unlink(missing_ok=True)
     try:
-        tables = _copy_marts(warehouse, tmp)
+        if descriptions is None:
+            descriptions = mart_descriptions()
+        tables = _copy_marts(warehouse, tmp, descriptions)
         _fsync(tmp)
         os.replace(tmp, serving)
         _fsync(serving.parent)
@@ -65,7 +138,7 @@ def publish_marts(warehouse: Path, serving: Path) -> dict:
     return {"serving": str(serving), "tables": tables}
 
 
-def _copy_marts(warehouse: Path, target: Path) -> dict[str, int]:
+def _copy_marts(warehouse: Path, target: Path, descriptions: Descriptions) -> dict[str, int]:
     # The warehouse is attached under its own catalog name (its file stem, as dbt names it),
     # so a view that names its tables with the catalog still resolves.
     source = warehouse.stem
@@ -88,12 +161,22 @@ def _copy_marts(warehouse: Path, target: Path) -> dict[str, int]:
             columns = f"* exclude ({withheld})" if withheld else "*"
             con.execute(f"create table {_NEW}.{t} as select {columns} from {_quote(source)}.{t}")
             rows[name] = con.execute(f"select count(*) from {_NEW}.{t}").fetchone()[0]
+            _comment(con, f"{_NEW}.{t}", *descriptions.get(name, ("", {})))
         con.execute(f"checkpoint {_NEW}")
         con.execute(f"detach {_NEW}")
         con.execute(f"detach {_quote(source)}")
     finally:
         con.close()
     return rows
+
+
+def _comment(con: duckdb.DuckDBPyConnection, table: str, description: str, columns: dict[str, str]) -> None:
+    if description:
+        con.execute(f"comment on table {table} is {_literal(description)}")
+    present = {c for (c,) in con.execute(f"select column_name from (describe {table})").fetchall()}
+    for column, text in columns.items():
+        if text and column in present:
+            con.execute(f"comment on column {table}.{_quote(column)} is {_literal(text)}")
 
 
 def _fsync(path: Path) -> None:
@@ -116,10 +199,85 @@ MARTS_KEYS = [k for k in dbt_warehouse_assets.keys if k.path[0] == SCHEMA]
 )
 def serving_marts(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     s = warehouse.settings
-    with s.lock(log=context.log.info):
+    with stage("publish", f"copying the marts to {s.serving}") as progress, s.lock(log=context.log.info):
         result = publish_marts(s.warehouse, s.serving)
+        progress.done(f"{len(result['tables'])} tables published to {result['serving']}")
     context.log.info(f"serving: {len(result['tables'])} tables published to {result['serving']}")
     return dg.MaterializeResult(metadata={
         "path": result["serving"],
         "tables": dg.MetadataValue.json(result["tables"]),
     })
+
+
+def sql_shell(serving: Path, query: str | None = None, max_rows: int = 40, stdin=None, stdout=None) -> None:
+    """`dcw sql`: the serving file opened read-only; `query` run and shown, or else a small
+    shell reading statements (ended by ';') from `stdin`: `.tables` lists the tables,
+    `.describe TABLE` shows a table's columns with their descriptions, `.quit` leaves. The
+    DuckDB command-line program is not a Python package, so this is what the venv offers."""
+    import sys
+
+    stdin, stdout = stdin or sys.stdin, stdout or sys.stdout
+    serving = Path(serving)
+    if not serving.exists():
+        raise UserError(f"no serving file at {serving} (run 'dcw run' first, or set DCW_SERVING / --serving)")
+    con = duckdb.connect(str(serving), read_only=True)
+    try:
+        if query is not None:
+            _show(con, query, max_rows, stdout, fail=True)
+            return
+        interactive = stdin.isatty()
+        if interactive:
+            try:
+                import readline  # noqa: F401  (line editing and history for input())
+            except ImportError:
+                pass
+            print(f"dcw sql: {serving} (read-only). End statements with ';'. .tables, .describe TABLE, .quit",
+                  file=stdout)
+        pending: list[str] = []
+        while True:
+            prompt = ("...> " if pending else "dcw> ") if interactive else ""
+            try:
+                line = input(prompt) if interactive else stdin.readline()
+            except EOFError:
+                break
+            if not interactive and line == "":
+                break
+            text = line.strip()
+            if not pending and text in (".quit", ".exit", ".q"):
+                break
+            if not pending and text.startswith("."):
+                _dot_command(con, text, max_rows, stdout)
+                continue
+            pending.append(line.rstrip("\n"))
+            if text.endswith(";"):
+                _show(con, "\n".join(pending), max_rows, stdout)
+                pending = []
+        if pending and "".join(pending).strip():
+            _show(con, "\n".join(pending), max_rows, stdout)
+    finally:
+        con.close()
+
+
+def _dot_command(con, text: str, max_rows: int, stdout) -> None:
+    word, _, arg = text.partition(" ")
+    if word == ".tables":
+        _show(con, "select table_name, comment from duckdb_tables() order by table_name", max_rows, stdout)
+    elif word == ".describe" and arg.strip():
+        table = arg.strip().rstrip(";").split(".")[-1]
+        _show(con, "select column_name, data_type, comment from duckdb_columns() "
+                   f"where table_name = {_literal(table)} order by column_index", 1000, stdout)
+    else:
+        print(f"unknown command {word} (.tables, .describe TABLE, .quit)", file=stdout)
+
+
+def _show(con, statement: str, max_rows: int, stdout, fail: bool = False) -> None:
+    try:
+        result = con.sql(statement)
+        if result is not None:
+            print(result.__str__() if result.shape[0] <= max_rows else result.limit(max_rows).__str__()
+                  + f"({result.shape[0]:,} rows, first {max_rows} shown)", file=stdout)
+    except duckdb.Error as exc:
+        message = " ".join(str(exc).split())
+        if fail:
+            raise UserError(message) from None
+        print(f"error: {message}", file=stdout)

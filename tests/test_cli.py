@@ -26,6 +26,9 @@ def test_help_lists_commands_and_settings():
         (["run", "--as-of", "2025-02-30"], {}, "not a real date"),
         (["run"], {"DCW_AS_OF": "yesterday"}, "DCW_AS_OF must be YYYY-MM-DD"),
         (["run", "--landing", "/nonexistent/landing"], {}, "does not exist"),
+        (["run", "--landing", "/etc/hostname"], {}, "is a file, not a folder"),
+        (["run", "--ware", "w.duckdb"], {}, "unrecognized arguments: --ware"),  # no prefix matching
+        (["report", "writeoff", "--mon", "2025-01"], {}, "required: --month"),
     ],
 )
 def test_user_errors_are_one_line(args, env, fragment):

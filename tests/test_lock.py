@@ -38,3 +38,18 @@ def test_gives_up_with_one_line_after_the_wait(tmp_path):
         with pytest.raises(UserError, match="stayed busy"):
             with warehouse_lock(warehouse, wait_seconds=0.3):
                 pass
+
+
+def test_a_wait_names_the_run_it_waits_for(tmp_path, capsys):
+    import os
+    import re
+
+    warehouse = tmp_path / "w.duckdb"
+    messages = []
+    with warehouse_lock(warehouse):
+        with pytest.raises(UserError, match=rf"held by the run started at .* by pid {os.getpid()}"):
+            with warehouse_lock(warehouse, wait_seconds=0.5, log=messages.append):
+                pass
+    [message] = messages
+    assert re.search(rf"waiting for the run started at \d{{4}}-\d\d-\d\d \d\d:\d\d:\d\d by pid {os.getpid()} ", message)
+    assert message in capsys.readouterr().err  # announced on stderr even where the log is quiet

@@ -33,3 +33,29 @@ def test_terminal_redraws_one_line_in_place():
     text = out.getvalue()
     assert text.count("\r\x1b[2K") == 3  # two redraws and the clear before the summary
     assert text.endswith("\n") and text.count("\n") == 1
+
+
+def test_a_stage_is_announced_when_it_starts_and_ends_with_its_time():
+    import pytest
+
+    from pipelines.core.progress import stage
+
+    out = io.StringIO()
+    with stage("publish", "copying the marts", stream=out) as p:
+        assert out.getvalue() == "[publish] copying the marts\n"  # before any work is done
+        p.done("12 tables")
+    with stage("checks", "drift suites", stream=out):
+        pass
+    with pytest.raises(RuntimeError), stage("dbt", "building", stream=out):
+        raise RuntimeError("boom")
+    lines = out.getvalue().splitlines()
+    assert lines[1].startswith("[publish] 12 tables (") and lines[1].endswith("s)")
+    assert lines[2:4] == ["[checks] drift suites", lines[3]] and lines[3].startswith("[checks] done (")
+    assert lines[-1].startswith("[dbt] failed after ")
+
+
+def test_progress_start_says_it_at_once():
+    out = io.StringIO()
+    p = Progress("ingest", "files", stream=out)
+    p.start("looking for new files in /x")
+    assert out.getvalue() == "[ingest] looking for new files in /x\n" and p.started is not None

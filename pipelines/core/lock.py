@@ -16,6 +16,7 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 from pipelines.core.errors import UserError
@@ -27,10 +28,39 @@ def lock_path(warehouse: Path) -> Path:
     return warehouse.with_name(warehouse.name + ".lock")
 
 
+def _holder_line() -> str:
+    """Who holds the lock, as written into the lock file for those who wait: when this
+    process (the run) started, its pid and its command."""
+    import sys
+
+    try:
+        import psutil
+
+        started = datetime.fromtimestamp(psutil.Process().create_time())
+    except Exception:  # no psutil, or no /proc: the time the lock was taken
+        started = datetime.now()
+    command = " ".join(os.path.basename(a) if i == 0 else a for i, a in enumerate(sys.argv))[:200]
+    return f"{started:%Y-%m-%d %H:%M:%S}\t{os.getpid()}\t{command}\n"
+
+
+def holder(path: Path) -> str:
+    """'the run started at ... by pid ... (command)' from a lock file, or a plain phrase
+    when it names no one (an older dcw, or a holder that has not written it yet)."""
+    try:
+        started, pid, command = Path(path).read_text(encoding="utf-8").rstrip("\n").split("\t", 2)
+        return f"the run started at {started} by pid {pid} ({command})"
+    except (OSError, ValueError):
+        return "another run"
+
+
 @contextmanager
 def warehouse_lock(
     warehouse: Path, wait_seconds: float = WAIT_SECONDS, log: Callable[[str], None] | None = None
 ) -> Iterator[None]:
+    """Hold the warehouse's lock while the block runs; a wait is announced on stderr (and to
+    `log`), naming the run it waits for."""
+    import sys
+
     path = lock_path(Path(warehouse))
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
@@ -43,11 +73,19 @@ def warehouse_lock(
                 break
             except BlockingIOError:
                 if time.monotonic() > deadline:
-                    raise UserError(f"the warehouse {warehouse} stayed busy for {wait_seconds:.0f}s (lock {path})") from None
-                if log and not told:
-                    log(f"waiting for the warehouse lock {path}: another run is using the warehouse")
+                    raise UserError(f"the warehouse {warehouse} stayed busy for {wait_seconds:.0f}s "
+                                    f"(held by {holder(path)}; lock {path})") from None
+                if not told:
+                    message = f"[lock] waiting for {holder(path)} to release the warehouse {warehouse}"
+                    print(message, file=sys.stderr, flush=True)
+                    if log:
+                        log(message)
                     told = True
                 time.sleep(0.2)
+        if told:
+            print(f"[lock] got the warehouse {warehouse}", file=sys.stderr, flush=True)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, _holder_line().encode("utf-8", "replace"), 0)
         yield
     finally:
         os.close(fd)  # closing the descriptor releases the flock

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import Callable, TextIO
+from contextlib import contextmanager
+from typing import Callable, Iterator, TextIO
 
 ProgressFn = Callable[[int, int, str], None]
 
@@ -38,9 +39,40 @@ class Progress:
             self._last_decile = decile
             print(line, file=self.stream, flush=True)
 
+    def start(self, message: str) -> None:
+        """Say that the work has started (before its first report), and start the clock."""
+        self.started = time.monotonic()
+        print(f"[{self.label}] {message}", file=self.stream, flush=True)
+
     def done(self, summary: str) -> None:
         """End the live line and print a one-line summary with the elapsed time."""
         if self._drawn:
             self.stream.write("\r\x1b[2K")
         elapsed = time.monotonic() - (self.started or time.monotonic())
         print(f"[{self.label}] {summary} ({elapsed:.1f}s)", file=self.stream, flush=True)
+
+
+@contextmanager
+def stage(label: str, message: str, stream: TextIO | None = None) -> Iterator[Progress]:
+    """A step of a run without counts of its own (checks, publishing): announced when it
+    starts, and ended with its elapsed time (or that it failed). Yields a Progress whose
+    `done` may give a better summary than "done"."""
+    progress = Progress(label, "", stream=stream)
+    progress.start(message)
+    finished = False
+    original = progress.done
+
+    def done(summary: str) -> None:
+        nonlocal finished
+        finished = True
+        original(summary)
+
+    progress.done = done  # type: ignore[method-assign]
+    try:
+        yield progress
+    except BaseException:
+        elapsed = time.monotonic() - (progress.started or time.monotonic())
+        print(f"[{label}] failed after {elapsed:.1f}s", file=progress.stream, flush=True)
+        raise
+    if not finished:
+        original("done")

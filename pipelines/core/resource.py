@@ -34,6 +34,7 @@ class WarehouseResource(dg.ConfigurableResource):
     as_of: str | None = None
     duckdb_memory: str = DEFAULT_DUCKDB_MEMORY
     reminders: str | None = None  # the reminders' configuration file (Settings.reminders)
+    feedback_receipts: bool = True
 
     @classmethod
     def from_settings(cls, cfg: Settings) -> "WarehouseResource":
@@ -42,6 +43,7 @@ class WarehouseResource(dg.ConfigurableResource):
             as_of=cfg.pinned_as_of.isoformat() if cfg.pinned_as_of else None,
             duckdb_memory=cfg.duckdb_memory,
             reminders=str(cfg.reminders) if cfg.reminders else None,
+            feedback_receipts=cfg.feedback_receipts,
         )
 
     @property
@@ -51,6 +53,7 @@ class WarehouseResource(dg.ConfigurableResource):
             pinned_as_of=parse_date(self.as_of, "as_of") if self.as_of else None,
             duckdb_memory=self.duckdb_memory,
             reminders=Path(self.reminders) if self.reminders else None,
+            feedback_receipts=self.feedback_receipts,
         )
 
     @property

@@ -16,7 +16,7 @@ import os
 import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -37,18 +37,28 @@ ENV_VARS = {
     "as_of": "DCW_AS_OF",
     "duckdb_memory": "DCW_DUCKDB_MEMORY",
     "reminders": "DCW_REMINDERS",
+    "feedback_receipts": "DCW_FEEDBACK_RECEIPTS",
 }
 # The settings that are paths (the rest: the business date and the memory bound).
 PATH_SETTINGS = ("landing", "warehouse", "raw", "feedback", "serving", "reports")
 DEFAULT_PATHS = {
     "landing": "data/landing",
     "warehouse": "data/warehouse.duckdb",
-    "feedback": "data/feedback",
+}
+# What a run writes defaults beside the warehouse it belongs to (data/feedback for
+# data/warehouse.duckdb), so pointing DCW_WAREHOUSE elsewhere never overwrites another
+# warehouse's serving file, feedback or reports.
+BESIDE_WAREHOUSE = {
+    "feedback": "feedback",
     # not marts.duckdb: DuckDB names the catalog after the file, and a catalog called
     # `marts` would make analysts' `marts.<table>` ambiguous
-    "serving": "data/serving/dcw.duckdb",
-    "reports": "data/reports",
+    "serving": "serving/dcw.duckdb",
+    "reports": "reports",
 }
+# Marks an output folder (or, beside a serving file, that file) with the warehouse it
+# belongs to: see Settings.claim_outputs.
+OWNER_MARKER = ".dcw-warehouse"
+_FALSE = {"0", "false", "no", "off"}
 # Memory does not grow with history: beyond this bound DuckDB spills to disk (dbt's profile
 # reads the same value).
 DEFAULT_DUCKDB_MEMORY = "3GB"
@@ -111,6 +121,15 @@ class Settings:
     @property
     def reminders_config(self) -> Path:
         return self.reminders or self.warehouse.with_name("reminders.toml")
+    # A receipt for every fully accepted dealer file (docs/feedback.md); DCW_FEEDBACK_RECEIPTS=0 turns it off.
+    feedback_receipts: bool = True
+    # The outputs that took their default place beside the warehouse (claim_outputs checks them).
+    defaulted: frozenset[str] = field(default=frozenset(), compare=False)
+
+    @property
+    def logs(self) -> Path:
+        """Where a run's logs go: logs/ beside the warehouse."""
+        return self.warehouse.parent / "logs"
 
     @property
     def as_of(self) -> date:
@@ -129,6 +148,13 @@ class Settings:
         values: dict = {}
         for name, default in DEFAULT_PATHS.items():
             values[name] = _absolute(given.get(name) or env.get(ENV_VARS[name]) or default)
+        defaulted = set()
+        for name, beside in BESIDE_WAREHOUSE.items():
+            chosen = given.get(name) or env.get(ENV_VARS[name])
+            values[name] = _absolute(chosen) if chosen else values["warehouse"].parent / beside
+            if not chosen:
+                defaulted.add(name)
+        values["defaulted"] = frozenset(defaulted)
         raw = given.get("raw") or env.get("DCW_RAW")
         values["raw"] = _absolute(raw) if raw else raw_dir(values["warehouse"])
         as_of = given.get("as_of", given.get("pinned_as_of"))
@@ -138,6 +164,8 @@ class Settings:
         values["duckdb_memory"] = given.get("duckdb_memory") or env.get("DCW_DUCKDB_MEMORY") or DEFAULT_DUCKDB_MEMORY
         reminders = given.get("reminders") or env.get("DCW_REMINDERS")
         values["reminders"] = _absolute(reminders) if reminders else None
+        receipts = given.get("feedback_receipts", env.get("DCW_FEEDBACK_RECEIPTS", "1"))
+        values["feedback_receipts"] = receipts if isinstance(receipts, bool) else str(receipts).strip().lower() not in _FALSE
         return cls(**values)
 
     @classmethod
@@ -150,8 +178,9 @@ class Settings:
         values = {"landing": folder / "landing", "feedback": folder / "feedback",
                   "serving": folder / "serving" / "dcw.duckdb", "reports": folder / "reports",
                   "raw": raw_dir(warehouse)}
-        values.update({k: _absolute(v) for k, v in paths.items() if v is not None})
-        return cls(warehouse=warehouse, pinned_as_of=as_of, **values)
+        given = {k: _absolute(v) for k, v in paths.items() if v is not None}
+        values.update(given)
+        return cls(warehouse=warehouse, pinned_as_of=as_of, defaulted=frozenset(BESIDE_WAREHOUSE) - set(given), **values)
 
     def with_overrides(self, **kwargs) -> "Settings":
         """These settings with some values replaced (None = keep); a new warehouse brings its
@@ -164,7 +193,34 @@ class Settings:
                 clean[name] = _absolute(clean[name])
         if "warehouse" in clean and "raw" not in clean:
             clean["raw"] = raw_dir(clean["warehouse"])
+        defaulted = self.defaulted - set(clean)
+        if "warehouse" in clean:  # outputs that were beside the old warehouse follow it
+            for name in defaulted:
+                clean[name] = clean["warehouse"].parent / BESIDE_WAREHOUSE[name]
+        clean["defaulted"] = defaulted
         return replace(self, **clean)
+
+    def claim_outputs(self) -> None:
+        """Mark the outputs that defaulted beside the warehouse as this warehouse's; raise
+        UserError (one line) when one already belongs to another warehouse that still exists:
+        two warehouses in one folder would otherwise mix their feedback, reports or serving
+        file. Outputs set explicitly (DCW_FEEDBACK, DCW_SERVING, DCW_REPORTS or an option)
+        are the user's choice and are not checked."""
+        mine = str(self.warehouse)
+        for name in sorted(self.defaulted):
+            path: Path = getattr(self, name)
+            marker = (path.with_name(f".{path.name}{OWNER_MARKER}") if name == "serving"
+                      else path / OWNER_MARKER)
+            try:
+                owner = marker.read_text(encoding="utf-8").strip()
+            except OSError:
+                owner = ""
+            if owner and owner != mine and Path(owner).exists():
+                raise UserError(f"{path} holds the {name} of the warehouse {owner}, not of {mine}; "
+                                f"give this warehouse a folder of its own or set {ENV_VARS[name]}")
+            if owner != mine:
+                marker.parent.mkdir(parents=True, exist_ok=True)
+                marker.write_text(mine + "\n", encoding="utf-8")
 
     @contextmanager
     def lock(self, log: Callable[[str], None] | None = None) -> Iterator[None]:

@@ -36,9 +36,10 @@ _DESCRIPTIONS = {
 def ingest(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     s = warehouse.settings
     progress = Progress("ingest", "files")
+    progress.start(f"looking for new files in {s.landing}")
     with s.lock(log=context.log.info):
         summary = run_ingestion(s.landing, s.warehouse, s.feedback, progress=progress, raw=s.raw,
-                                duckdb_memory=s.duckdb_memory)
+                                duckdb_memory=s.duckdb_memory, receipts=s.feedback_receipts)
         with s.connect(read_only=True) as con:
             counts = wh.table_counts(con)
     d = summary.as_dict()

@@ -137,20 +137,24 @@ def classify(source_file: str, path: str, size: int) -> LandedFile:
         if dealer is None:
             return bad(f"{name!r} does not match a dealer file name of the reporting template")
         kind, m = dealer
+        # Every problem of the name at once: the dealer fixes them in one go.
+        problems = []
         if m["dealer_id"] != folder:
-            return bad(f"the dealer id {m['dealer_id']} in the name differs from the folder {folder}")
+            problems.append(f"the dealer id {m['dealer_id']} in the name differs from the folder {folder}")
         submitted = _stamp(m["submitted"])
         if submitted is None:
-            return bad(f"{m['submitted']} in the name is not a real date and time")
+            problems.append(f"{m['submitted']} in the name is not a real date and time")
         period: date | None = None
         if kind.mode == "month":
             period = _date8(m["month"] + "01")
             if period is None:
-                return bad(f"{m['month']} in the name is not a real month")
+                problems.append(f"{m['month']} in the name is not a real month")
         elif kind.mode == "day":
             period = _date8(m["date"])
             if period is None:
-                return bad(f"{m['date']} in the name is not a real date")
+                problems.append(f"{m['date']} in the name is not a real date")
+        if problems:
+            return bad("; ".join(problems))
         return LandedFile(source_file, path, size, True, kind, folder, period, submitted, m["ext"])
     if erp or dealer:
         return bad("the file lies in the wrong folder (ERP files go in erp/, dealer files in dealers/<dealer_id>/)")

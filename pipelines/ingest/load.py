@@ -32,10 +32,10 @@ from pipelines.core.errors import UserError
 from pipelines.core.progress import ProgressFn
 from pipelines.core.settings import DEFAULT_DUCKDB_MEMORY, connect_warehouse, raw_dir
 from pipelines.contracts._base import PERIOD_END, PERIOD_START
-from pipelines.contracts.spec import REFERENCE_RULES, FileKind
+from pipelines.contracts.spec import KINDS, REFERENCE_RULES, FileKind
 from pipelines.ingest import raw_layer as wh
 from pipelines.ingest.discover import LandedFile, Stage, discover
-from pipelines.ingest.feedback import feedback_lines, write_feedback
+from pipelines.ingest.feedback import IDENTITY, IDENTITY_FIELDS, FileOutcome, problem_lines, row_lines, write_feedback
 from pipelines.ingest.read import FID, MAX_FILE_BYTES, POS, ReadResult, read_file, stack
 from pipelines.ingest.validate import IDX, References, check_rows, quarantine_rows
 
@@ -75,9 +75,20 @@ class _Item:
     duplicate_of: str | None = None
     rows_read: int = 0
     rows_quarantined: int = 0
+    # For the feedback: every file-level problem found (the first is the logged reason), the
+    # header's row number in the sheet, the headers as written, the missing columns.
+    problems: list[tuple[str, str | None]] = field(default_factory=list)
+    header_row: int = 1
+    headers: dict[str, str] = field(default_factory=dict)
+    missing: tuple[str, ...] = ()
 
     def reject(self, code: str, detail: str | None) -> None:
         self.status, self.code, self.detail, self.read = "rejected", code, detail, None
+        self.problems.append((code, detail))
+
+    def take_read(self, result: ReadResult) -> None:
+        """Keep what the feedback needs of a parse (the frame goes once loaded)."""
+        self.header_row, self.headers, self.missing = result.header_row, result.headers or {}, result.missing
 
 
 class _Clock:
@@ -105,9 +116,11 @@ class _Clock:
 def run_ingestion(landing: Path, warehouse: Path, feedback_dir: Path, progress: ProgressFn | None = None,
                   *, raw: Path | None = None, max_batch_files: int = MAX_BATCH_FILES,
                   max_batch_bytes: int = MAX_BATCH_BYTES,
-                  duckdb_memory: str = DEFAULT_DUCKDB_MEMORY) -> IngestSummary:
+                  duckdb_memory: str = DEFAULT_DUCKDB_MEMORY, receipts: bool = True) -> IngestSummary:
     """Ingest every new file under `landing` into the raw layer of `warehouse` (its Parquet
-    files under `raw`, by default beside the warehouse: settings.raw_dir)."""
+    files under `raw`, by default beside the warehouse: settings.raw_dir). Dealers get
+    feedback on rejected and partially accepted files, and a receipt for an accepted file
+    when `receipts`."""
     landing, feedback_dir = Path(landing), Path(feedback_dir)
     raw = Path(raw) if raw is not None else raw_dir(Path(warehouse))
     if not landing.is_dir():
@@ -148,7 +161,7 @@ def run_ingestion(landing: Path, warehouse: Path, feedback_dir: Path, progress: 
                 summary.rows_read += it.rows_read
                 summary.rows_quarantined += it.rows_quarantined
             # Written by a worker after the commit, while the next batch loads.
-            feedback_jobs.append(pool.submit(_write_feedback, items, failures, feedback_dir))
+            feedback_jobs.append(pool.submit(_write_feedback, items, failures, feedback_dir, receipts))
         summary.rows_accepted = summary.rows_read - summary.rows_quarantined
         if new:
             rows = con.execute(
@@ -220,21 +233,43 @@ def _read(f: LandedFile) -> _Item:
         it.reject("BAD_FILE_NAME", f.reason_detail)
         return it
     small = (f.size_bytes or 0) <= MAX_FILE_BYTES
+    guessed = _guessed_kind(f) if f.bad_name else None
     try:
-        it.content_hash, data = _hash_file(f.path, keep=small and not f.bad_name)
+        it.content_hash, data = _hash_file(f.path, keep=small and (not f.bad_name or guessed is not None))
     except OSError as e:
         it.reject("BAD_FILE_NAME" if f.bad_name else "UNREADABLE", f.reason_detail or f"cannot be opened: {e.strerror or e}")
         return it
     if f.bad_name:
         it.reject("BAD_FILE_NAME", f.reason_detail)
+        if guessed is not None and data is not None:
+            # The dealer fixes the name and the content in one go: tell both at once.
+            kind, ext = guessed
+            content = read_file(data, ext, kind)
+            it.take_read(content)
+            if content.code:
+                it.problems.append((content.code, content.detail))
     elif data is None:
         it.reject("UNREADABLE", f"the file is larger than {MAX_FILE_BYTES >> 20} MiB")
     else:
         it.size = len(data)
         it.read = read_file(data, f.ext, f.kind)
+        it.take_read(it.read)
         if it.read.code:
             it.reject(it.read.code, it.read.detail)
     return it
+
+
+def _guessed_kind(f: LandedFile) -> tuple[FileKind, str] | None:
+    """The dealer kind and format a badly named file in a dealer folder says it is (by the
+    start and the end of its name), to check its content all the same; else None."""
+    if f.dealer_id is None:
+        return None
+    name = f.source_file.rsplit("/", 1)[-1].lower()
+    ext = name.rsplit(".", 1)[-1]
+    kind = KINDS.get(name.split("_", 1)[0])
+    if kind is None or kind.source != "dealer" or ext not in ("csv", "xlsx"):
+        return None
+    return kind, ext
 
 
 def _resolve_duplicate(it: _Item, originals: dict[str, str]) -> None:
@@ -271,7 +306,10 @@ def _load_batch(con, raw: Path, items: list[_Item], batch_id: str, clock: _Clock
                     # Before any reading problem: the content of an unknown dealer's file is moot.
                     dealer_file = it.f.kind is not None and it.f.kind.source == "dealer"
                     if dealer_file and it.status != "duplicate" and it.f.dealer_id not in known_dealers:
+                        earlier = it.problems
+                        it.problems = []
                         it.reject("UNKNOWN_DEALER", f"dealer {it.f.dealer_id} is not in the newest dealers snapshot")
+                        it.problems += earlier  # a reading problem is worth telling too
             by_kind: dict[str, list[_Item]] = {}
             for it in staged:
                 if it.status is None:
@@ -293,7 +331,8 @@ def _load_batch(con, raw: Path, items: list[_Item], batch_id: str, clock: _Clock
 
 
 _FEEDBACK_SCHEMA = {"source_file": pl.String, "kind": pl.String, "source_row": pl.Int32,
-                    "column": pl.String, "value": pl.String, "code": pl.String}
+                    "column": pl.String, "value": pl.String, "code": pl.String,
+                    **{f: pl.String for f in IDENTITY_FIELDS}}
 
 
 def _load_kind(con, raw_folder: Path, kind: FileKind, items: list[_Item], refs: References,
@@ -341,8 +380,12 @@ def _load_kind(con, raw_folder: Path, kind: FileKind, items: list[_Item], refs: 
             it.status = "partially_accepted" if it.rows_quarantined else "accepted"
     if kind.source != "dealer":
         return pl.DataFrame(schema=_FEEDBACK_SCHEMA)
-    return detailed.join(lineage.select(IDX, "source_file", "source_row"), on=IDX, how="left").select(
-        "source_file", pl.lit(kind.name).alias("kind"), "source_row", "column", "value", "code")
+    identity = raw.select(IDX, *[(pl.col(c) if c else pl.lit(None, dtype=pl.String)).alias(f)
+                                 for f, c in zip(IDENTITY_FIELDS, IDENTITY[kind.name])])
+    return (detailed.join(lineage.select(IDX, "source_file", "source_row"), on=IDX, how="left")
+            .join(identity, on=IDX, how="left")
+            .select("source_file", pl.lit(kind.name).alias("kind"), "source_row", "column", "value", "code",
+                    *IDENTITY_FIELDS))
 
 
 def _submission_rows(items: list[_Item], batch_id: str, ingested_at: datetime) -> pl.DataFrame:
@@ -370,20 +413,31 @@ def _submission_rows(items: list[_Item], batch_id: str, ingested_at: datetime) -
     return pl.DataFrame(rows, schema=wh.SUBMISSIONS_POLARS)
 
 
-def _write_feedback(items: list[_Item], failures: pl.DataFrame, feedback_dir: Path) -> list[str]:
-    """审核反馈 for the batch's rejected and partially accepted dealer files."""
-    rejected = [(it.f.source_file, it.code, it.detail) for it in items
-                if it.status == "rejected" and it.f.dealer_id is not None
+def _write_feedback(items: list[_Item], failures: pl.DataFrame, feedback_dir: Path, receipts: bool) -> list[str]:
+    """审核反馈 for the batch's rejected and partially accepted dealer files, and a receipt for
+    each accepted one when `receipts` (pipelines/ingest/feedback.py)."""
+    wanted = {"rejected", "partially_accepted"} | ({"accepted"} if receipts else set())
+    outcomes = [_outcome(it) for it in items
+                if it.status in wanted and it.f.dealer_id is not None
                 and (it.f.kind is None or it.f.kind.source == "dealer")]
-    if not rejected and failures.height == 0:
+    if not outcomes:
         return []
-    dealer_of = {it.f.source_file: it.f.dealer_id for it in items}
-    sent_as_xlsx = {it.f.source_file for it in items if it.f.ext == "xlsx"}
-    lines = feedback_lines(failures, pl.DataFrame(rejected, schema={"source_file": pl.String, "code": pl.String, "detail": pl.String}, orient="row"))
+    lines = row_lines(failures)
+    by_file = {k: part.to_dicts() for (k,), part in
+               lines.partition_by("source_file", as_dict=True, maintain_order=True).items()}
     written: list[str] = []
-    parts = lines.partition_by("source_file", as_dict=True, maintain_order=True, include_key=False)
-    for (source_file,), part in parts.items():
-        paths = write_feedback(feedback_dir / dealer_of[source_file], source_file, part.rows(),
-                               xlsx=source_file in sent_as_xlsx)
-        written += [str(p) for p in paths]
+    for outcome in outcomes:
+        table = problem_lines(outcome, by_file.get(outcome.source_file, []))
+        written += [str(p) for p in write_feedback(feedback_dir / outcome.dealer_id, outcome, table)]
     return written
+
+
+def _outcome(it: _Item) -> FileOutcome:
+    f = it.f
+    return FileOutcome(
+        source_file=f.source_file, dealer_id=f.dealer_id, status=it.status,
+        kind=f.kind.name if f.kind else None, ext=f.ext, rows_read=it.rows_read,
+        rows_quarantined=it.rows_quarantined, submitted_at=f.submitted_at, period_start=f.period_start,
+        problems=list(it.problems) if it.status == "rejected" else [], header_row=it.header_row,
+        headers=it.headers, missing=it.missing,
+    )

@@ -36,10 +36,12 @@ _SEP = "\x1f"
 class Rejected(Exception):
     """The file cannot be used at all: a file-level reason code and a sentence."""
 
-    def __init__(self, code: str, detail: str):
+    def __init__(self, code: str, detail: str, header_row: int = 1, missing: tuple[str, ...] = ()):
         super().__init__(f"{code}: {detail}")
         self.code = code
         self.detail = detail
+        self.header_row = header_row
+        self.missing = missing
 
 
 @dataclass
@@ -47,6 +49,12 @@ class ReadResult:
     frame: pl.DataFrame | None  # the file's canonical columns (str) and EXTRA, header removed
     code: str | None = None
     detail: str | None = None
+    # For the dealer's feedback: the header's row number as a spreadsheet shows it (a data
+    # row's number there is header_row + its data-row number), each column's header as the
+    # dealer wrote it, and the required columns the header lacks.
+    header_row: int = 1
+    headers: dict[str, str] | None = None
+    missing: tuple[str, ...] = ()
 
 
 def read_file(data: bytes, ext: str, kind: FileKind) -> ReadResult:
@@ -55,9 +63,10 @@ def read_file(data: bytes, ext: str, kind: FileKind) -> ReadResult:
         if not data:
             raise Rejected("EMPTY_FILE", "the file is empty (0 bytes)")
         grid = _read_csv(data) if ext == "csv" else _read_xlsx(data, kind)
-        return ReadResult(_canonical(grid, kind))
+        frame, headers = _canonical(grid, kind)
+        return ReadResult(frame, header_row=grid.header_row, headers=headers)
     except Rejected as r:
-        return ReadResult(None, r.code, r.detail)
+        return ReadResult(None, r.code, r.detail, header_row=r.header_row, missing=r.missing)
     except Exception as e:  # a parser choking on hostile bytes must not stop the night
         return ReadResult(None, "UNREADABLE", one_line(f"{type(e).__name__}: {e}"))
 
@@ -84,6 +93,7 @@ def decode_text(data: bytes) -> bytes:
 class _Grid:
     frame: pl.DataFrame  # all columns str, the header row removed
     header: list[str]
+    header_row: int = 1  # the header's row number in the sheet (1 = the first row)
 
 
 def _read_csv(data: bytes) -> _Grid:
@@ -145,7 +155,7 @@ def _read_xlsx(data: bytes, kind: FileKind) -> _Grid:
                          height=len(body))
     header += [""] * (width - len(header))
     _check_field_sizes(frame, MAX_FIELD_BYTES + 1)
-    return _Grid(frame, header)
+    return _Grid(frame, header, header_row=h + 1)
 
 
 def _find_header(rows: list[list[str | None]], kind: FileKind) -> int:
@@ -184,28 +194,32 @@ def cell_text(v) -> str | None:
     return str(v)
 
 
-def _canonical(grid: _Grid, kind: FileKind) -> pl.DataFrame:
+def _canonical(grid: _Grid, kind: FileKind) -> tuple[pl.DataFrame, dict[str, str]]:
+    """The canonical frame, and canonical column -> its header as written."""
     aliases = kind.header_aliases()
     source: dict[str, str] = {}  # canonical -> frame column; the first of two aliases wins
+    written: dict[str, str] = {}
     extras: list[str] = []
     for name, text in zip(grid.frame.columns, grid.header):
         canon = aliases.get(normalise_header(text))
         if canon is not None and canon not in source:
             source[canon] = name
+            written[canon] = text.strip()
         else:
             extras.append(name)
     missing = [c for c in kind.required if c not in source]
     if missing:
-        raise Rejected("MISSING_COLUMNS", "missing required columns: " + ", ".join(missing))
+        raise Rejected("MISSING_COLUMNS", "missing required columns: " + ", ".join(missing),
+                       header_row=grid.header_row, missing=tuple(missing))
 
     if grid.frame.height == 0:
-        raise Rejected("EMPTY_FILE", "the file has a header but no data rows")
+        raise Rejected("EMPTY_FILE", "the file has a header but no data rows", header_row=grid.header_row)
     # Plain column moves, no query: this runs once per file and must stay near-free.
     columns = [grid.frame.get_column(src).alias(canon) for canon, src in source.items()]
     if extras:
         columns.append(grid.frame.select(
             pl.concat_str([pl.col(c).fill_null("") for c in extras], separator=_SEP).alias(EXTRA)).to_series())
-    return pl.DataFrame(columns)
+    return pl.DataFrame(columns), written
 
 
 def stack(frames: list[pl.DataFrame], kind: FileKind) -> tuple[pl.DataFrame, np.ndarray]:

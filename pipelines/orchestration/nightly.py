@@ -12,6 +12,9 @@ from __future__ import annotations
 import contextlib
 import io
 import re
+import sys
+import time
+from datetime import datetime
 
 from dagster import DagsterInstance
 
@@ -23,6 +26,8 @@ from pipelines.core.settings import Settings
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 # dbt's per-node result lines: "12 of 180 OK created sql table model marts.dim_date ..."
 DBT_NODE_DONE = re.compile(r"^\s*(\d+) of (\d+) (OK|PASS|WARN|ERROR|FAIL|SKIP)\b\s*(.*?)\s*\.{2,}")
+# The forecast marts are dbt Python models: their start and end are the forecast stage.
+FORECAST_NODE = re.compile(r"^\s*\d+ of \d+ (START|OK|ERROR|SKIP)\b.*?\bmodel (marts\.fct_forecast\w*)(.*?\[(.*)\])?")
 
 
 class DbtLogStream(io.TextIOBase):
@@ -36,6 +41,11 @@ class DbtLogStream(io.TextIOBase):
     def write(self, text: str) -> int:
         self.log.write(text)
         for line in text.splitlines():
+            f = FORECAST_NODE.match(line)
+            if f:
+                what = "fitting" if f.group(1) == "START" else f.group(1)
+                print(f"[forecast] {what} {f.group(2)}" + (f" [{f.group(4)}]" if f.group(4) and what != "fitting" else ""),
+                      file=sys.stderr, flush=True)
             m = DBT_NODE_DONE.match(line)
             if m:
                 self.nodes = int(m.group(2))
@@ -47,7 +57,8 @@ def run_nightly(cfg: Settings) -> None:
     """The nightly job on the warehouse of `cfg`, in this process; then a summary."""
     from pipelines.orchestration.definitions import build_definitions
 
-    log_path = cfg.warehouse.parent / "logs" / "last_run.log"
+    started, clock = datetime.now(), time.monotonic()
+    log_path = cfg.logs / "last_run.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     dbt_progress = Progress("dbt", "nodes")
     job = build_definitions(WarehouseResource.from_settings(cfg)).resolve_job_def("nightly")
@@ -59,27 +70,40 @@ def run_nightly(cfg: Settings) -> None:
         dbt_progress.done(f"{stream.nodes} models and tests")
     if not result.success:
         failed = [e.step_key for e in result.all_events if e.is_step_failure]
-        raise UserError(f"the nightly run failed in step(s) {', '.join(failed) or '?'}; dbt's log is in {log_path}")
-    print(summarise(cfg))
+        raise UserError(f"the nightly run failed in step(s) {', '.join(failed) or '?'} after "
+                        f"{time.monotonic() - clock:.0f}s; dbt's log is in {log_path}")
+    print(f"[dcw] nightly run done in {time.monotonic() - clock:.1f}s", file=sys.stderr, flush=True)
+    print(summarise(cfg, since=started))
 
 
-def summarise(cfg: Settings) -> str:
-    """What the run produced, and where to look."""
+def _files_and_rows(con, since: datetime | None) -> tuple[str, tuple]:
+    where = "where ingested_at >= ?" if since else ""
+    params = [since] if since else []
+    by_status = con.execute(
+        f"select status, count(*) from raw.submissions {where} group by status order by status", params).fetchall()
+    rows = con.execute(
+        f"select coalesce(sum(rows_accepted), 0), coalesce(sum(rows_quarantined), 0) from raw.submissions {where}",
+        params).fetchone()
+    return ", ".join(f"{n:,} {s}" for s, n in by_status) or "none", rows
+
+
+def summarise(cfg: Settings, since: datetime | None = None) -> str:
+    """What the run produced (the files it ingested, when `since` is its start), then the
+    warehouse's totals, and where to look."""
     # under the lock: another run may be writing the warehouse, which DuckDB then keeps closed
     with cfg.lock(), cfg.connect(read_only=True) as con:
-        by_status = con.execute(
-            "select status, count(*) from raw.submissions group by status order by status"
-        ).fetchall()
-        rows = con.execute(
-            "select coalesce(sum(rows_accepted), 0), coalesce(sum(rows_quarantined), 0) from raw.submissions"
-        ).fetchone()
+        this_run = _files_and_rows(con, since) if since else None
+        files, rows = _files_and_rows(con, None)
         marts = con.execute(
             "select count(*) from duckdb_tables() where schema_name = 'marts'"
         ).fetchone()[0]
-    files = ", ".join(f"{n:,} {s}" for s, n in by_status) or "none"
+    head = []
+    if this_run:
+        new_files, new_rows = this_run
+        head = [f"this run: files {new_files}; rows {new_rows[0]:,} accepted, {new_rows[1]:,} quarantined"]
     return "\n".join([
-        f"files: {files}",
-        f"rows: {rows[0]:,} accepted, {rows[1]:,} quarantined",
+        *head,
+        f"warehouse totals: files {files}; rows {rows[0]:,} accepted, {rows[1]:,} quarantined",
         f"marts: {marts} tables in schema marts",
         f"warehouse: {cfg.warehouse}",
         f"analysts' copy: {cfg.serving}",

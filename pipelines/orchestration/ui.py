@@ -36,7 +36,8 @@ DAGSTER_HOME = PROJECT_ROOT / ".dagster_home"
 INSTANCE_TEMPLATE = Path(__file__).with_name("dagster.yaml")
 # The first start imports the definitions (dbt manifest, every asset) in a code server.
 READY_TIMEOUT = 120.0
-STOP_TIMEOUT = 30.0
+# How long the tree gets to stop on its own after an interrupt before it is killed.
+STOP_TIMEOUT = 10.0
 
 
 def prepare_dagster_home(home: Path) -> Path:
@@ -111,26 +112,80 @@ def wait_until_serving(process: subprocess.Popen, url: str, timeout: float = REA
 
 
 def stop_server(process: subprocess.Popen, timeout: float = STOP_TIMEOUT) -> None:
-    """Interrupt the server as Ctrl+C would (it then stops what it started); kill its whole
-    process group if it is still running after `timeout` seconds."""
-    if process.poll() is None:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            pass
+    """Interrupt the server and everything it started as Ctrl+C would, then kill whatever of
+    that tree still runs after `timeout` seconds. `dagster dev` ignores SIGTERM and leaves
+    its webserver, daemon and code servers running when it dies, so every process of the tree
+    (its process group, and any descendant that left the group) is signalled, not only it."""
+    import psutil
+
     try:
-        os.killpg(process.pid, signal.SIGKILL)  # the group outlives its leader: code servers
+        tree = psutil.Process(process.pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        tree = []
+    _signal_group(process.pid, signal.SIGINT)
+    for child in tree:
+        _signal(child, signal.SIGINT)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        pass
+    _, alive = psutil.wait_procs(tree, timeout=max(0.1, timeout / 2))
+    _signal_group(process.pid, signal.SIGKILL)  # the group outlives its leader: code servers
+    for child in alive:
+        _signal(child, signal.SIGKILL)
+    process.wait()
+    psutil.wait_procs(alive, timeout=5)
+
+
+def _signal_group(pgid: int, sig: int) -> None:
+    try:
+        os.killpg(pgid, sig)
     except (ProcessLookupError, PermissionError):
         pass
-    process.wait()
 
 
-def run_ui(host: str, port: int) -> int:
+def _signal(proc, sig: int) -> None:
+    import psutil
+
+    try:
+        proc.send_signal(sig)
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        pass
+
+
+class _Stop(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, handled as Ctrl+C: `dcw ui` stops the whole tree it started."""
+
+
+def _raise_stop(signum, frame) -> None:
+    raise _Stop(signal.Signals(signum).name)
+
+
+def sensor_notice(landing: Path | None) -> str:
+    """What `dcw ui` says first: its daemon runs the landing sensor, which starts the nightly
+    job when the landing folder's listing changes, also on the first start of an instance."""
+    where = f" {landing}" if landing else " the landing folder"
+    return (f"dcw: starting the Dagster UI with its daemon: the landing_files sensor is on, so files in{where} "
+            "start the nightly job within a minute (also now, on a new instance); stop the sensor under "
+            "Automation in the UI. SIGTERM or Ctrl+C stops the UI and everything it started.")
+
+
+def run_ui(host: str, port: int, landing: Path | None = None) -> int:
     """`dcw ui`: `dagster dev` on host:port with DAGSTER_HOME=<repo>/.dagster_home until
-    Ctrl+C; returns its exit status."""
+    Ctrl+C, SIGTERM or SIGHUP, which stop it and everything it started; returns its exit
+    status."""
     ensure_port_free(host, port)
     url = f"http://{host}:{port}"
+    print(sensor_notice(landing), file=sys.stderr, flush=True)
+    previous = {sig: signal.signal(sig, _raise_stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        return _serve(host, port, url)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _serve(host: str, port: int, url: str) -> int:
     process = start_server(webserver_command(host, port, daemon=True), DAGSTER_HOME)
     try:
         try:
@@ -142,7 +197,13 @@ def run_ui(host: str, port: int) -> int:
     except KeyboardInterrupt:
         return 0
     finally:
-        stop_server(process)
+        # a second Ctrl+C or SIGTERM must not cut the stop short: it ends in a kill anyway
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, signal.SIG_IGN)
+        try:
+            stop_server(process)
+        finally:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @dataclass(frozen=True)

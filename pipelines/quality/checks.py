@@ -17,6 +17,7 @@ from dagster import (
     multi_asset_check,
 )
 
+from pipelines.core.progress import stage
 from pipelines.core.resource import WarehouseResource
 from pipelines.quality.ge import data_docs_dir, validate_marts
 from pipelines.quality.profiles import DriftSuite, load_suites
@@ -37,8 +38,11 @@ def great_expectations_drift(context: AssetCheckExecutionContext, warehouse: War
     Data Docs beside the other reports; a drifted subject is a warning."""
     config = warehouse.settings
     reports = data_docs_dir(config.reports)
-    with config.lock(log=context.log.info):
+    with stage("checks", f"{len(SUITES)} drift suites (Great Expectations)") as progress, \
+            config.lock(log=context.log.info):
         results = validate_marts(config.warehouse, reports, SUITES)
+        warned = sum(not r.success for r in results.values())
+        progress.done(f"{len(SUITES)} drift suites, {warned} warning(s); Data Docs in {reports}")
     for suite in SUITES:
         r = results[suite.name]
         yield AssetCheckResult(

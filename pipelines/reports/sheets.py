@@ -32,6 +32,12 @@ class Column:
     total: bool = False  # summed on the total row (money and counts)
 
 
+def _umask() -> int:
+    mask = os.umask(0)  # the only way to read it is to set it; put back at once
+    os.umask(mask)
+    return mask
+
+
 @dataclass
 class Table:
     name: str  # sheet name (≤ 31 characters), and the CSV file's suffix
@@ -162,6 +168,9 @@ class _replacing:
 
     def __exit__(self, exc_type, exc, tb) -> None:
         if exc_type is None:
+            # mkstemp makes the file private (0600); a report is for a shared finance folder,
+            # so it gets the mode any new file gets here (0666 less the umask)
+            os.chmod(self.tmp, 0o666 & ~_umask())
             os.replace(self.tmp, self.path)
         else:
             self.tmp.unlink(missing_ok=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import shutil
+import os
 from collections import Counter
 from pathlib import Path
 
@@ -28,10 +28,11 @@ MARKER = "summary.json"  # in truth/: what marks a folder pair as generator outp
 def prepare(out: Path) -> Path:
     """Check the output folder and return the truth folder (a sibling named `truth`).
 
-    A non-empty output folder is refused unless it is a previous generator output: its
-    sibling truth/ holds a summary.json written by the generator and the folder itself holds
-    nothing but `erp/`, `dealers/` and the files the generator writes at its top level. Such a
-    previous output is removed and written afresh.
+    The generator removes only what it wrote itself: a previous output (its truth/ holds the
+    generator's summary.json, and truth/files.csv lists every landing file it wrote) is
+    removed file by file and written afresh. A file it did not write, in the landing folder
+    or in truth/, makes it refuse, naming the file: the input contract says a landing folder
+    is only ever added to (docs/input_contract.md).
     """
     out = Path(out)
     truth = out.parent / "truth"
@@ -39,21 +40,59 @@ def prepare(out: Path) -> Path:
         raise UserError(f"--out must not be named 'truth' (the ground truth goes to {truth})")
     if out.exists() and not out.is_dir():
         raise UserError(f"--out {out} is a file, not a folder")
-    if out.exists() and any(out.iterdir()):
-        marker = truth / MARKER
-        top = {p.name for p in out.iterdir()}
-        if not marker.is_file() or '"generator": "dcw"' not in marker.read_text("utf-8", "replace") \
-                or not top <= {"erp", "dealers", "readme.txt"}:
-            raise UserError(f"--out {out} is not empty and not a previous `dcw generate` output; "
-                            "choose an empty or new folder")
-        shutil.rmtree(out)
-    if truth.exists():
-        if any(truth.iterdir()) and not (truth / MARKER).is_file():
-            raise UserError(f"{truth} exists and is not a previous generator truth folder; move it away")
-        shutil.rmtree(truth)
+    ours = _written_before(truth)
+    present = _files_under(out) if out.exists() else set()
+    foreign = sorted(present - ours)
+    if foreign:
+        shown = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
+        raise UserError(f"--out {out} is not empty and holds files `dcw generate` did not write ({shown}); "
+                        "move them away or choose an empty or new folder")
+    truth_ours = {f"{name}.csv" for name in TRUTH_FILES} | {"claims.csv", MARKER}
+    truth_foreign = sorted(_files_under(truth) - truth_ours) if truth.exists() else []
+    if truth_foreign:
+        raise UserError(f"{truth} holds files `dcw generate` did not write ({', '.join(truth_foreign[:3])}); move them away")
+    for rel in sorted(present):
+        (out / rel).unlink()
+    _remove_empty_folders(out)
+    for rel in _files_under(truth) if truth.exists() else ():
+        (truth / rel).unlink()
     out.mkdir(parents=True, exist_ok=True)
-    truth.mkdir(parents=True)
+    truth.mkdir(parents=True, exist_ok=True)
     return truth
+
+
+def _written_before(truth: Path) -> set[str]:
+    """The landing files a previous run of the generator wrote (truth/files.csv), if truth/
+    is the generator's."""
+    marker, files = truth / MARKER, truth / "files.csv"
+    try:
+        if '"generator": "dcw"' not in marker.read_text("utf-8", "replace"):
+            return set()
+        with open(files, encoding="utf-8", newline="") as fh:
+            return {row["source_file"] for row in csv.DictReader(fh)}
+    except OSError:
+        return set()
+
+
+def _files_under(folder: Path) -> set[str]:
+    """Every entry under `folder` that is not a folder (links and the like included), as
+    folder-relative POSIX paths."""
+    found = set()
+    for root, dirs, files in os.walk(folder):
+        base = Path(root)
+        found |= {(base / n).relative_to(folder).as_posix() for n in files}
+        found |= {(base / d).relative_to(folder).as_posix() for d in dirs if (base / d).is_symlink()}
+    return found
+
+
+def _remove_empty_folders(folder: Path) -> None:
+    if not folder.is_dir():
+        return
+    for root, dirs, _ in os.walk(folder, topdown=False):
+        for d in dirs:
+            path = Path(root) / d
+            if not path.is_symlink() and not any(path.iterdir()):
+                path.rmdir()
 
 
 class Landing:

@@ -1,3 +1,5 @@
+import io
+import re
 import subprocess
 import sys
 import textwrap
@@ -7,7 +9,7 @@ import pytest
 
 from pipelines.core.errors import UserError
 from tests.consumers.consumer_data import create_marts
-from pipelines.serving import publish_marts
+from pipelines.serving import publish_marts, sql_shell
 
 # An analyst's session in another process: holds the serving file open read-only, reads,
 # waits while the nightly run publishes, reads again on the same connection, then reconnects.
@@ -95,3 +97,51 @@ def test_a_failed_publish_keeps_the_previous_copy(tmp_path):
     # a file named marts.duckdb is catalog 'marts': 'select * from marts.fct_a' would be ambiguous
     with pytest.raises(UserError, match="must not be named marts.duckdb"):
         publish_marts(wh, tmp_path / "marts.duckdb")
+
+
+def test_the_serving_file_carries_the_descriptions_as_comments(tmp_path):
+    wh = build_warehouse(tmp_path / "warehouse.duckdb", 3)
+    serving = tmp_path / "serving" / "dcw.duckdb"
+    publish_marts(wh, serving, {"fct_a": ("One row per A.", {"id": "The A's number.", "gone": "not a column"})})
+    con = duckdb.connect(str(serving), read_only=True)
+    try:
+        tables = dict(con.execute("select table_name, comment from duckdb_tables()").fetchall())
+        assert tables == {"fct_a": "One row per A.", "dim_b": None}
+        columns = con.execute("select table_name, column_name, comment from duckdb_columns() "
+                              "where comment is not null").fetchall()
+        assert columns == [("fct_a", "id", "The A's number.")]
+    finally:
+        con.close()
+
+
+def test_the_descriptions_come_from_the_dbt_manifest():
+    from pipelines.serving import mart_descriptions
+
+    described = mart_descriptions()
+    table, columns = described["fct_expense_writeoff"]
+    assert table and columns["approved_amount"]
+    assert "fct_diversion_flags" in described and "stg_sales" not in described
+
+
+def test_the_data_dictionary_is_current():
+    """docs/data_dictionary.md is what `dcw docs dictionary` writes from the dbt project now."""
+    from pipelines.serving import DICTIONARY, data_dictionary
+
+    assert DICTIONARY.read_text(encoding="utf-8") == data_dictionary(), \
+        "docs/data_dictionary.md is stale: run `dcw docs dictionary`"
+    assert "### marts.fct_expense_writeoff" in DICTIONARY.read_text(encoding="utf-8")
+
+
+def test_dcw_sql_runs_a_query_read_only(tmp_path):
+    from tests.dcw_runs import dcw
+
+    wh = build_warehouse(tmp_path / "warehouse.duckdb", 3)
+    serving = tmp_path / "serving" / "dcw.duckdb"
+    publish_marts(wh, serving, {})
+    proc = dcw("sql", "--serving", str(serving), "-c", "select count(*) as n from marts.fct_a")
+    assert proc.returncode == 0 and re.search(r"│\s+3\s+│", proc.stdout), proc.stdout
+    proc = dcw("sql", "--serving", str(serving), "-c", "drop table marts.fct_a")
+    assert proc.returncode == 2 and "read-only" in proc.stderr
+    out = io.StringIO()
+    sql_shell(serving, stdin=io.StringIO("select 41 + 1\n as answer;\n.tables\ncreate table t (a int);\n"), stdout=out)
+    assert "42" in out.getvalue() and "fct_a" in out.getvalue() and "read-only" in out.getvalue()

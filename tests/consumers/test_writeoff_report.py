@@ -162,3 +162,17 @@ def test_an_unknown_dealer_or_format_is_one_line(warehouse, tmp_path):
     with pytest.raises(UserError, match="does not exist"):
         write_writeoff_report(tmp_path / "nope.duckdb", MARCH, None, "xlsx", tmp_path)
     assert not list(tmp_path.glob("*.xlsx"))
+
+
+@pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o027, 0o640), (0o077, 0o600)])
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_reports_get_the_mode_of_any_new_file_so_a_finance_group_can_read_them(warehouse, tmp_path, umask, mode, fmt):
+    import os
+    import stat
+
+    old = os.umask(umask)
+    try:
+        paths = write_writeoff_report(warehouse, "2026-03", None, fmt, tmp_path / "out")
+    finally:
+        os.umask(old)
+    assert {stat.S_IMODE(p.stat().st_mode) for p in paths} == {mode}

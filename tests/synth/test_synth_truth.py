@@ -260,3 +260,24 @@ def test_refuses_a_foreign_folder_and_overwrites_its_own(tmp_path):
     first = tree_hash(tmp_path)
     generate(GeneratorParams(out=out, dealers=2, skus=3, months=2))
     assert tree_hash(tmp_path) == first
+
+
+def test_never_deletes_a_file_it_did_not_write(tmp_path):
+    """A user's file added to a generated landing folder (or its truth) stays, and the
+    generator refuses, naming it."""
+    out = tmp_path / "landing"
+    generate(GeneratorParams(out=out, dealers=2, skus=3, months=2))
+    first = tree_hash(tmp_path)
+    added = out / "dealers" / "D0001" / "sales_D0001_202412_20250103T090000.csv"
+    added.parent.mkdir(parents=True, exist_ok=True)
+    added.write_text("mine")
+    with pytest.raises(UserError, match="sales_D0001_202412_20250103T090000.csv"):
+        generate(GeneratorParams(out=out, dealers=2, skus=3, months=2))
+    assert added.read_text() == "mine"
+    added.unlink()
+    (tmp_path / "truth" / "notes.txt").write_text("mine too")
+    with pytest.raises(UserError, match="notes.txt"):
+        generate(GeneratorParams(out=out, dealers=2, skus=3, months=2))
+    (tmp_path / "truth" / "notes.txt").unlink()
+    generate(GeneratorParams(out=out, dealers=2, skus=3, months=2))
+    assert tree_hash(tmp_path) == first

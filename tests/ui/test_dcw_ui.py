@@ -3,9 +3,12 @@ a Dagster instance prepared from dcw's settings, and a clean stop on Ctrl+C."""
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import time
+
+import psutil
 
 import pytest
 import yaml
@@ -73,3 +76,42 @@ def test_dcw_ui_serves_until_interrupted(tmp_path):
             assert probe.connect_ex((HOST, port)) != 0, "the UI still answers after Ctrl+C"
     finally:
         stop(proc)
+
+
+@pytest.mark.slow  # `dagster dev` started and stopped
+def test_sigterm_stops_the_whole_process_tree_within_seconds(tmp_path):
+    """What `kill` and service managers send: the webserver, the daemon and the code servers
+    stop with `dcw ui`, not only `dcw ui` itself. The first thing it says is that the
+    landing sensor will start the nightly job."""
+    port = free_port()
+    moved = f"import pathlib, pipelines.orchestration.ui as ui; ui.DAGSTER_HOME = pathlib.Path({str(tmp_path / 'home')!r})"
+    log = tmp_path / "dcw_ui.log"
+    with open(log, "wb") as out:
+        proc = start_dcw("ui", "--port", str(port), stdout=out, prelude=moved)
+    tree: list[psutil.Process] = []
+    try:
+        deadline = time.monotonic() + 150
+        while f"http://{HOST}:{port}" not in log.read_text(errors="replace"):
+            assert proc.poll() is None, log.read_text(errors="replace")[-3000:]
+            assert time.monotonic() < deadline, log.read_text(errors="replace")[-3000:]
+            time.sleep(0.5)
+        first = log.read_text(errors="replace").splitlines()[0]
+        assert "landing_files sensor" in first and "nightly job" in first
+        tree = psutil.Process(proc.pid).children(recursive=True)
+        names = " ".join(" ".join(p.cmdline()) for p in tree)
+        assert "dagster_webserver" in names and "dagster._daemon" in names, names
+
+        os.kill(proc.pid, signal.SIGTERM)  # to dcw alone, as `kill <pid>` does
+        started = time.monotonic()
+        proc.wait(timeout=30)
+        _, alive = psutil.wait_procs(tree, timeout=30)
+        took = time.monotonic() - started
+        assert not alive, [p.cmdline() for p in alive]
+        assert took < 20, took
+        with socket.socket() as probe:
+            assert probe.connect_ex((HOST, port)) != 0, "the UI still answers after SIGTERM"
+    finally:
+        stop(proc)
+        for p in tree:  # what a failed stop left behind
+            if p.is_running():
+                p.kill()

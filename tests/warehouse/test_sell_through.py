@@ -3,6 +3,7 @@ agg_dealer_diversion_monthly and the dq marts on the hand-made channel (channel_
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -137,6 +138,9 @@ def test_diversion_evidence_names_the_facts(q):
     (evidence,) = q("""select evidence from marts.fct_diversion_flags
                        where rule = 'OUT_OF_TERRITORY' and source_file = ?""", D1_JAN)[0]
     assert "310000" in evidence and "上海" in evidence
+    for (evidence,) in q("select evidence from marts.fct_diversion_flags"):
+        zh, en = evidence.split(" / ")
+        assert "销售" in zh and "sold" in en and not re.search(r"[\u4e00-\u9fff]", en.replace("上海", ""))
 
 
 def test_dealer_diversion_monthly(q):

@@ -6,8 +6,13 @@ select
     f.sale_date,
     f.qty,
     f.rule,
+    {#- Chinese first, English after ' / ': channel managers and dealers read it (docs/marts.md) #}
     case f.rule
         when 'OUT_OF_TERRITORY' then {{ dbt.concat([
+            "f.dealer_id", "' 于 '", "cast(f.sale_date as " ~ dbt.type_string() ~ ")",
+            "' 向城市 '", "f.customer_city_code", "coalesce(" ~ dbt.concat(["'（'", "r.city_name", "'）'"]) ~ ", '')",
+            "' 的客户销售 '", "f.sku", "' × '", number_text('f.qty'),
+            "'，当日该城市不在其授权区域内（请核对客户地址或授权区域）。 / '",
             "f.dealer_id", "' sold '", number_text('f.qty'), "' x '", "f.sku",
             "' on '", "cast(f.sale_date as " ~ dbt.type_string() ~ ")",
             "' to a customer in city '", "f.customer_city_code",
@@ -15,12 +20,18 @@ select
             "', where it held no territory on that date (check the customer address or the territory list).'"
         ]) }}
         when 'FOREIGN_BATCH' then {{ dbt.concat([
+            "f.dealer_id", "' 于 '", "cast(f.sale_date as " ~ dbt.type_string() ~ ")",
+            "' 销售 '", "f.sku", "' × '", number_text('f.qty'), "'，批号 '", "f.batch_no",
+            "'，但截至当日并未收到该批次；该批次发给了 '", "f.source_dealer_ids", "'（请查明货物来源）。 / '",
             "f.dealer_id", "' sold '", number_text('f.qty'), "' x '", "f.sku",
             "' of batch '", "f.batch_no", "' on '", "cast(f.sale_date as " ~ dbt.type_string() ~ ")",
             "' but had not received that batch by then; it had been delivered to '",
             "f.source_dealer_ids", "' (ask where the goods came from).'"
         ]) }}
         else {{ dbt.concat([
+            "f.dealer_id", "' 于 '", "cast(f.sale_date as " ~ dbt.type_string() ~ ")",
+            "' 销售 '", "f.sku", "' × '", number_text('f.qty'), "'，批号 '", "f.batch_no",
+            "'，截至当日没有任何经销商收到过该批次（没有发货或期初库存记录，请核对批号）。 / '",
             "f.dealer_id", "' sold '", number_text('f.qty'), "' x '", "f.sku",
             "' of batch '", "f.batch_no", "' on '", "cast(f.sale_date as " ~ dbt.type_string() ~ ")",
             "', a batch no dealer had received by then (no shipment or opening inventory of it; check the batch number).'"
