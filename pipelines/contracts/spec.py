@@ -160,6 +160,24 @@ ERP_KINDS: tuple[FileKind, ...] = (
         Column("unit_price", N),
         Column("batch_no", C),
     ),
+    # optional kinds: never sending them changes nothing (docs/input_contract.md)
+    _erp(
+        "targets",
+        "snapshot",
+        Column("dealer_id", C),
+        Column("period", C),  # YYYY-MM or YYYY-Qn
+        Column("target_value", N),
+    ),
+    _erp(
+        "rebate_programs",
+        "snapshot",
+        Column("program_id", C),
+        Column("program_name", T),
+        Column("quarter", C),  # YYYY-Qn
+        Column("region", T),
+        Column("min_attainment", N),
+        Column("rebate_rate", N),
+    ),
 )
 
 DEALER_KINDS: tuple[FileKind, ...] = (
@@ -234,6 +252,7 @@ REFERENCE_RULES: dict[tuple[str, str], tuple[str, str, str]] = {
     ("opening_inventory", "dealer_id"): ("UNKNOWN_DEALER", "dealers", "dealer_id"),
     ("territories", "dealer_id"): ("UNKNOWN_DEALER", "dealers", "dealer_id"),
     ("territories", "city_code"): ("UNKNOWN_CITY", "regions", "city_code"),
+    ("targets", "dealer_id"): ("UNKNOWN_DEALER", "dealers", "dealer_id"),
 }
 
 # ---------------------------------------------------------------------------------------------
