@@ -24,7 +24,8 @@ from pathlib import Path
 
 CODES_CSV = Path(__file__).resolve().parent.parent / "dbt_project" / "seeds" / "dcw_codes.csv"
 COLUMNS = ("family", "code", "rule_order", "zh", "en")
-FAMILIES = ("file", "row", "writeoff", "diversion", "submission_status", "claim_status")
+FAMILIES = ("file", "row", "writeoff", "diversion", "submission_status", "claim_status",
+            "rebate_status")
 
 
 @dataclass(frozen=True)
