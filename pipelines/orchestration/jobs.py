@@ -8,7 +8,7 @@ network share coming back); a data error fails the same way again and stops the 
 
 from dagster import AssetSelection, Backoff, Jitter, RetryPolicy, define_asset_job
 
-from pipelines.reports.assets import writeoff_report
+from pipelines.reports.assets import rebate_report, writeoff_report
 
 RETRY = RetryPolicy(max_retries=2, delay=20, backoff=Backoff.EXPONENTIAL, jitter=Jitter.PLUS_MINUS)
 
@@ -34,5 +34,13 @@ monthly_close_job = define_asset_job(
     "monthly_close",
     selection=[writeoff_report],
     description="Finance's monthly close: the expense write-off report of one month (a partition).",
+    op_retry_policy=RETRY,
+)
+
+quarterly_close_job = define_asset_job(
+    "quarterly_close",
+    selection=[rebate_report],
+    description="Finance's quarterly close, the quarterly partition of the close: the rebate accrual "
+    "report of one quarter (a partition).",
     op_retry_policy=RETRY,
 )
