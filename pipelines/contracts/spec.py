@@ -238,7 +238,11 @@ QTY_RULES: dict[str, tuple[str, str]] = {
     "opening_inventory": ("qty", ">=0"),
 }
 PRICE_RULES: dict[str, str] = {"sales": "unit_price", "shipments": "unit_price", "prices": "price"}
-AMOUNT_RULES: dict[str, str] = {"claims": "amount"}
+AMOUNT_RULES: dict[str, str] = {"claims": "amount", "targets": "target_value"}
+# Periods of the optional target kinds: a column that must read YYYY-MM or YYYY-Qn (targets)
+# or YYYY-Qn (rebate programmes), else BAD_DATE; fractions out of their range are BAD_NUMBER.
+PERIOD_RULES: dict[str, str] = {"targets": "period", "rebate_programs": "quarter"}
+FRACTION_RULES: dict[str, tuple[str, ...]] = {"rebate_programs": ("min_attainment", "rebate_rate")}
 
 # Reference checks: (kind, column) -> the snapshot whose newest version must hold the value.
 REFERENCE_RULES: dict[tuple[str, str], tuple[str, str, str]] = {
