@@ -33,6 +33,7 @@ examples:
   dcw build --target spark --landing data/landing
   dcw report writeoff --month 2026-03 --dealer D0007 --format xlsx
   dcw remind --dry-run
+  dcw report rebate --quarter 2026-Q3 --format csv
   dcw ui --port 3001
   dcw dashboard --port 8501
   dcw backup --to /srv/backups/dcw-2026-11-23
@@ -167,7 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
     _run_options(build, warehouse="DuckDB warehouse file, holding the submission log")
 
     report = commands.add_parser(
-        "report", help="write a report from the marts (finance's monthly write-off)",
+        "report", help="write a report from the marts (finance's monthly write-off, quarterly rebates)",
         description="Write a report people open in a spreadsheet, from the marts.",
     )
     kinds = report.add_subparsers(dest="report", metavar="<report>", parser_class=_Parser, required=True)
@@ -185,6 +186,21 @@ def build_parser() -> argparse.ArgumentParser:
     writeoff.add_argument("--format", choices=("xlsx", "csv"), default="xlsx", help="xlsx (default) or csv")
     writeoff.add_argument("--out", type=Path, help="folder to write to (default: $DCW_REPORTS/writeoff)")
     _warehouse_option(writeoff)
+    rebate = kinds.add_parser(
+        "rebate",
+        help="the rebate accrual report (返利计提) of one quarter",
+        description=(
+            "The rebate accrual report (返利计提) for one quarter: a summary by dealer and rebate "
+            "programme, and a detail sheet per dealer with its verified value, what diversion flags "
+            "excluded (by rule), attainment, tier and amount. Totals reconcile with "
+            "marts.fct_rebate_accrual to the cent."
+        ),
+    )
+    rebate.add_argument("--quarter", type=_as_type(_parse_quarter), required=True, help="quarter, YYYY-Qn")
+    rebate.add_argument("--dealer", help="only this dealer (default: all)")
+    rebate.add_argument("--format", choices=("xlsx", "csv"), default="xlsx", help="xlsx (default) or csv")
+    rebate.add_argument("--out", type=Path, help="folder to write to (default: $DCW_REPORTS/rebate)")
+    _warehouse_option(rebate)
 
     rem = commands.add_parser(
         "remind",
@@ -343,7 +359,14 @@ def _cmd_build(args: argparse.Namespace) -> None:
     print(f"marts built on {args.target} in {time.monotonic() - started:.0f}s: {where}")
 
 
+def _parse_quarter(text: str) -> str:
+    from pipelines.reports.rebate import parse_quarter
+
+    return parse_quarter(text)[0]
+
+
 def _cmd_report(args: argparse.Namespace) -> None:
+    from pipelines.reports.rebate import write_rebate_report
     from pipelines.reports.writeoff import write_writeoff_report
 
     cfg = _settings(args)
@@ -352,9 +375,14 @@ def _cmd_report(args: argparse.Namespace) -> None:
     if args.out is None:
         cfg.claim_outputs()
     with cfg.lock(log=_stderr):
-        written = write_writeoff_report(
-            cfg.warehouse, args.month, args.dealer, args.format, args.out or cfg.reports / "writeoff"
-        )
+        if args.report == "rebate":
+            written = write_rebate_report(
+                cfg.warehouse, args.quarter, args.dealer, args.format, args.out or cfg.reports / "rebate"
+            )
+        else:
+            written = write_writeoff_report(
+                cfg.warehouse, args.month, args.dealer, args.format, args.out or cfg.reports / "writeoff"
+            )
     for path in written:
         print(path)
 

@@ -25,7 +25,8 @@ from pathlib import Path
 
 CODES_CSV = Path(__file__).resolve().parent.parent / "dbt_project" / "seeds" / "dcw_codes.csv"
 COLUMNS = ("family", "code", "rule_order", "zh", "en")
-FAMILIES = ("file", "row", "writeoff", "diversion", "submission_status", "claim_status")
+FAMILIES = ("file", "row", "writeoff", "diversion", "submission_status", "claim_status",
+            "rebate_status")
 # the reminders (docs/reminders.md): rpt_reporting_status, rpt_contract_renewals
 FAMILIES += ("reporting_status", "report_kind", "renewal_bucket")
 

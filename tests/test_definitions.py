@@ -37,3 +37,15 @@ def test_conservation_is_a_blocking_check_on_the_submission_log():
     specs = {s.name: s for c in defs.asset_checks for s in c.check_specs}
     assert specs["conservation"].asset_key == dg.AssetKey(["raw", "submissions"])
     assert specs["conservation"].blocking
+
+
+def test_the_quarterly_close_writes_the_quarter_just_ended():
+    import datetime as dt
+
+    schedule = defs.resolve_schedule_def("quarterly_close_schedule")
+    assert defs.resolve_job_def("quarterly_close").asset_layer.selected_asset_keys == {dg.AssetKey("rebate_report")}
+    for at, key in ((dt.datetime(2025, 4, 1, 6, tzinfo=dt.timezone.utc), "2025-01-01"),
+                    (dt.datetime(2026, 1, 1, 6, tzinfo=dt.timezone.utc), "2025-10-01")):
+        with dg.instance_for_test() as instance:
+            ticks = schedule.evaluate_tick(dg.build_schedule_context(instance=instance, scheduled_execution_time=at))
+        assert [r.partition_key for r in ticks.run_requests] == [key]

@@ -162,6 +162,24 @@ ERP_KINDS: tuple[FileKind, ...] = (
         Column("unit_price", N),
         Column("batch_no", C),
     ),
+    # optional kinds: never sending them changes nothing (docs/input_contract.md)
+    _erp(
+        "targets",
+        "snapshot",
+        Column("dealer_id", C),
+        Column("period", C),  # YYYY-MM or YYYY-Qn
+        Column("target_value", N),
+    ),
+    _erp(
+        "rebate_programs",
+        "snapshot",
+        Column("program_id", C),
+        Column("program_name", T),
+        Column("quarter", C),  # YYYY-Qn
+        Column("region", T),
+        Column("min_attainment", N),
+        Column("rebate_rate", N),
+    ),
 )
 
 DEALER_KINDS: tuple[FileKind, ...] = (
@@ -222,7 +240,11 @@ QTY_RULES: dict[str, tuple[str, str]] = {
     "opening_inventory": ("qty", ">=0"),
 }
 PRICE_RULES: dict[str, str] = {"sales": "unit_price", "shipments": "unit_price", "prices": "price"}
-AMOUNT_RULES: dict[str, str] = {"claims": "amount"}
+AMOUNT_RULES: dict[str, str] = {"claims": "amount", "targets": "target_value"}
+# Periods of the optional target kinds: a column that must read YYYY-MM or YYYY-Qn (targets)
+# or YYYY-Qn (rebate programmes), else BAD_DATE; fractions out of their range are BAD_NUMBER.
+PERIOD_RULES: dict[str, str] = {"targets": "period", "rebate_programs": "quarter"}
+FRACTION_RULES: dict[str, tuple[str, ...]] = {"rebate_programs": ("min_attainment", "rebate_rate")}
 
 # Reference checks: (kind, column) -> the snapshot whose newest version must hold the value.
 REFERENCE_RULES: dict[tuple[str, str], tuple[str, str, str]] = {
@@ -236,6 +258,7 @@ REFERENCE_RULES: dict[tuple[str, str], tuple[str, str, str]] = {
     ("opening_inventory", "dealer_id"): ("UNKNOWN_DEALER", "dealers", "dealer_id"),
     ("territories", "dealer_id"): ("UNKNOWN_DEALER", "dealers", "dealer_id"),
     ("territories", "city_code"): ("UNKNOWN_CITY", "regions", "city_code"),
+    ("targets", "dealer_id"): ("UNKNOWN_DEALER", "dealers", "dealer_id"),
 }
 
 # ---------------------------------------------------------------------------------------------

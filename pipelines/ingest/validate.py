@@ -20,10 +20,12 @@ from pipelines.contracts.inventory import Inventory
 from pipelines.contracts.opening_inventory import OpeningInventory
 from pipelines.contracts.prices import Prices
 from pipelines.contracts.products import Products
+from pipelines.contracts.rebate_programs import RebatePrograms
 from pipelines.contracts.regions import Regions
 from pipelines.contracts.sales import Sales
 from pipelines.contracts.shipments import Shipments
 from pipelines.contracts.spec import REFERENCE_RULES, ROW_CODE_ORDER, ROW_CODES, FileKind
+from pipelines.contracts.targets import Targets
 from pipelines.contracts.territories import Territories
 from pipelines.ingest.normalise import normalise
 from pipelines.ingest.read import EXTRA, FID
@@ -32,6 +34,7 @@ MODELS: dict[str, type[pa.DataFrameModel]] = {
     "regions": Regions, "dealers": Dealers, "territories": Territories, "products": Products,
     "prices": Prices, "campaigns": Campaigns, "opening_inventory": OpeningInventory,
     "shipments": Shipments, "sales": Sales, "inventory": Inventory, "claims": Claims,
+    "targets": Targets, "rebate_programs": RebatePrograms,
 }
 # Dataframe-level checks and the column a dealer should look at.
 _FRAME_CHECK_COLUMN = {"DATE_OUTSIDE_PERIOD": "sale_date"}

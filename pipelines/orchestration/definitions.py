@@ -15,20 +15,22 @@ from dagster import Definitions, in_process_executor
 from pipelines.core.resource import WarehouseResource
 from pipelines.dbt import dbt_resource, dbt_warehouse_assets
 from pipelines.ingest.assets import ingest_assets, ingest_checks
-from pipelines.orchestration.jobs import ingest_job, monthly_close_job, nightly_job, reminders_job
-from pipelines.orchestration.schedules import monthly_close_schedule, nightly_schedule, reminders_schedule
+from pipelines.orchestration.jobs import (ingest_job, monthly_close_job, nightly_job, quarterly_close_job,
+                                          reminders_job)
+from pipelines.orchestration.schedules import (monthly_close_schedule, nightly_schedule,
+                                               quarterly_close_schedule, reminders_schedule)
 from pipelines.orchestration.sensors import landing_sensor, run_failure_alert
 from pipelines.quality import ge_checks
-from pipelines.reports.assets import writeoff_report
+from pipelines.reports.assets import rebate_report, writeoff_report
 from pipelines.serving import serving_marts
 
 
 def build_definitions(warehouse: WarehouseResource) -> Definitions:
     return Definitions(
-        assets=[*ingest_assets, dbt_warehouse_assets, serving_marts, writeoff_report],
+        assets=[*ingest_assets, dbt_warehouse_assets, serving_marts, writeoff_report, rebate_report],
         asset_checks=[*ingest_checks, *ge_checks],
-        jobs=[nightly_job, ingest_job, monthly_close_job, reminders_job],
-        schedules=[nightly_schedule, monthly_close_schedule, reminders_schedule],
+        jobs=[nightly_job, ingest_job, monthly_close_job, quarterly_close_job, reminders_job],
+        schedules=[nightly_schedule, monthly_close_schedule, quarterly_close_schedule, reminders_schedule],
         sensors=[landing_sensor, run_failure_alert],
         resources={"dbt": dbt_resource(), "warehouse": warehouse},
         # steps one after another in the run's process: they share the one DuckDB warehouse

@@ -9,7 +9,7 @@ network share coming back); a data error fails the same way again and stops the 
 from dagster import AssetSelection, Backoff, Jitter, RetryPolicy, define_asset_job, job
 
 from pipelines.reminders.ops import send_reminders
-from pipelines.reports.assets import writeoff_report
+from pipelines.reports.assets import rebate_report, writeoff_report
 
 RETRY = RetryPolicy(max_retries=2, delay=20, backoff=Backoff.EXPONENTIAL, jitter=Jitter.PLUS_MINUS)
 
@@ -48,3 +48,10 @@ monthly_close_job = define_asset_job(
 )
 def reminders_job():
     send_reminders()
+quarterly_close_job = define_asset_job(
+    "quarterly_close",
+    selection=[rebate_report],
+    description="Finance's quarterly close, the quarterly partition of the close: the rebate accrual "
+    "report of one quarter (a partition).",
+    op_retry_policy=RETRY,
+)

@@ -9,6 +9,7 @@ so the schedule writes last month's report on the 1st.
 import dagster as dg
 
 from pipelines.core.resource import WarehouseResource
+from pipelines.reports.rebate import write_rebate_report
 from pipelines.reports.writeoff import write_writeoff_report
 
 FIRST_MONTH = "2024-01-01"
@@ -32,4 +33,34 @@ def writeoff_report(context: dg.AssetExecutionContext, warehouse: WarehouseResou
             for p in write_writeoff_report(cfg.warehouse, month, None, fmt, out_dir)
         ]
     context.log.info(f"writeoff {month}: {', '.join(p.name for p in files)}")
+    return dg.MaterializeResult(metadata={"folder": str(out_dir), "files": [p.name for p in files]})
+
+
+# Quarters start on the first day of January, April, July and October (the partition key); a
+# quarter's partition exists once it is over, so the quarterly close writes the quarter just
+# ended. The windows turn at 06:00, when the close runs: Dagster offsets a schedule's hour only
+# for its standard cadences, not for a cron-defined one like this.
+quarterly = dg.TimeWindowPartitionsDefinition(start=FIRST_MONTH, cron_schedule="0 6 1 1,4,7,10 *", fmt="%Y-%m-%d")
+
+
+def quarter_of(partition_key: str) -> str:
+    """'2025-04-01' -> '2025-Q2'."""
+    return f"{partition_key[:4]}-Q{(int(partition_key[5:7]) - 1) // 3 + 1}"
+
+
+@dg.asset(
+    partitions_def=quarterly,
+    group_name="reports",
+    deps=[dg.AssetKey(["marts", t]) for t in ("fct_rebate_accrual", "dim_dealer", "fct_diversion_flags",
+                                              "fct_price_deviation")],
+    description="返利计提: the quarter's rebate accrual report for all dealers (XLSX + CSV) "
+                "under $DCW_REPORTS/rebate/.",
+)
+def rebate_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    quarter = quarter_of(context.partition_key)
+    cfg = warehouse.settings
+    out_dir = cfg.reports / "rebate"
+    with cfg.lock(log=context.log.info):
+        files = [p for fmt in ("xlsx", "csv") for p in write_rebate_report(cfg.warehouse, quarter, None, fmt, out_dir)]
+    context.log.info(f"rebate {quarter}: {', '.join(p.name for p in files)}")
     return dg.MaterializeResult(metadata={"folder": str(out_dir), "files": [p.name for p in files]})

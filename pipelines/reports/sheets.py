@@ -21,6 +21,7 @@ from typing import Any
 from pipelines.ingest.feedback import safe_cell
 
 TEXT, MONEY, COUNT, DATE, TIMESTAMP = "text", "money", "count", "date", "timestamp"
+FRACTION = "fraction"  # a ratio (attainment, a rate): a number shown as a percentage in XLSX
 _CENT = Decimal("0.01")
 _MAX_WIDTH = 60
 
@@ -70,6 +71,8 @@ def _text(value: Any, kind: str) -> str:
         return ""
     if kind == MONEY:
         return money_text(Decimal(value))
+    if kind == FRACTION:
+        return format(Decimal(str(value)).normalize(), "f")
     if kind == TIMESTAMP and isinstance(value, datetime):
         return value.isoformat(sep=" ", timespec="seconds")
     if isinstance(value, (date, int)):
@@ -112,7 +115,8 @@ HEADER_ROW = 3  # title, note, blank line above the header
 
 def _formats(wb) -> dict[str, Any]:
     base = {"valign": "top"}
-    number = {MONEY: "#,##0.00", COUNT: "#,##0", DATE: "yyyy-mm-dd", TIMESTAMP: "yyyy-mm-dd hh:mm:ss"}
+    number = {MONEY: "#,##0.00", COUNT: "#,##0", DATE: "yyyy-mm-dd", TIMESTAMP: "yyyy-mm-dd hh:mm:ss",
+              FRACTION: "0.00%"}
     fmt = {
         "title": wb.add_format({"bold": True, "font_size": 14}),
         "note": wb.add_format({"italic": True, "font_color": "#555555"}),
@@ -138,7 +142,7 @@ def _sheet(ws, table: Table, fmt: dict[str, Any]) -> None:
             cell_fmt = fmt[style + col.kind]
             if value is None or value == "":
                 ws.write_blank(i, j, None, cell_fmt)
-            elif col.kind in (MONEY, COUNT):
+            elif col.kind in (MONEY, COUNT, FRACTION):
                 ws.write_number(i, j, float(value), cell_fmt)
             elif col.kind in (DATE, TIMESTAMP) and isinstance(value, date):
                 ws.write_datetime(i, j, value if isinstance(value, datetime) else datetime(value.year, value.month, value.day), cell_fmt)

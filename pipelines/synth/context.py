@@ -84,6 +84,7 @@ class Context:
         self.lot_codes: dict[int, str] = {}
         self.claim_intent: dict[str, str] = {}
         self.sales_lines = 0
+        self.month_fen: dict[tuple[int, int], tuple[int, int]] = {}  # (dealer, month) -> verified, flagged fen
         self.opening_rows: list[tuple[int, int, int, int]] = []  # (dealer, sku, lot, qty)
         self.claims_by_cell: dict[tuple[int, int], list[ClaimPlan]] = {}
         for c in self.plan.claims:

@@ -119,3 +119,34 @@ def evaluate(claims: list[ClaimFact], campaigns: dict[str, CampaignTerms]) -> di
 
 def _overlap(a: tuple[date, date], b: tuple[date, date] | None) -> bool:
     return b is not None and a[0] <= b[1] and b[0] <= a[1]
+
+
+# ---------------------------------------------------------------------------------------------
+# Rebate accrual (docs/marts.md, targets/): the tier reached by verified value against the
+# quarter's target, tested in exact decimals as the mart does.
+
+@dataclass(frozen=True)
+class Accrual:
+    tier_min_attainment: Decimal | None
+    rebate_rate: Decimal | None
+    rebate_amount: Decimal
+    status: str  # earned / not_reached / no_target
+
+
+def quarter_target(quarter_row: Decimal | None, month_rows: list[Decimal]) -> Decimal | None:
+    """The quarter's target row, else the sum of its month targets when all three are given."""
+    if quarter_row is not None:
+        return quarter_row
+    return sum(month_rows, Decimal(0)) if len(month_rows) == 3 else None
+
+
+def accrue(target: Decimal | None, verified: Decimal, tiers: list[tuple[Decimal, Decimal]]) -> Accrual:
+    """tiers: (min_attainment, rebate_rate). The highest tier with min_attainment <=
+    verified / target; rebate_amount = round(rate x verified, 2), 0 when no tier is reached."""
+    if target is None:
+        return Accrual(None, None, Decimal("0.00"), "no_target")
+    reached = [(m, r) for m, r in tiers if m * target <= verified]
+    if not reached:
+        return Accrual(None, None, Decimal("0.00"), "not_reached")
+    m, r = max(reached)
+    return Accrual(m, r, (r * verified).quantize(FEN, rounding=ROUND_HALF_UP), "earned")

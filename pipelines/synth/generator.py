@@ -22,6 +22,7 @@ from pipelines.synth.plan import Dealer
 from pipelines.synth.sales import normal_sales, sales_file
 from pipelines.synth.shipments import opening_inventory, shipments
 from pipelines.synth.snapshots import snapshots
+from pipelines.synth.targets import targets_and_rebates
 
 
 def generate(params: GeneratorParams, progress: Progress | None = None) -> dict:
@@ -43,6 +44,7 @@ def generate(params: GeneratorParams, progress: Progress | None = None) -> dict:
         progress(3 + 2 * m, total, f"{first:%Y-%m} dealers")
     outcomes = claims_truth(g, truth)
     snapshots(g)
+    targets_and_rebates(g, truth)
     result = summary(g, outcomes)
     (truth / "summary.json").write_text(json.dumps(result, ensure_ascii=False, indent=2, sort_keys=True) + "\n",
                                         encoding="utf-8")

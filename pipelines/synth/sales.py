@@ -247,6 +247,7 @@ def sales_file(g: Context, d: Dealer, m: int, rng: np.random.Generator, sales: d
     clean = ~np.array(flagged, bool)
     vals = st.values.setdefault(m, np.zeros((len(world.CATEGORIES), 31), np.int64))
     np.add.at(vals, (g.plan.sku_category[s_arr[clean]], k_arr[clean]), (q_arr * p_arr)[clean])
+    g.month_fen[(d.idx, m)] = (int((q_arr * p_arr)[clean].sum()), int((q_arr * p_arr)[~clean].sum()))
     if "duplicate_file" in events:
         later = final_at + timedelta(hours=int(rng.integers(1, 72)), minutes=int(rng.integers(60)))
         g.landing.write(sales_name(d, ym, later), (g.out / rel).read_bytes(), kind="sales",

@@ -2,7 +2,7 @@
 
 import pytest
 
-from pipelines.contracts.spec import AMOUNT_RULES, KINDS, PRICE_RULES, QTY_RULES
+from pipelines.contracts.spec import AMOUNT_RULES, FRACTION_RULES, KINDS, PERIOD_RULES, PRICE_RULES, QTY_RULES
 from pipelines.ingest.normalise import DTYPES
 from pipelines.ingest.validate import MODELS, _base_schema
 
@@ -24,6 +24,9 @@ def test_model_matches_spec(kind):
         expected.add((PRICE_RULES[kind], "PRICE_NOT_POSITIVE"))
     if kind in AMOUNT_RULES:
         expected.add((AMOUNT_RULES[kind], "AMOUNT_NOT_POSITIVE"))
+    if kind in PERIOD_RULES:
+        expected.add((PERIOD_RULES[kind], "BAD_DATE"))
+    expected |= {(c, "BAD_NUMBER") for c in FRACTION_RULES.get(kind, ())}
     assert named == expected
     assert [c.name for c in schema.checks] == (["DATE_OUTSIDE_PERIOD"] if kind == "sales" else [])
 

@@ -39,6 +39,11 @@ def write_reference_landing(root: Path) -> Path:
                                  qty="abc")], submitted="20250303T080000")
     lb.inventory(D1, "20250131", [Landing.stock()])
     lb.claims(D1, [Landing.claim()])
+    lb.erp("targets", "20250101", [{"dealer_id": D1, "period": "2025-Q1", "target_value": "150"},
+                                   {"dealer_id": D2, "period": "2025-01", "target_value": "500"}])
+    lb.erp("rebate_programs", "20250101", [
+        {"program_id": "P1", "program_name": "一季度返利", "quarter": "2025-Q1", "region": "*",
+         "min_attainment": m, "rebate_rate": "0.02"} for m in ("0.8", "1.2")])
     # hostile: binary bytes under a valid name, a name outside the template
     lb.write(f"dealers/{D2}/sales_{D2}_202501_20250206T000000.csv", bytes(range(256)) * 8)
     lb.write(f"dealers/{D1}/readme.txt", b"not a report")

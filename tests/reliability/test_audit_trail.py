@@ -22,7 +22,7 @@ QUERIES = [(m[1], m[2], [k.strip() for k in m[3].split(",")], m[4])
 def test_the_document_has_a_query_for_every_aggregate_mart():
     assert {mart for mart, *_ in QUERIES} >= {
         "fct_sell_through_monthly", "agg_dealer_diversion_monthly", "fct_expense_writeoff",
-        "fct_campaign_roi", "fct_dealer_scorecard"}
+        "fct_campaign_roi", "fct_dealer_scorecard", "fct_target_attainment", "fct_rebate_accrual"}
 
 
 @pytest.mark.slow  # reads the reference run (a whole `dcw run`)

@@ -179,6 +179,19 @@ def row_codes(kind: str, row: dict[str, str], ref: Reference, month: date | None
     if kind in ("shipments", "opening_inventory", "territories") and "dealer_id" in values \
             and values["dealer_id"] not in ref.dealers:
         codes.add("UNKNOWN_DEALER")
+    # targets and rebate programmes (docs/input_contract.md, "Targets and rebate programmes")
+    if kind == "targets":
+        if "period" in values and not re.fullmatch(r"[0-9]{4}-(0[1-9]|1[0-2]|Q[1-4])", values["period"]):
+            codes.add("BAD_DATE")
+        if "target_value" in values and values["target_value"] <= 0:
+            codes.add("AMOUNT_NOT_POSITIVE")
+        if "dealer_id" in values and values["dealer_id"] not in ref.dealers:
+            codes.add("UNKNOWN_DEALER")
+    if kind == "rebate_programs":
+        if "quarter" in values and not re.fullmatch(r"[0-9]{4}-Q[1-4]", values["quarter"]):
+            codes.add("BAD_DATE")
+        if values.get("min_attainment", 0) < 0 or not 0 <= values.get("rebate_rate", 0) <= 1:
+            codes.add("BAD_NUMBER")
     if kind == "sales" and month and "sale_date" in values:
         d = values["sale_date"]
         if (d.year, d.month) != (month.year, month.month):

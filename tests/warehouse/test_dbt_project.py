@@ -39,11 +39,11 @@ from pipelines.quality import ge_checks
 
 RAW_TABLES = {"submissions", "quarantine", "regions", "dealers", "territories", "products",
               "prices", "campaigns", "opening_inventory", "shipments", "sales", "inventory",
-              "claims"}
+              "claims", "targets", "rebate_programs"}
 MARTS = {"fct_sell_through_monthly", "fct_price_deviation", "fct_diversion_flags",
          "agg_dealer_diversion_monthly", "fct_expense_writeoff", "fct_campaign_roi",
          "dq_submissions", "dq_quarantine", "dim_dealer", "dim_product", "dim_region",
-         "dim_campaign", "dim_date"}
+         "dim_campaign", "dim_date", "fct_target_attainment", "fct_rebate_accrual"}
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +69,8 @@ def test_models_are_keyed_by_layer_and_grouped_by_domain(manifest):
     marts = {k.path[1] for k in specs if k.path[0] == "marts"}
     assert MARTS <= marts
     groups = {specs[AssetKey(["marts", m])].group_name for m in MARTS}
-    assert groups == {"channel", "pricing", "diversion", "finance", "dealers", "reference", "data_quality"}
+    assert groups == {"channel", "pricing", "diversion", "finance", "dealers", "reference", "data_quality",
+                      "targets"}
 
 
 def test_sources_are_the_raw_assets_of_the_ingestion():

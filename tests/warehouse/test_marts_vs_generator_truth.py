@@ -105,3 +105,52 @@ def test_reminders_marts_see_the_generated_contacts_renewals_and_late_reports(de
     [(managers, contacts)] = q("select count(distinct manager_email), count(distinct contact_email) "
                                "from marts.rpt_reporting_status")
     assert managers > 1 and contacts > 1
+@pytest.fixture(scope="module")
+def larger(tmp_path_factory):
+    """A larger world (more dealers, five quarters) with the default injection rates."""
+    root = tmp_path_factory.mktemp("larger")
+    generate(GeneratorParams(out=root / "landing", seed=5, dealers=40, skus=12, months=15,
+                             start=date(2025, 1, 1), injection_scale=1.0))
+    warehouse = root / "warehouse.duckdb"
+    run_ingestion(root / "landing", warehouse, root / "feedback")
+    build_warehouse(warehouse)
+    return root, make_query(warehouse)
+
+
+def _dec(text: str) -> Decimal | None:
+    return Decimal(text) if text else None
+
+
+@pytest.mark.parametrize("world", ["demo", "larger"])
+def test_rebate_accruals_equal_the_truth(request, world):
+    root, q = request.getfixturevalue(world)
+    rows = truth(root, "rebates.csv")
+    expected = {(r["program_id"], r["dealer_id"]): (
+        _dec(r["expected_quarter_target"]), Decimal(r["expected_verified_value"]),
+        _dec(r["expected_tier_min_attainment"]), _dec(r["expected_rebate_rate"]),
+        Decimal(r["expected_rebate_amount"]), r["expected_status"]) for r in rows}
+    found = {(p, d): tuple(rest) for p, d, *rest in q(
+        """select program_id, dealer_id, quarter_target, verified_value, tier_min_attainment, rebate_rate,
+                  rebate_amount, status from marts.fct_rebate_accrual""")}
+    assert found == expected
+    # the world has the cases it should: every status, dealers exactly on a tier boundary
+    # (and earning it), diverted lines keeping a dealer below a tier it would reach with them
+    assert {r["expected_status"] for r in rows} == {"earned", "not_reached", "no_target"}
+    boundary = [r for r in rows if r["case"] == "boundary"]
+    assert boundary and all(
+        Decimal(r["expected_tier_min_attainment"]) * Decimal(r["expected_quarter_target"])
+        == Decimal(r["expected_verified_value"]) for r in boundary)
+    assert any(r["case"] == "excluded_below_tier" for r in rows)
+    assert any(r["case"] == "month_missing" and r["expected_status"] == "no_target" for r in rows)
+
+
+@pytest.mark.parametrize("world", ["demo", "larger"])
+def test_target_attainment_equals_the_truth(request, world):
+    root, q = request.getfixturevalue(world)
+    expected = {(r["dealer_id"], r["period"]): (Decimal(r["target_value"]), Decimal(r["expected_verified_value"]))
+                for r in truth(root, "targets.csv")}
+    found = {(d, p): (t, v) for d, p, t, v in q(
+        "select dealer_id, period, target_value, verified_value from marts.fct_target_attainment")}
+    assert expected and found == expected
+    periods = {p for _, p in expected}
+    assert any("-Q" in p for p in periods) and any("-Q" not in p for p in periods)

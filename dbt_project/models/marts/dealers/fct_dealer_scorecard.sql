@@ -1,7 +1,6 @@
-{#- The dealer scorecard, dealer x month. The weights of the composite score are set once
-    here and written in the model's description (fct_dealer_scorecard.md); change both
-    together. Price compliance (share of lines at or above the floor price) is shown but has
-    no weight: floor deviation is internal analytics, not a penalty (docs/marts.md). -#}
+{#- The dealer scorecard, dealer x month. The composite's weights are set once here and written in
+    fct_dealer_scorecard.md; change both together. Price compliance and target attainment are shown
+    with no weight: floor deviation is not a penalty (docs/marts.md); attainment is what rebates pay. -#}
 {%- set weights = {'timeliness': 0.30, 'data_quality': 0.25,
                    'diversion': 0.25, 'inventory_accuracy': 0.20} -%}
 with first_months as (
@@ -189,7 +188,8 @@ select
         when r.composite_score >= 60 then 'B'
         when r.composite_score is not null then 'C'
     end as suggested_tier,
-    dd.tier as current_tier
+    dd.tier as current_tier,
+    ta.target_attainment
 from rounded as r
 left join rounded as prev
     on prev.dealer_id = r.dealer_id and prev.month = {{ add_months('r.month', -1) }}
@@ -197,3 +197,4 @@ left join rounded as ly
     on ly.dealer_id = r.dealer_id and ly.month = {{ add_months('r.month', -12) }}
 left join {{ ref('dim_dealer') }} as dd
     on dd.dealer_id = r.dealer_id
+left join {{ ref('int_dealer_target_months') }} as ta on ta.dealer_id = r.dealer_id and ta.month = r.month
