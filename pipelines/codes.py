@@ -11,6 +11,8 @@ Families:
 - `writeoff`: the expense write-off rules (a claim's codes are listed in `rule_order`)
 - `diversion`: the diversion rules of a flagged sales line
 - `submission_status`, `claim_status`: the status of a landed file, of a claim
+- `customer_segment`, `repurchase_status`: a customer's grade (fct_customer_rfm), a repurchase
+  reminder's status (rpt_customer_repurchase_due)
 
 This module imports nothing of dcw: every layer may read it.
 """
@@ -24,7 +26,8 @@ from pathlib import Path
 
 CODES_CSV = Path(__file__).resolve().parent.parent / "dbt_project" / "seeds" / "dcw_codes.csv"
 COLUMNS = ("family", "code", "rule_order", "zh", "en")
-FAMILIES = ("file", "row", "writeoff", "diversion", "submission_status", "claim_status")
+FAMILIES = ("file", "row", "writeoff", "diversion", "submission_status", "claim_status",
+            "customer_segment", "repurchase_status")
 
 
 @dataclass(frozen=True)
