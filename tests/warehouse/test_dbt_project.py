@@ -43,7 +43,8 @@ RAW_TABLES = {"submissions", "quarantine", "regions", "dealers", "territories", 
 MARTS = {"fct_sell_through_monthly", "fct_price_deviation", "fct_diversion_flags",
          "agg_dealer_diversion_monthly", "fct_expense_writeoff", "fct_campaign_roi",
          "dq_submissions", "dq_quarantine", "dim_dealer", "dim_product", "dim_region",
-         "dim_campaign", "dim_date"}
+         "dim_campaign", "dim_date", "dim_customer", "fct_customer_rfm", "rpt_customer_repurchase_due",
+         "agg_dealer_coverage_monthly"}
 
 
 @pytest.fixture(scope="module")
@@ -69,12 +70,14 @@ def test_models_are_keyed_by_layer_and_grouped_by_domain(manifest):
     marts = {k.path[1] for k in specs if k.path[0] == "marts"}
     assert MARTS <= marts
     groups = {specs[AssetKey(["marts", m])].group_name for m in MARTS}
-    assert groups == {"channel", "pricing", "diversion", "finance", "dealers", "reference", "data_quality"}
+    assert groups == {"channel", "pricing", "diversion", "finance", "dealers", "reference", "data_quality",
+                      "customers"}
 
 
 def test_sources_are_the_raw_assets_of_the_ingestion():
     upstream = {k for k in dbt_warehouse_assets.dependency_keys if k.path[0] == "raw"}
-    assert upstream == {AssetKey(["raw", t]) for t in RAW_TABLES}
+    # and the customer resolution's table, written between the ingestion and dbt
+    assert upstream == {AssetKey(["raw", t]) for t in RAW_TABLES} | {AssetKey(["raw", "customer_records"])}
 
 
 # Rules across models, each a data test of the mart it is about (named in its YAML)
