@@ -292,11 +292,13 @@ def double_reported(g: Context, d: Dealer, m: int, accepted, price_in_band, pick
     pool = cw.pool(city)
     # a spelling with a typo cannot be told from another business (docs/customers.md): the
     # injected double reports name the customer recognisably in both files
-    free = [x for x in pool if (x.cid, s, first_ord + k) not in cw.taken
-            and not cw.variant(x, d.idx)[3] and not cw.variant(x, e.idx)[3]]
-    if not free:
+    for i in rng.permutation(len(pool)).tolist():
+        cust = pool[i]
+        if ((cust.cid, s, first_ord + k) not in cw.taken
+                and not cw.variant(cust, d.idx)[3] and not cw.variant(cust, e.idx)[3]):
+            break
+    else:
         return
-    cust = free[int(rng.integers(len(free)))]
     cw.taken[(cust.cid, s, first_ord + k)] = -1  # both dealers' lines are the injected group
     accepted(k, s, 1, price_in_band(s, k), city, lot, "DOUBLE_REPORTED", e.dealer_id, forced=cust.cid)
     cw.pending.setdefault(e.idx, []).append((k, s, 1, city, cust.cid, d.dealer_id))
