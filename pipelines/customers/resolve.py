@@ -136,14 +136,23 @@ def read_records(raw: Path) -> pl.DataFrame:
     )
 
 
-def prepare(records: pl.DataFrame) -> pl.DataFrame:
-    """Add the record id and the compared forms of the name (normalise.py)."""
+def with_ids(records: pl.DataFrame) -> pl.DataFrame:
     return records.with_columns(
         pl.struct("customer_name", "customer_city_code").map_elements(
-            lambda r: record_id(r["customer_name"], r["customer_city_code"]), return_dtype=pl.Utf8).alias("record_id"),
+            lambda r: record_id(r["customer_name"], r["customer_city_code"]), return_dtype=pl.Utf8).alias("record_id"))
+
+
+def with_forms(records: pl.DataFrame) -> pl.DataFrame:
+    """Add the compared forms of the name (normalise.py)."""
+    return records.with_columns(
         pl.col("customer_name").map_elements(name_norm, return_dtype=pl.Utf8).alias("name_norm"),
         pl.col("customer_name").map_elements(name_core, return_dtype=pl.Utf8).alias("name_core"),
     )
+
+
+def prepare(records: pl.DataFrame) -> pl.DataFrame:
+    """Add the record id and the compared forms of the name."""
+    return with_forms(with_ids(records))
 
 
 def read_state(raw: Path) -> pl.DataFrame:
@@ -336,7 +345,7 @@ def resolve(raw: Path, full: bool = False, model: Path = MODEL_PATH) -> ResolveS
     """Resolve the raw layer's sales records into customers and write records.parquet."""
     t0 = time.monotonic()
     raw = Path(raw)
-    records = prepare(read_records(raw))
+    records = with_ids(read_records(raw))
     state = read_state(raw)
     if full:
         old_key = dict(zip(state["record_id"].to_list(), state["customer_key"].to_list()))
@@ -345,7 +354,8 @@ def resolve(raw: Path, full: bool = False, model: Path = MODEL_PATH) -> ResolveS
         old_key = {}
         known = state
     known_ids = set(known["record_id"].to_list())
-    new = records.filter(~pl.col("record_id").is_in(list(known_ids)))
+    # only spellings not seen before are normalised and scored
+    new = with_forms(records.filter(~pl.col("record_id").is_in(list(known_ids))))
     keys = assign(new, known, _edges(new, known, model))
     if full and old_key:
         keys = _keep_old_keys(keys, old_key)
