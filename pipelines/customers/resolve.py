@@ -38,6 +38,9 @@ from pipelines.customers.normalise import name_core, name_norm
 
 MODEL_PATH = Path(__file__).with_name("model.json")
 TABLE = "customer_records"
+# the sales files already read, one name a line: a night reads only the batches it brought
+# ("_" first: Spark skips the file when it reads the folder as the table)
+DONE = "_sales_files_done.txt"
 # match probability at or above which two records are one customer: more likely the same than
 # not (on the demo data, 0.5 to 0.9 give the same precision; 0.5 links a spelling with a
 # different phone to its customer, docs/customers.md)
@@ -93,23 +96,44 @@ def record_id(name: str, city: str) -> str:
     return hashlib.sha1(f"{city}\x1f{name}".encode()).hexdigest()[:16]
 
 
-def read_records(raw: Path) -> pl.DataFrame:
-    """Every (name, city) of the committed accepted sales rows, with its line count and the
-    salted hash of its most frequent phone."""
+def sales_files(raw: Path) -> list[Path]:
+    """The raw layer's sales Parquet files, one per batch (and part), without the schema file."""
+    return sorted(p for p in (Path(raw) / "sales").glob("*.parquet") if p.name != "schema.parquet")
+
+
+def read_done(raw: Path) -> set[str]:
+    path = table_dir(raw) / DONE
+    return set(path.read_text(encoding="utf-8").split()) if path.is_file() else set()
+
+
+def write_done(raw: Path, names: set[str]) -> None:
+    path = table_dir(raw) / DONE
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text("".join(f"{n}\n" for n in sorted(names)), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def read_records(raw: Path, files: list[Path] | None = None) -> pl.DataFrame:
+    """Every (name, city) of the committed accepted sales rows (of `files`, default every sales
+    file), with its line count and the salted hash of its most frequent phone."""
     raw = Path(raw)
     sales, log = raw / "sales", raw / "submissions" / "submissions.parquet"
     empty = pl.DataFrame(schema={k: SCHEMA[k] for k in ("customer_name", "customer_city_code", "phone_hash", "lines")})
-    if not log.is_file() or not any(sales.glob("*.parquet")):
+    files = sales_files(raw) if files is None else files
+    if not log.is_file() or not files:
         return empty
+    # the zero-row schema file carries every column, also for batches written without a phone
+    paths = "[" + ", ".join(sql_literal(str(p)) for p in [*files, sales / "schema.parquet"]
+                            if p.is_file()) + "]"
     con = duckdb.connect()
     try:
         cols = {r[0] for r in con.execute(
-            f"describe select * from read_parquet({sql_literal(str(sales / '*.parquet'))}, union_by_name = true)").fetchall()}
+            f"describe select * from read_parquet({paths}, union_by_name = true)").fetchall()}
         phone = "customer_phone" if "customer_phone" in cols else "cast(null as varchar)"
         rows = con.sql(f"""
             with s as (
                 select s.customer_name, s.customer_city_code, {phone} as phone
-                from read_parquet({sql_literal(str(sales / '*.parquet'))}, union_by_name = true) as s
+                from read_parquet({paths}, union_by_name = true) as s
                 semi join read_parquet({sql_literal(str(log))}) as l
                     on l.source_file = s.source_file and l.batch_id = s.batch_id
                 where s.customer_name is not null and s.customer_city_code is not null
@@ -345,7 +369,12 @@ def resolve(raw: Path, full: bool = False, model: Path = MODEL_PATH) -> ResolveS
     """Resolve the raw layer's sales records into customers and write records.parquet."""
     t0 = time.monotonic()
     raw = Path(raw)
-    records = with_ids(read_records(raw))
+    files = sales_files(raw)
+    # without the records table (a first night, or a table removed) every file is read
+    fresh_start = full or not (table_dir(raw) / "records.parquet").is_file()
+    done = set() if fresh_start else read_done(raw)
+    todo = [f for f in files if f.name not in done]
+    records = with_ids(read_records(raw, todo))
     state = read_state(raw)
     if full:
         old_key = dict(zip(state["record_id"].to_list(), state["customer_key"].to_list()))
@@ -360,11 +389,15 @@ def resolve(raw: Path, full: bool = False, model: Path = MODEL_PATH) -> ResolveS
     if full and old_key:
         keys = _keep_old_keys(keys, old_key)
     new = new.with_columns(pl.col("record_id").replace_strict(keys, default=None).alias("customer_key"))
-    # lines are refreshed for every record; keys of known records never change
-    fresh = records.select("record_id", "lines")
-    kept = known.drop("lines").join(fresh, on="record_id", how="left").with_columns(pl.col("lines").fill_null(0))
+    # keys of known records never change; their line counts grow by the night's lines
+    fresh = records.select("record_id", pl.col("lines").alias("more"))
+    kept = known.join(fresh, on="record_id", how="left").with_columns(
+        (pl.col("lines") + pl.col("more").fill_null(0)).alias("lines"))
     out = pl.concat([kept.select(list(SCHEMA)), new.select(list(SCHEMA))])
     write_state(raw, out)
+    # after the records: a crash between the two reads the night's files again next time
+    # (their spellings are then known; only `lines` counts them twice)
+    write_done(raw, done | {f.name for f in todo})
     return ResolveSummary(
         records=out.height, new_records=new.height, customers=out["customer_key"].n_unique(),
         new_customers=len(set(keys.values()) - set(known["customer_key"].to_list()) - set(old_key.values())),
