@@ -74,6 +74,8 @@ select
         when before_total < 0.95 * month_total then 'B'
         else 'C'
     end as segment,
-    cast(case when month_total > 0 and monetary > 0 then before_total / month_total end as {{ type_ratio() }})
-        as share_before
+    case
+        when month_total > 0 and monetary > 0
+            then cast(before_total as {{ type_ratio() }}) / cast(month_total as {{ type_ratio() }})
+    end as share_before
 from ranked
