@@ -167,6 +167,32 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _run_options(build, warehouse="DuckDB warehouse file, holding the submission log")
 
+    cust = commands.add_parser(
+        "customers", help="customer resolution (客户识别): resolve, retrain the model, its chart",
+        description="Link the sales lines' customer names into customers (docs/customers.md).",
+    )
+    cust_cmds = cust.add_subparsers(dest="customers", metavar="<action>", parser_class=_Parser, required=True)
+    resolve = cust_cmds.add_parser(
+        "resolve", help="link new customer spellings to customers (--full: resolve every spelling again)",
+        description=("Link the customer spellings of the raw layer's sales lines into customers. "
+                     "By default only spellings not seen before (what the nightly run does); with "
+                     "--full every spelling is scored again, keeping each customer's key where "
+                     "most of its spellings had it. Run 'dcw run' (or 'dcw build') after it to "
+                     "rebuild the marts."),
+    )
+    resolve.add_argument("--full", action="store_true", help="re-resolve every spelling, not only new ones")
+    resolve.add_argument("--warehouse", type=Path, help="DuckDB warehouse file (default: $DCW_WAREHOUSE)")
+    train = cust_cmds.add_parser(
+        "train", help="retrain the Splink model on the raw layer's spellings (no labels) and write it",
+        description="Estimate the model's parameters without labels (u by random sampling, m by EM) "
+                    "from the raw layer's customer spellings and write pipelines/customers/model.json "
+                    "(or --out).",
+    )
+    train.add_argument("--warehouse", type=Path, help="DuckDB warehouse file (default: $DCW_WAREHOUSE)")
+    train.add_argument("--out", type=Path, help="model file to write (default: pipelines/customers/model.json)")
+    chart = cust_cmds.add_parser("chart", help="write the model's match weights chart (HTML)")
+    chart.add_argument("--out", type=Path, default=Path("match_weights.html"), help="HTML file (default match_weights.html)")
+
     report = commands.add_parser(
         "report", help="write a report from the marts (finance's monthly write-off, quarterly rebates)",
         description="Write a report people open in a spreadsheet, from the marts.",
@@ -363,6 +389,22 @@ def _parse_quarter(text: str) -> str:
     from pipelines.reports.rebate import parse_quarter
 
     return parse_quarter(text)[0]
+def _cmd_customers(args: argparse.Namespace) -> None:
+    from pipelines.customers import resolve as res
+
+    if args.customers == "chart":
+        print(res.match_weights_chart(args.out))
+        return
+    cfg = _settings(args)
+    if not (cfg.raw / "submissions").is_dir():
+        raise UserError(f"no raw layer at {cfg.raw}: run 'dcw run' first, or set DCW_WAREHOUSE / --warehouse")
+    with cfg.lock(log=_stderr):
+        if args.customers == "train":
+            out = args.out or res.MODEL_PATH
+            res.train(res.read_records(cfg.raw), out)
+            print(f"model written to {out}; 'dcw customers resolve --full' applies it to every spelling")
+        else:
+            print(res.resolve(cfg.raw, full=args.full).line())
 
 
 def _cmd_report(args: argparse.Namespace) -> None:
@@ -447,8 +489,8 @@ def _cmd_sql(args: argparse.Namespace) -> None:
 
 
 COMMANDS = {"generate": _cmd_generate, "run": _cmd_run, "build": _cmd_build, "report": _cmd_report,
-            "remind": _cmd_remind, "ui": _cmd_ui, "dashboard": _cmd_dashboard, "sql": _cmd_sql,
-            "docs": _cmd_docs, "backup": _cmd_backup, "restore": _cmd_restore}
+            "remind": _cmd_remind, "customers": _cmd_customers, "ui": _cmd_ui, "dashboard": _cmd_dashboard,
+            "sql": _cmd_sql, "docs": _cmd_docs, "backup": _cmd_backup, "restore": _cmd_restore}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,6 +12,8 @@ Families:
 - `diversion`: the diversion rules of a flagged sales line
 - `submission_status`, `claim_status`: the status of a landed file, of a claim
 - `reporting_status`, `report_kind`, `renewal_bucket`: the reminders' marts (docs/reminders.md)
+- `customer_segment`, `repurchase_status`: a customer's grade (fct_customer_rfm), a repurchase
+  reminder's status (rpt_customer_repurchase_due)
 
 This module imports nothing of dcw: every layer may read it.
 """
@@ -26,7 +28,7 @@ from pathlib import Path
 CODES_CSV = Path(__file__).resolve().parent.parent / "dbt_project" / "seeds" / "dcw_codes.csv"
 COLUMNS = ("family", "code", "rule_order", "zh", "en")
 FAMILIES = ("file", "row", "writeoff", "diversion", "submission_status", "claim_status",
-            "rebate_status")
+            "rebate_status", "customer_segment", "repurchase_status")
 # the reminders (docs/reminders.md): rpt_reporting_status, rpt_contract_renewals
 FAMILIES += ("reporting_status", "report_kind", "renewal_bucket")
 

@@ -43,6 +43,7 @@ from pipelines.core.progress import Progress
 from pipelines.core.resource import WarehouseResource
 from pipelines.core.settings import PROJECT_ROOT, Settings, venv_program
 from pipelines.core.text import one_line
+from pipelines.customers.resolve import resolve as resolve_customers
 
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 
@@ -216,6 +217,9 @@ def build_warehouse(
     if not (cfg.raw / "submissions").is_dir():
         raise UserError(f"no raw layer at {cfg.raw} for the warehouse {cfg.warehouse}: ingest a landing folder first (dcw run / dcw build), or set DCW_RAW")
     cfg.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    # the customer keys dbt's staging joins to the lines (a no-op when nothing new landed);
+    # the nightly job runs this as its own asset (pipelines/customers/assets.py)
+    resolve_customers(cfg.raw)
     run_dbt(build_args(data_tests), cfg, target=target)
 
 

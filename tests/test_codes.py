@@ -25,7 +25,9 @@ def test_the_families_hold_the_codes_the_contract_and_the_marts_name():
                                   "UNKNOWN_DEALER", "DATE_OUTSIDE_PERIOD", "DUPLICATE_ROW")
     assert codes.codes("writeoff") == ("UNKNOWN_CAMPAIGN", "DEALER_NOT_ELIGIBLE", "OUT_OF_WINDOW", "LATE_CLAIM",
                                        "DUPLICATE_CLAIM", "NO_SALES_EVIDENCE", "CAPPED_BY_SALES", "BUDGET_EXHAUSTED")
-    assert codes.codes("diversion") == ("OUT_OF_TERRITORY", "FOREIGN_BATCH", "UNKNOWN_BATCH")
+    assert codes.codes("diversion") == ("OUT_OF_TERRITORY", "FOREIGN_BATCH", "UNKNOWN_BATCH", "DOUBLE_REPORTED")
+    assert codes.codes("customer_segment") == ("A", "B", "C", "lapsed")
+    assert codes.codes("repurchase_status") == ("due", "overdue")
     assert codes.codes("submission_status") == ("accepted", "partially_accepted", "rejected", "duplicate", "superseded")
     assert codes.codes("claim_status") == ("approved", "partially_approved", "rejected")
     for family in codes.FAMILIES:

@@ -28,7 +28,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "pipelines"
 LAYERS = [
     ("core", ("pipelines", "pipelines.core", "pipelines.codes")),
     ("contracts", ("pipelines.contracts",)),
-    ("ingestion and generator", ("pipelines.ingest", "pipelines.synth")),
+    ("ingestion and generator", ("pipelines.ingest", "pipelines.synth", "pipelines.customers")),
     ("warehouse build and checks", ("pipelines.dbt", "pipelines.quality")),
     ("consumers", ("pipelines.forecast", "pipelines.serving", "pipelines.reports",
                    "pipelines.dashboard", "pipelines.reminders")),

@@ -59,11 +59,12 @@ def images(nb: nbformat.NotebookNode) -> int:
     return sum("image/png" in out.get("data", {}) for cell in nb.cells for out in cell.get("outputs", []))
 
 
-def test_there_are_the_three_analyst_notebooks():
+def test_there_are_the_four_analyst_notebooks():
     assert [p.name for p in NOTEBOOKS] == [
         "01_sell_through_and_stock_cover.ipynb",
         "02_diversion_investigation.ipynb",
         "03_marketing_roi_and_forecast.ipynb",
+        "04_customers.ipynb",
     ]
 
 

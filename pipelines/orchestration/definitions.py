@@ -13,6 +13,7 @@ its options (pipelines/orchestration/nightly.py).
 from dagster import Definitions, in_process_executor
 
 from pipelines.core.resource import WarehouseResource
+from pipelines.customers.assets import customer_records
 from pipelines.dbt import dbt_resource, dbt_warehouse_assets
 from pipelines.ingest.assets import ingest_assets, ingest_checks
 from pipelines.orchestration.jobs import (ingest_job, monthly_close_job, nightly_job, quarterly_close_job,
@@ -27,7 +28,8 @@ from pipelines.serving import serving_marts
 
 def build_definitions(warehouse: WarehouseResource) -> Definitions:
     return Definitions(
-        assets=[*ingest_assets, dbt_warehouse_assets, serving_marts, writeoff_report, rebate_report],
+        assets=[*ingest_assets, customer_records, dbt_warehouse_assets, serving_marts, writeoff_report,
+                rebate_report],
         asset_checks=[*ingest_checks, *ge_checks],
         jobs=[nightly_job, ingest_job, monthly_close_job, quarterly_close_job, reminders_job],
         schedules=[nightly_schedule, monthly_close_schedule, quarterly_close_schedule, reminders_schedule],

@@ -21,6 +21,8 @@ TRUTH_FILES = {
     "diversion": ("source_file", "source_row", "dealer_id", "sku", "sale_date", "rule", "source_dealer_ids"),
     "below_floor": ("source_file", "source_row"),
     "negative_stock": ("dealer_id", "sku", "month"),
+    "customers": ("source_file", "source_row", "dealer_id", "customer_id", "sku", "sale_date", "qty"),
+    "double_reported": ("source_file", "source_row", "dealer_id", "sku", "sale_date", "rule", "source_dealer_ids"),
 }
 MARKER = "summary.json"  # in truth/: what marks a folder pair as generator output
 

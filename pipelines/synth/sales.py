@@ -9,11 +9,12 @@ from datetime import date, datetime, time, timedelta
 import numpy as np
 
 from pipelines.synth import world
+from pipelines.synth.customers import DOUBLE_REPORTED_RATE
 from pipelines.synth.context import FAKE_WEEK, Context, grouped_cumsum, lot_id
 from pipelines.synth.demand import QTY_P, QTY_VALUES, demand
 from pipelines.synth.hostile import hostile
 from pipelines.synth.plan import Dealer, days_in, month_start
-from pipelines.synth.sales_rows import break_sale, sales_columns
+from pipelines.synth.sales_rows import break_sale, customer_world, sales_columns
 
 BIG = 1 << 40
 
@@ -104,14 +105,16 @@ def sales_file(g: Context, d: Dealer, m: int, rng: np.random.Generator, sales: d
         cand = np.flatnonzero(carried & (closing >= min_qty) & (g.plan.launch_ord <= first_ord))
         return int(rng.choice(cand)) if cand.size else None
 
-    def accepted(k: int, s: int, qty: int, price: int, city: int, lot, rule: str = "", sources: str = "") -> None:
+    def accepted(k: int, s: int, qty: int, price: int, city: int, lot, rule: str = "", sources: str = "",
+                 forced: str | None = None) -> None:
         row = sales_columns(g, d, rng, [first_ord + k], [s], [qty], [price], [city],
-                                 [lot if d.profile.batch else None], [invoice()])
+                                 [lot if d.profile.batch else None], [invoice()], [forced])
         specials.append({"row": {c: v[0] for c, v in row.items()}, "codes": None,
                          "line": (k, s, qty, price), "rule": rule, "sources": sources})
         closing[s] -= qty
 
     home = d.city
+    double_reported(g, d, m, accepted, price_in_band, pick_sku, events)
     for ev in events:
         if ev == "out_of_territory":
             s = pick_sku()
@@ -236,9 +239,14 @@ def sales_file(g: Context, d: Dealer, m: int, rng: np.random.Generator, sales: d
     for j, sp in enumerate(specials):
         if sp["codes"] is None and sp["rule"]:
             k, s = sp["line"][:2]
-            g.landing.writers["diversion"].writerow(
+            g.landing.writers["double_reported" if sp["rule"] == "DOUBLE_REPORTED" else "diversion"].writerow(
                 (rel, row_of[j], d.dealer_id, g.skus[s], date.fromordinal(first_ord + k).isoformat(),
                  sp["rule"], sp["sources"]))
+    bad_rows = {r for r, _ in bad}
+    for i, (cid, sku, day, q) in enumerate(zip(cols["_customer"], cols["sku"], cols["sale_date"], cols["qty"])):
+        if i + 1 not in bad_rows:
+            g.landing.writers["customers"].writerow(
+                (rel, i + 1, d.dealer_id, cid, sku, date.fromordinal(day).isoformat(), q))
     k_arr, s_arr = np.array(acc_k, np.int64), np.array(acc_s, np.int64)
     p_arr, q_arr = np.array(acc_p, np.int64), np.array(acc_q, np.int64)
     below = p_arr < g.plan.floor_day[s_arr, first_ord - start_ord + k_arr] if len(k_arr) else []
@@ -253,6 +261,49 @@ def sales_file(g: Context, d: Dealer, m: int, rng: np.random.Generator, sales: d
         g.landing.write(sales_name(d, ym, later), (g.out / rel).read_bytes(), kind="sales",
                            dealer_id=d.dealer_id, status="duplicate", reason="DUPLICATE_FILE", duplicate=True)
         g.injected["duplicate_file"] += 1
+
+
+def double_reported(g: Context, d: Dealer, m: int, accepted, price_in_band, pick_sku, events: list[str]) -> None:
+    """Double reporting (重复报备): the copies earlier dealers of this month left for d, then, now
+    and then, a sale of d to a business that a later dealer sharing the city will report too.
+    Both lines are written as flagged (DOUBLE_REPORTED), so the verified sales of the claims'
+    truth leave them out, as the warehouse does."""
+    cw = customer_world(g)
+    first_ord = g.plan.firsts[m].toordinal()
+    for k, s, qty, city, cid, src in cw.pending.pop(d.idx, []):
+        lot = own_lot(g, d, s, k)
+        accepted(k, s, qty, price_in_band(s, k), city, lot, "DOUBLE_REPORTED", src, forced=cid)
+    rng = cw.rng(3, d.idx, m)
+    if "missing_sales" in events or rng.random() >= min(1.0, DOUBLE_REPORTED_RATE * g.p.injection_scale):
+        return
+    mine = set(g.plan.territory_cities(d, m))
+    later = [e for e in g.plan.dealers[d.idx + 1:]
+             if "missing_sales" not in g.plan.events.get((e.idx, m), [])
+             and mine & set(g.plan.territory_cities(e, m))]
+    s = pick_sku()
+    if not later or s is None:
+        return
+    e = later[int(rng.integers(len(later)))]
+    shared = sorted(mine & set(g.plan.territory_cities(e, m)))
+    city = shared[int(rng.integers(len(shared)))]
+    k = int(rng.integers(days_in(g.plan.firsts[m])))
+    lot = own_lot(g, d, s, k)
+    if lot is None:
+        return
+    pool = cw.pool(city)
+    # a spelling with a typo cannot be told from another business (docs/customers.md): the
+    # injected double reports name the customer recognisably in both files
+    for i in rng.permutation(len(pool)).tolist():
+        cust = pool[i]
+        if ((cust.cid, s, first_ord + k) not in cw.taken
+                and not cw.variant(cust, d.idx)[3] and not cw.variant(cust, e.idx)[3]):
+            break
+    else:
+        return
+    cw.taken[(cust.cid, s, first_ord + k)] = -1  # both dealers' lines are the injected group
+    accepted(k, s, 1, price_in_band(s, k), city, lot, "DOUBLE_REPORTED", e.dealer_id, forced=cust.cid)
+    cw.pending.setdefault(e.idx, []).append((k, s, 1, city, cust.cid, d.dealer_id))
+    g.injected["double_reported"] += 1
 
 
 def sales_name(d: Dealer, ym: str, at: datetime, dealer_id: str | None = None, ext: str | None = None) -> str:

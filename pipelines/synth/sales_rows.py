@@ -9,6 +9,7 @@ import numpy as np
 
 from pipelines.synth import world
 from pipelines.synth.context import UNKNOWN_SKU, Context
+from pipelines.synth.customers import CustomerWorld
 from pipelines.synth.plan import Dealer
 
 
@@ -26,13 +27,28 @@ def customers(rng: np.random.Generator, cities: list[int]) -> list[str]:
     ]
 
 
+def customer_world(g: Context) -> CustomerWorld:
+    if getattr(g, "customers", None) is None:
+        g.customers = CustomerWorld(g.p.seed, g.plan.dealers, len(world.CITIES), g.plan.start_ord)
+    return g.customers
+
+
 def sales_columns(g: Context, d: Dealer, rng: np.random.Generator, days: list[int], skus: list[int],
-                  qty: list, price: list, cities: list[int], lots: list, invoices: list[str]) -> dict[str, list]:
-    """Values of sales rows in canonical columns (plus the dealer's extra columns)."""
+                  qty: list, price: list, cities: list[int], lots: list, invoices: list[str],
+                  forced: list[str | None] | None = None) -> dict[str, list]:
+    """Values of sales rows in canonical columns (plus the dealer's extra columns). The hidden
+    column `_customer` (the true customer id) travels with the rows but is never written."""
     n = len(days)
+    customers(rng, cities)  # the draws of the names before customers existed, kept so later draws are unchanged
+    cw = customer_world(g)
+    month = g.month_of(date.fromordinal(days[0])) if days else -1
+    if days and month != cw.taken_month:
+        cw.taken, cw.taken_month = {}, month
+    names, phones, ids = cw.pick(cw.rng(2, d.idx, int(invoices[0]) if invoices else 0), d.idx, list(cities),
+                                 d.profile.phone, list(skus), list(days), forced)
     cols: dict[str, list] = {
         "sale_date": days,
-        "customer_name": customers(rng, cities),
+        "customer_name": names,
         "customer_city_code": [g.city_codes[c] for c in cities],
         "sku": [g.skus[s] for s in skus],
         "qty": qty,
@@ -41,10 +57,12 @@ def sales_columns(g: Context, d: Dealer, rng: np.random.Generator, days: list[in
         "invoice_no": invoices,
     }
     if d.profile.phone:
-        cols["customer_phone"] = [f"1{x}" for x in rng.integers(3_000_000_000, 9_999_999_999, size=n).tolist()]
+        rng.integers(3_000_000_000, 9_999_999_999, size=n)  # as above: the draws of the old phones
+        cols["customer_phone"] = phones
     for extra in d.profile.extras:
         pool = world.EXTRA_COLUMN_VALUES[extra]
         cols[extra] = [pool[i] for i in rng.integers(len(pool), size=n).tolist()]
+    cols["_customer"] = ids
     return cols
 
 

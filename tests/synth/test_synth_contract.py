@@ -162,6 +162,8 @@ def test_summary_counts_match_the_files(small):
     assert diversion["FOREIGN_BATCH"] == injected.get("foreign_batch", 0)
     assert diversion["UNKNOWN_BATCH"] == injected.get("unknown_batch", 0) + injected.get("future_batch", 0)
     assert len(read_truth(small, "below_floor")) == injected["below_floor"]
+    # each injected double report is two lines, one in each dealer's file
+    assert len(read_truth(small, "double_reported")) == 2 * injected.get("double_reported", 0)
     statuses = Counter(f["status"] for f in files.values())
     assert statuses["duplicate"] == injected["duplicate_file"]
     assert dict(statuses) == summary["files_by_status"]
@@ -172,7 +174,7 @@ def test_clean_run_has_no_injections(clean):
     files = read_truth(clean, "files")
     assert {f["status"] for f in files} <= {"accepted", "superseded"}
     assert all(f["reason_code"] == "" and f["rows_quarantined"] == "0" for f in files)
-    for name in ("quarantine", "diversion", "below_floor", "negative_stock"):
+    for name in ("quarantine", "diversion", "below_floor", "negative_stock", "double_reported"):
         assert read_truth(clean, name) == [], name
     claims = read_truth(clean, "claims")
     assert claims and all(c["expected_status"] == "approved" and not c["injected_rule"] for c in claims)

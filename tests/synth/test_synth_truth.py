@@ -131,7 +131,8 @@ def test_negative_stock_recomputed(small, wh):
 def test_claims_recomputed_from_files(small, wh):
     """Claim facts rebuilt from the files (newest version per claim_id, verified sales from
     the current sales lines without diversion flags) give the outcomes of truth/claims.csv."""
-    flagged = {(r["source_file"], r["source_row"]) for r in read_truth(small, "diversion")}
+    flagged = {(r["source_file"], r["source_row"])
+               for r in read_truth(small, "diversion") + read_truth(small, "double_reported")}
     category = {row["sku"]: row["category"] for _, _, row in wh.loaded["products"]}
     dealers = {row["dealer_id"]: row["region"] for _, _, row in wh.loaded["dealers"]}
     campaigns = {

@@ -43,7 +43,9 @@ RAW_TABLES = {"submissions", "quarantine", "regions", "dealers", "territories", 
 MARTS = {"fct_sell_through_monthly", "fct_price_deviation", "fct_diversion_flags",
          "agg_dealer_diversion_monthly", "fct_expense_writeoff", "fct_campaign_roi",
          "dq_submissions", "dq_quarantine", "dim_dealer", "dim_product", "dim_region",
-         "dim_campaign", "dim_date", "fct_target_attainment", "fct_rebate_accrual"}
+         "dim_campaign", "dim_date", "fct_target_attainment", "fct_rebate_accrual",
+         "dim_customer", "fct_customer_rfm", "rpt_customer_repurchase_due", "agg_dealer_coverage_monthly",
+         "rpt_reporting_status", "rpt_contract_renewals"}
 
 
 @pytest.fixture(scope="module")
@@ -70,12 +72,13 @@ def test_models_are_keyed_by_layer_and_grouped_by_domain(manifest):
     assert MARTS <= marts
     groups = {specs[AssetKey(["marts", m])].group_name for m in MARTS}
     assert groups == {"channel", "pricing", "diversion", "finance", "dealers", "reference", "data_quality",
-                      "targets"}
+                      "targets", "customers", "reminders"}
 
 
 def test_sources_are_the_raw_assets_of_the_ingestion():
     upstream = {k for k in dbt_warehouse_assets.dependency_keys if k.path[0] == "raw"}
-    assert upstream == {AssetKey(["raw", t]) for t in RAW_TABLES}
+    # and the customer resolution's table, written between the ingestion and dbt
+    assert upstream == {AssetKey(["raw", t]) for t in RAW_TABLES} | {AssetKey(["raw", "customer_records"])}
 
 
 # Rules across models, each a data test of the mart it is about (named in its YAML)

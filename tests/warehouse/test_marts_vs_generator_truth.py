@@ -19,7 +19,7 @@ from tests.warehouse.warehouse_helpers import make_query
 
 pytestmark = pytest.mark.slow  # a generated world ingested, built and checked whole
 
-RULES = ("OUT_OF_TERRITORY", "FOREIGN_BATCH", "UNKNOWN_BATCH")
+RULES = ("OUT_OF_TERRITORY", "FOREIGN_BATCH", "UNKNOWN_BATCH", "DOUBLE_REPORTED")
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +43,8 @@ def truth(root: Path, name: str) -> list[dict[str, str]]:
 def test_diversion_flags_have_precision_and_recall_one(demo, rule):
     root, q = demo
     expected = {(r["source_file"], int(r["source_row"])): r["source_dealer_ids"] or None
-                for r in truth(root, "diversion.csv") if r["rule"] == rule}
+                for r in truth(root, "double_reported.csv" if rule == "DOUBLE_REPORTED" else "diversion.csv")
+                if r["rule"] == rule}
     found = {(f, r): ids for f, r, ids in q(
         """select source_file, source_row, source_dealer_ids from marts.fct_diversion_flags
            where rule = ?""", rule)}

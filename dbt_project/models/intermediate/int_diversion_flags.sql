@@ -18,6 +18,7 @@ with lines as (
         l.qty,
         l.batch_no,
         l.customer_city_code,
+        l.customer_key,
         l.holds_territory,
         own.dealer_id is not null as received_own
     from {{ ref('int_sales_lines') }} as l
@@ -47,6 +48,37 @@ holders as (
     group by l.source_file, l.source_row
 ),
 
+{#- DOUBLE_REPORTED: the same sale (customer_key, sku, sale_date, qty) in the files of two or
+    more dealers; each line names the other dealers of its group -#}
+double_groups as (
+    select customer_key, sku, sale_date, qty
+    from lines
+    where customer_key is not null
+    group by customer_key, sku, sale_date, qty
+    having count(distinct dealer_id) >= 2
+),
+
+double_lines as (
+    select l.*
+    from lines as l
+    inner join double_groups as g
+        on g.customer_key = l.customer_key and g.sku = l.sku
+       and g.sale_date = l.sale_date and g.qty = l.qty
+),
+
+double_others as (
+    select
+        d.source_file,
+        d.source_row,
+        {{ sorted_listagg('o.dealer_id', ',') }} as other_ids
+    from double_lines as d
+    inner join (select distinct customer_key, sku, sale_date, qty, dealer_id from double_lines) as o
+        on o.customer_key = d.customer_key and o.sku = d.sku
+       and o.sale_date = d.sale_date and o.qty = d.qty
+       and o.dealer_id <> d.dealer_id
+    group by d.source_file, d.source_row
+),
+
 flags as (
     select
         l.*,
@@ -64,6 +96,16 @@ flags as (
     from batch_not_own as l
     left join holders as h
         on h.source_file = l.source_file and h.source_row = l.source_row
+
+    union all
+
+    select
+        l.*,
+        'DOUBLE_REPORTED' as rule,
+        o.other_ids as source_dealer_ids
+    from double_lines as l
+    inner join double_others as o
+        on o.source_file = l.source_file and o.source_row = l.source_row
 )
 
 select
@@ -76,6 +118,7 @@ select
     qty,
     batch_no,
     customer_city_code,
+    customer_key,
     rule,
     source_dealer_ids
 from flags

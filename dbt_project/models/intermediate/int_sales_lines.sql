@@ -60,6 +60,8 @@ select
     l.sale_date,
     {{ month_start('l.sale_date') }} as sale_month,
     l.customer_city_code,
+    l.customer_key,
+    l.customer_name,
     l.sku,
     pr.category,
     pr.unit_cost,

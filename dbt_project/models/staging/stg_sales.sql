@@ -5,8 +5,9 @@ select
     file_period_start as sales_month,
     submitted_at,
     sale_date,
-    customer_name,
-    customer_city_code,
+    r.customer_name,
+    r.customer_city_code,
+    c.customer_key,
     {{ mask_phone('customer_phone') }} as customer_phone_masked,
     sku,
     qty,
@@ -14,3 +15,7 @@ select
     nullif(batch_no, '') as batch_no,
     invoice_no
 from ({{ current_rows('sales', ['dealer_id', 'period_start']) }}) as r
+{# the customer resolution's key of the line's (name, city) spelling: docs/customers.md #}
+left join {{ source('raw', 'customer_records') }} as c
+    on c.customer_name = r.customer_name
+   and c.customer_city_code = r.customer_city_code

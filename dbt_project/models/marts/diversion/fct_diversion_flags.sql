@@ -28,6 +28,14 @@ select
             "' but had not received that batch by then; it had been delivered to '",
             "f.source_dealer_ids", "' (ask where the goods came from).'"
         ]) }}
+        when 'DOUBLE_REPORTED' then {{ dbt.concat([
+            "'重复报备：'", "f.dealer_id", "' 报备的 '", "cast(f.sale_date as " ~ dbt.type_string() ~ ")",
+            "' 销售（'", "f.sku", "' × '", number_text('f.qty'), "'，客户 '", "coalesce(c.customer_name, f.customer_key)",
+            "'）同时出现在 '", "f.source_dealer_ids", "' 的报备中，请核实实际售出方。 / Double reporting: '",
+            "f.dealer_id", "' reported selling '", number_text('f.qty'), "' x '", "f.sku", "' to '",
+            "coalesce(c.customer_name, f.customer_key)", "' on '", "cast(f.sale_date as " ~ dbt.type_string() ~ ")",
+            "', and '", "f.source_dealer_ids", "' reported the same sale (ask which dealer really sold it).'"
+        ]) }}
         else {{ dbt.concat([
             "f.dealer_id", "' 于 '", "cast(f.sale_date as " ~ dbt.type_string() ~ ")",
             "' 销售 '", "f.sku", "' × '", number_text('f.qty'), "'，批号 '", "f.batch_no",
@@ -39,7 +47,10 @@ select
     end as evidence,
     f.source_dealer_ids,
     f.batch_no,
-    f.customer_city_code
+    f.customer_city_code,
+    f.customer_key
 from {{ ref('int_diversion_flags') }} as f
 left join {{ ref('stg_regions') }} as r
     on r.city_code = f.customer_city_code
+left join {{ ref('dim_customer') }} as c
+    on c.customer_key = f.customer_key

@@ -5,6 +5,7 @@ select
     sku,
     sale_date,
     customer_city_code,
+    customer_key,
     qty,
     unit_price,
     guide_price,

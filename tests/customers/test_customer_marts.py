@@ -1,0 +1,159 @@
+"""The customer marts on the hand-written customer base of customer_scenario.py, every figure
+worked out by hand below; and customer_key stable from one night to the next (and through a
+full re-resolution)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from tests.customers.customer_scenario import AS_OF, BEIJING, HAIKOU, X1, X2, Y1, Y2, Z1, night_one, night_two
+from tests.landing_builder import Landing
+from tests.warehouse.warehouse_helpers import make_query
+
+from pipelines.customers.resolve import read_state, resolve
+from pipelines.dbt import build_warehouse
+from pipelines.ingest import run_ingestion
+
+pytestmark = pytest.mark.slow  # two nights ingested and built with dbt
+
+
+@pytest.fixture(scope="module")
+def nights(tmp_path_factory):
+    root = tmp_path_factory.mktemp("customers")
+    landing = Landing(root / "landing")
+    warehouse = root / "warehouse.duckdb"
+    night_one(landing)
+    run_ingestion(root / "landing", warehouse, root / "feedback")
+    build_warehouse(warehouse, AS_OF)
+    q = make_query(warehouse)
+    first = dict(q("select customer_name, customer_key from marts.dim_customer"))
+    night_two(landing)
+    run_ingestion(root / "landing", warehouse, root / "feedback")
+    build_warehouse(warehouse, AS_OF)
+    return root, first, q
+
+
+def keys(q) -> dict[str, str]:
+    """The key of each spelling, from the line-grain mart."""
+    return dict(q("select distinct c.customer_name, p.customer_key from marts.fct_price_deviation as p "
+                  "join intermediate.int_sales_lines as c using (source_file, source_row)"))
+
+
+def test_spellings_of_one_business_in_one_city_are_one_customer(nights):
+    _, _, q = nights
+    k = keys(q)
+    assert k[X1] == k[X2]  # legal form and city prefix vs branch in brackets
+    assert k[Y1] == k[Y2]  # legal form added on the second night
+    assert k[Z1] != k[X1]  # same core name, other city
+    assert len(set(k.values())) == 3
+
+
+def test_customer_key_is_stable_across_nights(nights):
+    root, first, q = nights
+    second = dict(q("select customer_name, customer_key from marts.dim_customer"))
+    # night one knew X, Y, Z; night two added a spelling of Y: no key changed
+    assert first == {X1: second[X1], Y1: second[Y1], Z1: second[Z1]}
+    # a full re-resolution gives every spelling the key it had
+    before = dict(read_state(root / "warehouse_raw").select("record_id", "customer_key").iter_rows())
+    summary = resolve(root / "warehouse_raw", full=True)
+    after = dict(read_state(root / "warehouse_raw").select("record_id", "customer_key").iter_rows())
+    assert summary.full and summary.records == 5 and after == before
+
+
+def test_dim_customer(nights):
+    _, _, q = nights
+    rows = {r[1]: r[2:] for r in q(
+        """select customer_key, customer_name, city_code, first_purchase_date, last_purchase_date,
+                  dealer_count, dealer_ids, line_count, name_variants
+           from marts.dim_customer""")}
+    assert set(rows) == {X1, Y1, Z1}
+    # X: 5 lines, 3 spelled X1 and 2 spelled X2, so the name is X1
+    assert rows[X1] == (HAIKOU, AS_OF.replace(month=1, day=5), AS_OF.replace(month=3, day=1), 2, "D0001,D0002", 5, 2)
+    # Y: one line each spelling (a tie: the first in sort order, 椰风超市 < 椰风超市有限公司)
+    assert rows[Y1] == (HAIKOU, AS_OF.replace(year=2023, month=12, day=20), AS_OF.replace(month=4, day=2), 2,
+                        "D0001,D0002", 3, 2)
+    assert rows[Z1] == (BEIJING, AS_OF.replace(month=2, day=15), AS_OF.replace(month=3, day=30), 1, "D0002", 3, 1)
+
+
+def test_double_reported(nights):
+    _, _, q = nights
+    k = keys(q)
+    rows = q("""select dealer_id, sale_date, qty, source_dealer_ids, customer_key, evidence
+                from marts.fct_diversion_flags where rule = 'DOUBLE_REPORTED' order by dealer_id""")
+    # X's 2025-02-10 sale of 3 x SKU001, in both dealers' February files; nothing else
+    assert [r[:5] for r in rows] == [
+        ("D0001", AS_OF.replace(month=2, day=10), Decimal(3), "D0002", k[X1]),
+        ("D0002", AS_OF.replace(month=2, day=10), Decimal(3), "D0001", k[X1]),
+    ]
+    assert rows[0][5].startswith("重复报备：D0001") and "Double reporting: D0001" in rows[0][5]
+
+
+def test_rfm(nights):
+    _, _, q = nights
+    k = {v: n for n, v in keys(q).items() if n in (X1, Y1, Z1)}
+    got = {(k[c], m.isoformat()[:7]): (r, f, mo, s) for c, m, r, f, mo, s in q(
+        "select customer_key, month, recency_days, frequency, monetary, segment from marts.fct_customer_rfm")}
+    # Y: 2023-12 .. 2025-03 (16 months; April is after the last complete month), X: 2025-01 .. 03,
+    # Z: 2025-02 .. 03
+    assert len(got) == 16 + 3 + 2
+    # 2023-12: Y alone, 100 -> A; recency 31 - 20 = 11
+    assert got[(Y1, "2023-12")] == (11, 1, Decimal(100), "A")
+    assert got[(Y1, "2024-11")][2:] == (Decimal(100), "A")  # 2023-12 still within the 12 months
+    # 2024-12: the window 2024-01..12 holds nothing -> lapsed; recency 2023-12-20 .. 2024-12-31 = 366 + 11
+    assert got[(Y1, "2024-12")] == (377, 0, Decimal(0), "lapsed")
+    # 2025-01: X 200 + 100 = 300, Y 100; total 400. X: 0 before -> A; Y: 300 before < 0.8 x 400 = 320 -> A
+    assert got[(X1, "2025-01")] == (11, 2, Decimal(300), "A")
+    assert got[(Y1, "2025-01")] == (11, 1, Decimal(100), "A")
+    # 2025-02: X 300 + 300 + 300 = 900 (dates 01-05, 01-20, 02-10: 3), Y 100, Z 100; total 1100.
+    # Y and Z tie at 100: by key, Z's (C110100-...) before Y's (C460100-...).
+    # Z: 900 before >= 880, < 0.95 x 1100 = 1045 -> B; Y: 1000 before < 1045 -> B
+    assert got[(X1, "2025-02")] == (18, 3, Decimal(900), "A")
+    assert got[(Z1, "2025-02")] == (13, 1, Decimal(100), "B")
+    assert got[(Y1, "2025-02")] == (39, 1, Decimal(100), "B")
+    # 2025-03: X 900 + 1000 = 1900, Z 100 + 100 + 100 = 300, Y 100; total 2300.
+    # X -> A; Z: 1900 before >= 1840, < 2185 -> B; Y: 2200 before >= 2185 -> C
+    assert got[(X1, "2025-03")] == (30, 4, Decimal(1900), "A")
+    assert got[(Z1, "2025-03")] == (1, 3, Decimal(300), "B")
+    assert got[(Y1, "2025-03")] == (70, 1, Decimal(100), "C")  # 11 + 28 + 31 days since 01-20
+
+
+def test_repurchase_due(nights):
+    _, _, q = nights
+    k = {v: n for n, v in keys(q).items() if n in (X1, Y1, Z1)}
+    got = {k[c]: r for c, *r in q(
+        """select customer_key, category, purchase_dates, median_interval_days, last_purchase_date, due_date,
+                  status, days_until_due
+           from marts.rpt_customer_repurchase_due""")}
+    # X: 01-05, 01-20, 02-10, 03-01: gaps 15, 21, 19 -> median 19; due 03-20, before 04-10 -> overdue by 21
+    assert got[X1] == ["Cat", 4, 19.0, AS_OF.replace(month=3, day=1), AS_OF.replace(month=3, day=20), "overdue", -21]
+    # Z: 02-15, 03-05, 03-30: gaps 18, 25 -> median 21.5 -> 22 days; due 04-21, within 30 days -> due in 11
+    assert got[Z1] == ["Cat", 3, 21.5, AS_OF.replace(month=3, day=30), AS_OF.replace(month=4, day=21), "due", 11]
+    # Y: 2023-12-20, 2025-01-20, 2025-04-02: gaps 397, 72 -> median 234.5 -> 235; due 2025-11-23: not listed
+    assert set(got) == {X1, Z1}
+
+
+def test_dealer_coverage(nights):
+    _, _, q = nights
+    got = {(d, m.isoformat()[:7]): r for d, m, *r in q(
+        "select dealer_id, month, active_customers, new_customers, cities_covered from marts.agg_dealer_coverage_monthly")}
+    assert got == {
+        ("D0001", "2023-12"): [1, 1, 1],  # Y, new
+        ("D0001", "2025-01"): [2, 1, 1],  # X (new) and Y (first bought from D0001 in 2023-12)
+        ("D0001", "2025-02"): [1, 0, 1],  # X
+        ("D0001", "2025-03"): [1, 0, 1],  # X
+        ("D0002", "2025-01"): [1, 1, 1],  # X, new
+        ("D0002", "2025-02"): [2, 1, 2],  # X, and Z new; cities 460100 and 110100
+        ("D0002", "2025-03"): [1, 0, 1],  # Z
+        ("D0002", "2025-04"): [1, 1, 1],  # Y, new to D0002
+    }
+
+
+def test_no_phone_in_clear(nights):
+    root, _, q = nights
+    for table, in q("select table_name from information_schema.tables where table_schema = 'marts'"):
+        for row in q(f"select * from marts.{table}"):
+            assert not any("13800000001" in str(v) or "13900000002" in str(v) for v in row), table
+    # the resolution keeps only the salted hash
+    state = read_state(root / "warehouse_raw")
+    assert "13800000001" not in str(state.rows()) and state["phone_hash"].drop_nulls().len() == 2
