@@ -24,8 +24,12 @@ def test_model_matches_spec(kind):
         expected.add((PRICE_RULES[kind], "PRICE_NOT_POSITIVE"))
     if kind in AMOUNT_RULES:
         expected.add((AMOUNT_RULES[kind], "AMOUNT_NOT_POSITIVE"))
+    if kind == "alert_thresholds":
+        expected.add(("tier", "BAD_THRESHOLDS"))
     assert named == expected
-    assert [c.name for c in schema.checks] == (["DATE_OUTSIDE_PERIOD"] if kind == "sales" else [])
+    frame_checks = {"sales": ["DATE_OUTSIDE_PERIOD"], "shipments": ["DELIVERY_BEFORE_SHIP"],
+                    "alert_thresholds": ["BAD_THRESHOLDS"]}
+    assert [c.name for c in schema.checks] == frame_checks.get(kind, [])
 
 
 def test_every_kind_has_a_model():
