@@ -179,6 +179,13 @@ def row_codes(kind: str, row: dict[str, str], ref: Reference, month: date | None
     if kind in ("shipments", "opening_inventory", "territories") and "dealer_id" in values \
             and values["dealer_id"] not in ref.dealers:
         codes.add("UNKNOWN_DEALER")
+    if kind == "shipments" and values.get("ship_date") and values.get("delivery_date") \
+            and values["delivery_date"] < values["ship_date"]:
+        codes.add("DELIVERY_BEFORE_SHIP")
+    if kind == "alert_thresholds" and ("tier" in values and values["tier"] not in ("A", "B", "C", "*") or (
+            "low_weeks" in values and "high_weeks" in values
+            and not 0 <= values["low_weeks"] < values["high_weeks"])):
+        codes.add("BAD_THRESHOLDS")
     if kind == "sales" and month and "sale_date" in values:
         d = values["sale_date"]
         if (d.year, d.month) != (month.year, month.month):
