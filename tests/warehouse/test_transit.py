@@ -174,3 +174,19 @@ def test_quarantined_rows_of_the_new_codes(q):
     rows = q("""select source_file, source_row, reason_codes from marts.dq_quarantine
                 where source_file like 'erp/%' order by 1, 2""")
     assert rows == [(THRESHOLDS, 5, "BAD_THRESHOLDS"), ("erp/shipments_20250430.csv", 6, "DELIVERY_BEFORE_SHIP")]
+
+
+def test_an_extract_without_delivery_dates_or_thresholds_keeps_todays_figures(channel_warehouse, scorecard_warehouse):
+    """The hand-made channels of channel_scenario and scorecard_scenario send neither: sell-in
+    stays on the ship date, nothing is in transit, and the alerts use 2 and 12 weeks (their
+    other figures are pinned by test_sell_through, test_inventory_alerts and test_scorecard)."""
+    for _, query in (channel_warehouse, scorecard_warehouse):
+        assert query("select count(*) from marts.fct_sell_through_monthly where in_transit_qty <> 0") == [(0,)]
+        assert query("""select count(*) from (
+                            select dealer_id, sku, date_trunc('month', ship_date) as month, sum(qty) as q
+                            from staging.stg_shipments group by all) as s
+                        join marts.fct_sell_through_monthly as f using (dealer_id, sku)
+                        where f.month = s.month and f.sell_in_qty <> s.q""") == [(0,)]
+        assert query("""select distinct low_weeks, high_weeks, threshold_source_file, threshold_tier
+                        from marts.rpt_inventory_alerts""") in ([], [(Decimal(2), Decimal(12), None, None)])
+    assert scorecard_warehouse[1]("select count(*) from marts.rpt_inventory_alerts")[0][0] > 0
