@@ -161,6 +161,15 @@ ERP_KINDS: tuple[FileKind, ...] = (
         Column("qty", N),
         Column("unit_price", N),
         Column("batch_no", C),
+        Column("delivery_date", D, required=False),  # 到货日期; empty = delivered on ship_date
+    ),
+    _erp(
+        "alert_thresholds",  # optional kind: without it the alerts use 2 and 12 weeks
+        "snapshot",
+        Column("category", T),
+        Column("tier", C),
+        Column("low_weeks", N),
+        Column("high_weeks", N),
     ),
     # optional kinds: never sending them changes nothing (docs/input_contract.md)
     _erp(

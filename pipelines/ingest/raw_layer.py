@@ -87,7 +87,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, raw: Path) -> None:
     for table in PARQUET_TABLES:
         folder = raw / table
         folder.mkdir(parents=True, exist_ok=True)
-        if not (folder / SCHEMA_FILE).exists():
+        if not _schema_is_current(con, table, folder / SCHEMA_FILE):
             _copy(con, f"SELECT {_select(table, set())} LIMIT 0", folder / SCHEMA_FILE)
         for f in folder.iterdir():
             if f.name.endswith(".tmp") or (f.name != SCHEMA_FILE and f.name.split(".")[0] not in committed):
@@ -102,6 +102,15 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, raw: Path) -> None:
             WHERE EXISTS (SELECT 1 FROM raw.submissions AS s
                           WHERE s.source_file = r.source_file AND s.batch_id = r.batch_id)""")
     write_mirror(con, raw)
+
+
+def _schema_is_current(con, table: str, schema_file: Path) -> bool:
+    """The schema file exists and has the table's columns: a warehouse made before a kind
+    gained an optional column gets a new one, so readers see the column (empty) at once."""
+    if not schema_file.exists():
+        return False
+    names = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet({sql_literal(str(schema_file))})").fetchall()]
+    return names == list(parquet_columns(table))
 
 
 def _select(table: str, present: set[str]) -> str:

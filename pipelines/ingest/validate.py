@@ -13,6 +13,7 @@ import pandera.polars as pa
 import polars as pl
 
 from pipelines.contracts._base import PERIOD_END, PERIOD_START, known_values
+from pipelines.contracts.alert_thresholds import AlertThresholds
 from pipelines.contracts.campaigns import Campaigns
 from pipelines.contracts.claims import Claims
 from pipelines.contracts.dealers import Dealers
@@ -35,9 +36,11 @@ MODELS: dict[str, type[pa.DataFrameModel]] = {
     "prices": Prices, "campaigns": Campaigns, "opening_inventory": OpeningInventory,
     "shipments": Shipments, "sales": Sales, "inventory": Inventory, "claims": Claims,
     "targets": Targets, "rebate_programs": RebatePrograms,
+    "alert_thresholds": AlertThresholds,
 }
 # Dataframe-level checks and the column a dealer should look at.
-_FRAME_CHECK_COLUMN = {"DATE_OUTSIDE_PERIOD": "sale_date"}
+_FRAME_CHECK_COLUMN = {"DATE_OUTSIDE_PERIOD": "sale_date", "DELIVERY_BEFORE_SHIP": "delivery_date",
+                       "BAD_THRESHOLDS": "low_weeks"}
 
 IDX = "_idx"
 FAILURE_SCHEMA = {IDX: pl.UInt32, "column": pl.String, "code": pl.String}

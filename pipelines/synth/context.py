@@ -30,7 +30,7 @@ FAKE_WEEK = 7  # lots are weeks 1-5 of a month (0 = opening stock); week 7 is ne
 
 # The purposes random draws are keyed by (with dealer and month): renumbering one changes
 # every output byte of that kind.
-OPENING, SHIP, SALES, ERP, INVENTORY, CLAIMS = range(6)
+OPENING, SHIP, SALES, ERP, INVENTORY, CLAIMS, TRANSIT = range(7)
 
 
 def lot_code(lot: int, start: date) -> str:
@@ -63,7 +63,8 @@ class DealerState:
         self.last_lot = np.full(n_sku, -1, np.int64)
         self.month_in = None  # this month's receipts: (sku, day index, qty, lot) rows
         self.month_returns = np.zeros(n_sku, np.int64)
-        self.month_sell_in = np.zeros(n_sku, np.int64)
+        self.month_sell_in = np.zeros(n_sku, np.int64)  # delivered this month (returns: shipped)
+        self.pending: list[tuple[int, int, int, int]] = []  # in transit: (sku, delivery day of next month, qty, lot)
         self.values: dict[int, np.ndarray] = {}  # month -> fen by (category, day) of clean lines
 
 

@@ -150,3 +150,32 @@ def accrue(target: Decimal | None, verified: Decimal, tiers: list[tuple[Decimal,
         return Accrual(None, None, Decimal("0.00"), "not_reached")
     m, r = max(reached)
     return Accrual(m, r, (r * verified).quantize(FEN, rounding=ROUND_HALF_UP), "earned")
+
+
+# --- stock alert thresholds (docs/marts.md, rpt_inventory_alerts) ---------------------------
+
+DEFAULT_THRESHOLDS = (Decimal(2), Decimal(12))
+
+
+@dataclass(frozen=True)
+class ThresholdRow:
+    source_row: int
+    category: str  # "*" = all
+    tier: str  # "*" = all
+    low_weeks: Decimal
+    high_weeks: Decimal
+
+
+def alert_thresholds(rows: list[ThresholdRow], category: str, tier: str) -> tuple[Decimal, Decimal, int | None]:
+    """(low, high, source_row) for a dealer tier and a product category: the matching row most
+    specific first - category and tier, then category, then tier, then */* - the row higher
+    in the file where one pair is given twice; the defaults 2 and 12 (no row) otherwise."""
+    def rank(r: ThresholdRow) -> int:
+        return {(True, True): 1, (True, False): 2, (False, True): 3, (False, False): 4}[
+            (r.category != "*", r.tier != "*")]
+
+    matching = [r for r in rows if r.category in (category, "*") and r.tier in (tier, "*")]
+    if not matching:
+        return (*DEFAULT_THRESHOLDS, None)
+    best = min(matching, key=lambda r: (rank(r), r.source_row))
+    return best.low_weeks, best.high_weeks, best.source_row

@@ -75,6 +75,7 @@ def inventory_report(g: Context, d: Dealer, m: int, events: list[str]) -> None:
         g.injected["bad_inventory_row:" + "+".join(codes)] += 1
     if "inventory_variance" in events:
         g.injected["inventory_variance"] += 1
+        g.landing.writers["inventory_variance"].writerow((d.dealer_id, first.isoformat()))
     if "inventory_resubmitted" in events:
         first_try = {c: list(v) for c, v in data.items()}
         counted = [j for j, v in enumerate(first_try["qty_on_hand"]) if type(v) is int and v >= 0]

@@ -23,6 +23,9 @@ TRUTH_FILES = {
     "negative_stock": ("dealer_id", "sku", "month"),
     "customers": ("source_file", "source_row", "dealer_id", "customer_id", "sku", "sale_date", "qty"),
     "double_reported": ("source_file", "source_row", "dealer_id", "sku", "sale_date", "rule", "source_dealer_ids"),
+    "in_transit": ("dealer_id", "sku", "month", "in_transit_qty"),
+    "inventory_variance": ("dealer_id", "month"),
+    "alert_thresholds": ("category", "tier", "low_weeks", "high_weeks", "source_row"),
 }
 MARKER = "summary.json"  # in truth/: what marks a folder pair as generator output
 

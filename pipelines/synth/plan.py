@@ -36,6 +36,7 @@ INVENTORY_BAD_ROWS: tuple[tuple[str, ...], ...] = (
     ("BAD_NUMBER",),
 )
 SHIPMENT_BAD_ROWS: tuple[tuple[str, ...], ...] = (
+    ("DELIVERY_BEFORE_SHIP",),
     ("UNKNOWN_DEALER",),
     ("UNKNOWN_SKU",),
     ("QTY_NOT_POSITIVE",),

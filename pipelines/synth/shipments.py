@@ -9,12 +9,28 @@ from datetime import date, timedelta
 import numpy as np
 
 from pipelines.synth import world
-from pipelines.synth.context import ERP, OPENING, SHIP, UNKNOWN_SKU, Context, grouped_cumsum, lot_id
+from pipelines.synth.context import ERP, OPENING, SHIP, TRANSIT, UNKNOWN_SKU, Context, grouped_cumsum, lot_id
 from pipelines.synth.demand import expected_units
 from pipelines.synth.formats import ERP_PROFILE, csv_bytes
 from pipelines.synth.plan import Dealer, days_in
 
-SHIP_COLUMNS = ("shipment_id", "line_no", "ship_date", "dealer_id", "sku", "qty", "unit_price", "batch_no")
+SHIP_COLUMNS = ("shipment_id", "line_no", "ship_date", "dealer_id", "sku", "qty", "unit_price", "batch_no",
+                "delivery_date")
+# Days on the road (docs/generator.md, "Goods in transit"): longer to the far regions. Some
+# lines reach the ERP without a delivery date: delivered on the ship date.
+TRANSIT_DAYS = (2, 5)
+FAR_TRANSIT_DAYS = (4, 7)
+FAR_REGIONS = ("西南", "西北")
+NO_DELIVERY_DATE = 0.08
+
+
+def delivery_lags(g: Context, d: Dealer, m: int, n: int) -> list[int | None]:
+    """Days from shipping to delivery of a dealer's n lines of month m (None: no delivery date)."""
+    rng = g.rng(TRANSIT, d.idx, m)
+    lo, hi = FAR_TRANSIT_DAYS if world.REGIONS[d.region] in FAR_REGIONS else TRANSIT_DAYS
+    lags = rng.integers(lo, hi + 1, size=n)
+    blank = rng.random(n) < NO_DELIVERY_DATE
+    return [None if b else int(x) for x, b in zip(lags, blank)]
 
 
 def opening_inventory(g: Context) -> None:
@@ -85,8 +101,11 @@ def dealer_shipments(g: Context, d: Dealer, m: int) -> list[tuple]:
                 lines.append((days[0], s, qty, int(rows[0, 2]), True))
                 shipped[s] += qty
     first_ord = first.toordinal()
+    on_the_way = np.zeros(g.S)
+    for s, _day, q, _lot in st.pending:
+        on_the_way[s] += q
     for k in days:
-        position = st.stock + shipped - per_day * k
+        position = st.stock + on_the_way + shipped - per_day * k
         need = target - position
         ok = carried & (need > 0.3 * packs) & (g.plan.launch_ord <= first_ord + k) & (per_day > 0)
         for s in np.flatnonzero(ok):
@@ -97,30 +116,50 @@ def dealer_shipments(g: Context, d: Dealer, m: int) -> list[tuple]:
 
 
 def shipments(g: Context, m: int) -> None:
+    """The month's shipment files; each dealer's receipts are its deliveries of the month (the
+    goods in transit at the end of the last month first), and what is still on the road at the
+    month's end waits in `pending` for the next (truth/in_transit.csv)."""
     first = g.plan.firsts[m]
     first_ord = first.toordinal()
-    rows = []  # (day idx, dealer, shipment_id, line_no, sku, qty, lot)
+    nd = days_in(first)
+    rows = []  # (day idx, dealer, shipment_id, line_no, sku, qty, lot, delivery ordinal)
     index = []
     for d in g.plan.dealers:
         st = g.state[d.idx]
         lines = dealer_shipments(g, d, m)
+        lags = delivery_lags(g, d, m, len(lines))
         st.month_returns = np.zeros(g.S, np.int64)
         st.month_sell_in = np.zeros(g.S, np.int64)
+        receipts = list(st.pending)  # (sku, day idx of delivery, qty, lot)
+        st.pending = []
         by_day: dict[tuple[int, bool], list] = {}
-        for k, s, q, lot, ret in lines:
-            by_day.setdefault((k, ret), []).append((s, q, lot))
-            st.month_sell_in[s] += q
+        for (k, s, q, lot, ret), lag in zip(lines, lags):
+            deliver = None if ret or lag is None else k + lag
+            by_day.setdefault((k, ret), []).append((s, q, lot, None if deliver is None else first_ord + deliver))
             if ret:
+                st.month_sell_in[s] += q
                 st.month_returns[s] -= q
+                continue
+            index.append((s, lot, first_ord + k, d.idx))
+            st.active[s] = True
+            day = k if deliver is None else deliver
+            if day < nd:
+                receipts.append((s, day, q, lot))
             else:
-                index.append((s, lot, first_ord + k, d.idx))
-                st.active[s] = True
+                st.pending.append((s, day - nd, q, lot))
+        for s, _day, q, _lot in receipts:
+            st.month_sell_in[s] += q
+        transit = np.zeros(g.S, np.int64)
+        for s, _day, q, _lot in st.pending:
+            transit[s] += q
+        for s in np.flatnonzero(transit):
+            g.landing.writers["in_transit"].writerow((d.dealer_id, g.skus[s], first.isoformat(), int(transit[s])))
         for (k, ret), items in sorted(by_day.items()):
             day = first + timedelta(days=k)
             sid = f"{'RT' if ret else 'SO'}{day:%y%m%d}{d.idx + 1:05d}"
-            for n, (s, q, lot) in enumerate(sorted(items), 1):
-                rows.append((k, d.idx, sid, n, s, q, lot))
-        recv = np.array([(s, k, q, lot) for k, s, q, lot, ret in lines if not ret], np.int64).reshape(-1, 4)
+            for n, (s, q, lot, delivered) in enumerate(sorted(items, key=lambda i: i[:3]), 1):
+                rows.append((k, d.idx, sid, n, s, q, lot, delivered))
+        recv = np.array(receipts, np.int64).reshape(-1, 4)
         st.month_in = recv
         if recv.size:
             order = np.lexsort((recv[:, 1], recv[:, 0]))
@@ -150,8 +189,8 @@ def write_shipment_files(g: Context, m: int, rows: list[tuple]) -> None:
             {"shipment_id": sid, "line_no": n, "ship_date": day.toordinal(),
              "dealer_id": g.plan.dealers[di].dealer_id, "sku": g.skus[s], "qty": q,
              "unit_price": int(g.plan.dealer_day[s, day.toordinal() - g.plan.start_ord]),
-             "batch_no": g.lot(lot), "_bad": None}
-            for (_k, di, sid, n, s, q, lot) in sorted(by_day[k], key=lambda r: (r[2], r[3]))
+             "batch_no": g.lot(lot), "delivery_date": delivered, "_bad": None}
+            for (_k, di, sid, n, s, q, lot, delivered) in sorted(by_day[k], key=lambda r: (r[2], r[3]))
         ]
     for ev in events:
         if ev == "correction":
@@ -210,3 +249,5 @@ def break_shipment(g: Context, row: dict, codes: tuple[str, ...], day: date) -> 
             row["ship_date"] = f"{day.year}-02-30"
         elif code == "BAD_NUMBER":
             row["qty"] = f"{row['qty']}箱"
+        elif code == "DELIVERY_BEFORE_SHIP":  # the arrival keyed in as the order date
+            row["delivery_date"] = (day - timedelta(days=2)).toordinal()

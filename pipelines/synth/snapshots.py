@@ -5,9 +5,11 @@ campaigns, opening inventory) and the stray files at the landing root (docs/gene
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 from pipelines.synth import world
 from pipelines.synth.context import Context
+from pipelines.synth.expect import ThresholdRow, alert_thresholds
 from pipelines.synth.formats import ERP_PROFILE, csv_bytes
 
 
@@ -70,6 +72,7 @@ def snapshots(g: Context) -> None:
     assert put("opening_inventory", g.p.start, ("dealer_id", "sku", "batch_no", "qty", "as_of_date"),
                [(plan.dealers[di].dealer_id, g.skus[s], g.lot(lot), q, g.p.start.toordinal())
                 for di, s, lot, q in g.opening_rows], "accepted")
+    thresholds(g, before)
     if plan.once:
         g.landing.write("readme.txt", "上传说明：请将销售流向放入 dealers/<经销商编码>/ 目录。\n".encode(),
                            kind="", dealer_id="", status="rejected", reason="BAD_FILE_NAME")
@@ -110,3 +113,29 @@ def renewals_and_contacts(g: Context) -> tuple[dict[str, int], dict[str, tuple[s
         manager = f"manager.r{d.region + 1}@brand.example.cn" if rng.random() < 0.9 else None
         people[d.dealer_id] = (contact, manager)
     return ends, people
+
+
+def thresholds(g: Context, day: date) -> None:
+    """The company's stock alert levels (库存预警值) for some categories and tiers, one row the
+    contract quarantines (BAD_THRESHOLDS), and truth/alert_thresholds.csv: the thresholds every
+    category x tier gets (pipelines/synth/expect.py)."""
+    names = sorted({world.CATEGORIES[p.category].name for p in g.plan.products})
+    sent: list[tuple] = [("*", "C", 3, 16)]
+    if names:
+        sent += [(names[0], "*", 3, 10), (names[0], "A", "1.5", 8), (names[-1], "*", 2, 20)]
+    bad = [("*", "D", 1, 2)] if g.plan.once else []
+    rows = sent + bad
+    columns = ("category", "tier", "low_weeks", "high_weeks")
+    data = {c: [r[i] for r in rows] for i, c in enumerate(columns)}
+    rel = f"erp/alert_thresholds_{day:%Y%m%d}.csv"
+    assert g.landing.write(rel, csv_bytes(columns, data, ERP_PROFILE), kind="alert_thresholds", dealer_id="",
+                           status="partially_accepted" if bad else "accepted", rows=len(rows),
+                           quarantined=len(bad))
+    for i in range(len(bad)):
+        g.landing.quarantine(rel, len(sent) + i + 1, ("BAD_THRESHOLDS",))
+        g.injected["bad_threshold_row:BAD_THRESHOLDS"] += 1
+    parsed = [ThresholdRow(i, c, t, Decimal(str(lo)), Decimal(str(hi))) for i, (c, t, lo, hi) in enumerate(sent, 1)]
+    for name in names:
+        for tier in ("A", "B", "C"):
+            low, high, row = alert_thresholds(parsed, name, tier)
+            g.landing.writers["alert_thresholds"].writerow((name, tier, low, high, row or ""))

@@ -27,8 +27,12 @@ def test_model_matches_spec(kind):
     if kind in PERIOD_RULES:
         expected.add((PERIOD_RULES[kind], "BAD_DATE"))
     expected |= {(c, "BAD_NUMBER") for c in FRACTION_RULES.get(kind, ())}
+    if kind == "alert_thresholds":
+        expected.add(("tier", "BAD_THRESHOLDS"))
     assert named == expected
-    assert [c.name for c in schema.checks] == (["DATE_OUTSIDE_PERIOD"] if kind == "sales" else [])
+    frame_checks = {"sales": ["DATE_OUTSIDE_PERIOD"], "shipments": ["DELIVERY_BEFORE_SHIP"],
+                    "alert_thresholds": ["BAD_THRESHOLDS"]}
+    assert [c.name for c in schema.checks] == frame_checks.get(kind, [])
 
 
 def test_every_kind_has_a_model():

@@ -101,3 +101,33 @@ def test_territories_reference_the_newest_regions_and_dealers(env):
         {"dealer_id": "D0077", "city_code": "460100", "valid_from": "2024-01-01", "valid_to": ""}])
     env.ingest()
     assert env.quarantine("territories_20250102.csv") == {1: "UNKNOWN_CITY", 2: "UNKNOWN_DEALER"}
+
+
+def test_delivery_date_is_optional_and_never_before_the_ship_date(env):
+    ship = {"shipment_id": "S3", "line_no": "1", "ship_date": "2025-01-30", "dealer_id": "D0001", "sku": "SKU001",
+            "qty": "5", "unit_price": "80", "batch_no": "B1", "delivery_date": "2025-02-02"}
+    env.landing.erp("shipments", "20250210", [
+        ship, {**ship, "line_no": "2", "delivery_date": ""}, {**ship, "line_no": "3", "delivery_date": "2025-01-30"},
+        {**ship, "line_no": "4", "delivery_date": "2025-01-29"},
+        {**ship, "line_no": "5", "delivery_date": "2025/1/2", "qty": "0"},
+        {**ship, "line_no": "6", "delivery_date": "soon"}])
+    env.ingest()
+    assert env.quarantine("shipments_20250210.csv") == {
+        4: "DELIVERY_BEFORE_SHIP", 5: "QTY_NOT_POSITIVE,DELIVERY_BEFORE_SHIP", 6: "BAD_DATE"}
+    got = env.query("SELECT line_no, delivery_date FROM raw.shipments WHERE shipment_id = 'S3' ORDER BY 1")
+    assert [str(d) if d else None for d in got["delivery_date"].to_list()] == [
+        "2025-02-02", None, "2025-01-30"]
+    (detail,) = env.query("SELECT reason_detail FROM raw.quarantine WHERE source_row = 4")["reason_detail"]
+    assert detail == "delivery_date='2025-01-29': DELIVERY_BEFORE_SHIP"
+
+
+def test_alert_thresholds_tier_and_weeks(env):
+    row = {"category": "Cat", "tier": "A", "low_weeks": "3", "high_weeks": "10"}
+    env.landing.erp("alert_thresholds", "20250102", [
+        row, {**row, "tier": "*", "category": "*"}, {**row, "tier": "D"}, {**row, "low_weeks": "10"},
+        {**row, "low_weeks": "-1"}, {**row, "high_weeks": "many"}])
+    env.ingest()
+    assert env.quarantine("alert_thresholds_20250102.csv") == {
+        3: "BAD_THRESHOLDS", 4: "BAD_THRESHOLDS", 5: "BAD_THRESHOLDS", 6: "BAD_NUMBER"}
+    assert env.submission("alert_thresholds_20250102.csv")["status"] == "partially_accepted"
+    assert env.query("SELECT count(*) AS n FROM raw.alert_thresholds")["n"].to_list() == [2]

@@ -38,6 +38,10 @@ def write_reference_landing(root: Path) -> Path:
     lb.sales(D2, "202502", [sale(invoice_no="INV11", sale_date="2025-02-04", customer_phone=PHONES[5],
                                  qty="abc")], submitted="20250303T080000")
     lb.inventory(D1, "20250131", [Landing.stock()])
+    # goods on the road at the end of January (delivered in February)
+    lb.erp("shipments", "20250201", [
+        {"shipment_id": "S2", "line_no": "1", "ship_date": "2025-01-30", "dealer_id": D1, "sku": SKUS[0],
+         "qty": "4", "unit_price": "80", "batch_no": "B1", "delivery_date": "2025-02-03"}])
     lb.claims(D1, [Landing.claim()])
     lb.erp("targets", "20250101", [{"dealer_id": D1, "period": "2025-Q1", "target_value": "150"},
                                    {"dealer_id": D2, "period": "2025-01", "target_value": "500"}])

@@ -192,6 +192,13 @@ def row_codes(kind: str, row: dict[str, str], ref: Reference, month: date | None
             codes.add("BAD_DATE")
         if values.get("min_attainment", 0) < 0 or not 0 <= values.get("rebate_rate", 0) <= 1:
             codes.add("BAD_NUMBER")
+    if kind == "shipments" and values.get("ship_date") and values.get("delivery_date") \
+            and values["delivery_date"] < values["ship_date"]:
+        codes.add("DELIVERY_BEFORE_SHIP")
+    if kind == "alert_thresholds" and ("tier" in values and values["tier"] not in ("A", "B", "C", "*") or (
+            "low_weeks" in values and "high_weeks" in values
+            and not 0 <= values["low_weeks"] < values["high_weeks"])):
+        codes.add("BAD_THRESHOLDS")
     if kind == "sales" and month and "sale_date" in values:
         d = values["sale_date"]
         if (d.year, d.month) != (month.year, month.month):

@@ -150,7 +150,7 @@ def test_summary_counts_match_the_files(small):
     per_code = Counter()
     for q in read_truth(small, "quarantine"):
         kind = kind_of(q["source_file"])
-        per_code[f"{ {'sales': 'bad_sales_row', 'inventory': 'bad_inventory_row', 'shipments': 'bad_shipment_row', 'claims': 'bad_claim_row', 'targets': 'bad_target_row'}[kind]}:{q['reason_codes'].replace(',', '+')}"] += 1
+        per_code[f"{ {'sales': 'bad_sales_row', 'inventory': 'bad_inventory_row', 'shipments': 'bad_shipment_row', 'claims': 'bad_claim_row', 'targets': 'bad_target_row', 'alert_thresholds': 'bad_threshold_row'}[kind]}:{q['reason_codes'].replace(',', '+')}"] += 1
     # a superseded inventory report repeats its bad rows: count each injected row once
     files = {f["source_file"]: f for f in read_truth(small, "files")}
     for q in read_truth(small, "quarantine"):

@@ -110,7 +110,9 @@ def test_negative_stock_recomputed(small, wh):
         opening[key] = (d, opening.get(key, (d, Decimal(0)))[1] + q)
         flows[key][d] += 0
     for row in wh.shipments():
-        flows[(row["dealer_id"], row["sku"])][month_of(parse_date(row["ship_date"]))] += parse_number(row["qty"])
+        # sell-in counts on delivery (the ship date where the line has no delivery date)
+        delivered = parse_date(row.get("delivery_date") or row["ship_date"])
+        flows[(row["dealer_id"], row["sku"])][month_of(delivered)] += parse_number(row["qty"])
     for rel, _, row in wh.loaded["sales"]:
         key = (rel.split("/")[1], row["sku"])
         flows[key][month_of(parse_date(row["sale_date"]))] -= parse_number(row["qty"])

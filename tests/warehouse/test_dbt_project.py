@@ -39,7 +39,7 @@ from pipelines.quality import ge_checks
 
 RAW_TABLES = {"submissions", "quarantine", "regions", "dealers", "territories", "products",
               "prices", "campaigns", "opening_inventory", "shipments", "sales", "inventory",
-              "claims", "targets", "rebate_programs"}
+              "claims", "targets", "rebate_programs", "alert_thresholds"}
 MARTS = {"fct_sell_through_monthly", "fct_price_deviation", "fct_diversion_flags",
          "agg_dealer_diversion_monthly", "fct_expense_writeoff", "fct_campaign_roi",
          "dq_submissions", "dq_quarantine", "dim_dealer", "dim_product", "dim_region",

@@ -106,6 +106,8 @@ def test_reminders_marts_see_the_generated_contacts_renewals_and_late_reports(de
     [(managers, contacts)] = q("select count(distinct manager_email), count(distinct contact_email) "
                                "from marts.rpt_reporting_status")
     assert managers > 1 and contacts > 1
+
+
 @pytest.fixture(scope="module")
 def larger(tmp_path_factory):
     """A larger world (more dealers, five quarters) with the default injection rates."""
@@ -155,3 +157,40 @@ def test_target_attainment_equals_the_truth(request, world):
     assert expected and found == expected
     periods = {p for _, p in expected}
     assert any("-Q" in p for p in periods) and any("-Q" not in p for p in periods)
+
+
+def test_goods_in_transit_at_each_month_end(demo):
+    root, q = demo
+    expected = {(r["dealer_id"], r["sku"], date.fromisoformat(r["month"]), Decimal(r["in_transit_qty"]))
+                for r in truth(root, "in_transit.csv")}
+    found = set(q("select dealer_id, sku, month, in_transit_qty from marts.fct_sell_through_monthly "
+                  "where in_transit_qty <> 0"))
+    assert expected and found == expected
+
+
+def test_transit_alone_causes_no_inventory_variance(demo):
+    """A dealer counts what is on its shelf. With sell-in on delivery, a month-end report
+    differs from the books only where the generator miscounted it or the books went below
+    zero (a negative stock is not on the shelf), never because goods were on the road."""
+    root, q = demo
+    miscounted = {(r["dealer_id"], date.fromisoformat(r["month"])) for r in truth(root, "inventory_variance.csv")}
+    rows = q("""select dealer_id, sku, month, in_transit_qty, closing_qty, inventory_variance_qty
+                from marts.fct_sell_through_monthly where reported_closing_qty is not null""")
+    unexplained = [r for r in rows if r[5] != 0 and (r[0], r[2]) not in miscounted and r[4] >= 0]
+    assert unexplained == []
+    in_transit_reported = [r for r in rows if r[3] != 0 and (r[0], r[2]) not in miscounted and r[4] >= 0]
+    assert len(in_transit_reported) >= 50 and all(r[5] == 0 for r in in_transit_reported)
+
+
+def test_alerts_use_the_thresholds_of_the_truth(demo):
+    root, q = demo
+    expected = {(r["category"], r["tier"]): (Decimal(r["low_weeks"]), Decimal(r["high_weeks"]),
+                                             int(r["source_row"]) if r["source_row"] else None)
+                for r in truth(root, "alert_thresholds.csv")}
+    rows = q("""select p.category, d.tier, a.low_weeks, a.high_weeks, a.threshold_source_row
+                from marts.rpt_inventory_alerts as a
+                join marts.dim_product as p on p.sku = a.sku
+                join marts.dim_dealer as d on d.dealer_id = a.dealer_id""")
+    assert rows and {(c, t) for c, t, *_ in rows if expected[(c, t)][2] is not None}
+    for category, tier, low, high, source_row in rows:
+        assert (low, high, source_row) == expected[(category, tier)], (category, tier)

@@ -9,6 +9,8 @@ select
     qty,
     unit_price,
     nullif(batch_no, '') as batch_no,
+    {#- an extract without the optional delivery_date: delivered on the ship date -#}
+    coalesce(delivery_date, ship_date) as delivery_date,
     source_file,
     source_row,
     submitted_at

@@ -4,14 +4,13 @@ with opening as (
     group by dealer_id, sku, {{ month_start('as_of_date') }}
 ),
 
+{#- sell-in on the delivery day, and goods in transit at the month end -#}
 sell_in as (
-    select dealer_id, sku, {{ month_start('ship_date') }} as month, sum(qty) as qty
-    from {{ ref('stg_shipments') }}
-    group by dealer_id, sku, {{ month_start('ship_date') }}
+    select * from {{ ref('int_shipments_monthly') }}
 ),
 
 sell_out as (
-    select dealer_id, sku, sale_month as month, sum(qty) as qty
+    select dealer_id, sku, sale_month as month, sum(qty) as qty, sum(line_value) as sell_out_value
     from {{ ref('int_sales_lines') }}
     group by dealer_id, sku, sale_month
 ),
@@ -21,6 +20,7 @@ pairs as (
     from (
         select dealer_id, sku, month from opening
         union all
+        {#- goods on their way count as activity: the pair's stock picture starts then #}
         select dealer_id, sku, month from sell_in
         union all
         select dealer_id, sku, month from sell_out
@@ -46,8 +46,11 @@ flows as (
         {#- opening inventory counts in the pair's first month only; later months open
             with the previous month's closing -#}
         case when g.month = g.first_month then coalesce(o.qty, 0) else 0 end as first_opening_qty,
-        coalesce(si.qty, 0) as sell_in_qty,
-        coalesce(so.qty, 0) as sell_out_qty
+        coalesce(si.sell_in_qty, 0) as sell_in_qty,
+        coalesce(si.sell_in_value, 0) as sell_in_value,
+        coalesce(si.in_transit_qty, 0) as in_transit_qty,
+        coalesce(so.qty, 0) as sell_out_qty,
+        coalesce(so.sell_out_value, 0) as sell_out_value
     from grid as g
     left join opening as o
         on o.dealer_id = g.dealer_id and o.sku = g.sku and o.month = g.month
@@ -98,8 +101,11 @@ measured as (
         case
             when rep.source_file is null then null
             else coalesce(inv.qty_on_hand, 0)
-        end as reported_closing_qty
+        end as reported_closing_qty,
+        p.unit_cost
     from running as ru
+    left join {{ ref('stg_products') }} as p
+        on p.sku = ru.sku
     left join {{ ref('stg_inventory_reports') }} as rep
         on rep.dealer_id = ru.dealer_id and rep.report_date = ru.month_end
     left join reported as inv
@@ -115,6 +121,10 @@ select
     cast(sell_in_qty as {{ type_qty() }}) as sell_in_qty,
     cast(sell_out_qty as {{ type_qty() }}) as sell_out_qty,
     cast(closing_qty as {{ type_qty() }}) as closing_qty,
+    cast(in_transit_qty as {{ type_qty() }}) as in_transit_qty,
+    cast(sell_in_value as {{ type_money() }}) as sell_in_value,
+    cast(sell_out_value as {{ type_money() }}) as sell_out_value,
+    cast(closing_qty * unit_cost as {{ type_money() }}) as closing_value,
     cast(reported_closing_qty as {{ type_qty() }}) as reported_closing_qty,
     cast(reported_closing_qty - closing_qty as {{ type_qty() }}) as inventory_variance_qty,
     case
