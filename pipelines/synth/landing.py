@@ -28,6 +28,8 @@ TRUTH_FILES = {
     "alert_thresholds": ("category", "tier", "low_weeks", "high_weeks", "source_row"),
 }
 MARKER = "summary.json"  # in truth/: what marks a folder pair as generator output
+# Truth files written whole by their own module rather than row by row through TRUTH_FILES.
+WHOLE_TRUTH_FILES = ("claims.csv", "renewals.csv", "targets.csv", "rebates.csv")
 
 
 def prepare(out: Path) -> Path:
@@ -52,7 +54,7 @@ def prepare(out: Path) -> Path:
         shown = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
         raise UserError(f"--out {out} is not empty and holds files `dcw generate` did not write ({shown}); "
                         "move them away or choose an empty or new folder")
-    truth_ours = {f"{name}.csv" for name in TRUTH_FILES} | {"claims.csv", MARKER}
+    truth_ours = {f"{name}.csv" for name in TRUTH_FILES} | {*WHOLE_TRUTH_FILES, MARKER}
     truth_foreign = sorted(_files_under(truth) - truth_ours) if truth.exists() else []
     if truth_foreign:
         raise UserError(f"{truth} holds files `dcw generate` did not write ({', '.join(truth_foreign[:3])}); move them away")
