@@ -252,7 +252,7 @@ def write_rows(con, raw: Path, table: str, frame: pl.DataFrame, batch_id: str, p
 
 def write_mirror(con, raw: Path) -> None:
     """The submission log as Parquet, for engines that do not read DuckDB files."""
-    (raw / MIRROR).parent.mkdir(parents=True, exist_ok=True)
+    _private((raw / MIRROR).parent)
     _copy(con, "SELECT * FROM raw.submissions ORDER BY source_file", raw / MIRROR)
 
 

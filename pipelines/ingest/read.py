@@ -77,14 +77,16 @@ def decode_text(data: bytes) -> bytes:
         return data
     except UnicodeDecodeError:
         pass
+    mixed = Rejected("UNREADABLE", "the text mixes encodings (UTF-8 and GBK lines in one file); "
+                                   "save it again in one encoding")
     try:
         # GB18030 is a superset of GBK and GB2312, so one attempt covers all three.
         text = data.decode("gb18030")
     except UnicodeDecodeError:
-        raise Rejected("UNREADABLE", "the text is neither UTF-8 nor GBK/GB18030") from None
+        raise (mixed if bom or _has_utf8_lines(data) else
+               Rejected("UNREADABLE", "the text is neither UTF-8 nor GBK/GB18030")) from None
     if bom or _has_utf8_lines(data):
-        raise Rejected("UNREADABLE", "the text mixes encodings (UTF-8 and GBK lines in one file); "
-                                     "save it again in one encoding")
+        raise mixed
     return text.encode("utf-8")
 
 
