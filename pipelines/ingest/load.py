@@ -141,7 +141,7 @@ def run_ingestion(landing: Path, warehouse: Path, feedback_dir: Path, progress: 
     feedback_jobs: list[Future] = []
     try:
         with clock.stage("discover"):
-            wh.check_inputs(con, landing, raw)
+            wh.check_inputs(con, landing, raw, {f.source_file for f in files})
             wh.ensure_schema(con, raw)
             ready = True
             missing = wh.missing_raw_files(con, raw)

@@ -57,6 +57,18 @@ QUARANTINE = {
     "reason_codes": "VARCHAR", "reason_detail": "VARCHAR", "raw_values": "VARCHAR",
     "submitted_at": "TIMESTAMP",
 }
+# Closed write-off months (docs/marts.md, finance/): written once per month by the close, read
+# by dbt; never part of a batch.
+CLOSED_TABLES = {
+    "closed_months": {"writeoff_month": "DATE", "closed_at": "TIMESTAMP"},
+    "writeoff_closed": {
+        "claim_id": "VARCHAR", "dealer_id": "VARCHAR", "campaign_id": "VARCHAR", "expense_type": "VARCHAR",
+        "description": "VARCHAR", "submitted_at": "TIMESTAMP", "claimed_amount": "DECIMAL(18,4)",
+        "eligible_start": "DATE", "eligible_end": "DATE", "verified_sales_value": "DECIMAL(38,8)",
+        "cap_amount": "DECIMAL(18,2)", "approved_amount": "DECIMAL(18,4)", "status": "VARCHAR",
+        "reason_codes": "VARCHAR", "writeoff_month": "DATE", "source_file": "VARCHAR", "source_row": "INTEGER",
+    },
+}
 RAW_TABLES = ("submissions", "quarantine", *KINDS)
 PARQUET_TABLES = ("quarantine", *KINDS)
 SCHEMA_FILE = "schema.parquet"  # zero rows: gives a table with no batches yet its columns
@@ -132,7 +144,25 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, raw: Path) -> None:
             SELECT * FROM read_parquet({sql_literal(str(folder / '*.parquet'))}, union_by_name = true) AS r
             WHERE EXISTS (SELECT 1 FROM raw.submissions AS s
                           WHERE s.source_file = r.source_file AND s.batch_id = r.batch_id)""")
+    for table, columns in CLOSED_TABLES.items():
+        _private(raw / table)
+        if not (raw / table / SCHEMA_FILE).exists():
+            body = ", ".join(f'CAST(NULL AS {sql}) AS "{name}"' for name, sql in columns.items())
+            _copy(con, f"SELECT {body} LIMIT 0", raw / table / SCHEMA_FILE)
     write_mirror(con, raw)
+
+
+def write_closed(con, raw: Path, table: str, query: str, name: str) -> Path:
+    """Write a closed month's file of `table` (CLOSED_TABLES) from `query`, all at once."""
+    assert table in CLOSED_TABLES
+    _private(raw / table)
+    target = raw / table / f"{name}.parquet"
+    tmp = target.with_name(f".{target.name}.tmp")
+    cols = ", ".join(f'CAST("{c}" AS {sql}) AS "{c}"' for c, sql in CLOSED_TABLES[table].items())
+    con.execute(f"COPY (SELECT {cols} FROM ({query})) TO {sql_literal(str(tmp))} (FORMAT parquet)").fetchall()
+    os.chmod(tmp, FILE_MODE)
+    os.replace(tmp, target)
+    return target
 
 
 def _private(folder: Path) -> None:
@@ -153,10 +183,15 @@ def _resolved(path: Path) -> str:
     return str(Path(path).resolve())
 
 
-def check_inputs(con, landing: Path, raw: Path) -> None:
+def check_inputs(con, landing: Path, raw: Path, landed: set[str]) -> None:
     """Record the landing and raw folders on the warehouse's first run; later, refuse a run that
-    names other ones (two landing folders on one warehouse merge two worlds without a word)."""
-    _create(con, "warehouse_inputs", BOOKKEEPING["warehouse_inputs"], META)
+    names other ones (two landing folders on one warehouse merge two worlds without a word; a
+    scratch warehouse on production's raw folder would count or clean files not its own).
+    A copy or move of the same folders is taken, and recorded: a landing folder that still
+    holds every file the log lists (`landed`: the files found now), a raw folder that holds
+    every file of this warehouse's batches and no other batch's."""
+    for table, columns in BOOKKEEPING.items():
+        _create(con, table, columns, META)
     row = con.execute("SELECT landing, raw FROM meta.warehouse_inputs ORDER BY rowid DESC LIMIT 1").fetchone()
     now = {"landing": _resolved(landing), "raw": _resolved(raw)}
     if row is None:
@@ -164,12 +199,32 @@ def check_inputs(con, landing: Path, raw: Path) -> None:
                     [now["landing"], now["raw"]])
         return
     then = {"landing": row[0], "raw": row[1]}
-    differ = [k for k in ("landing", "raw") if then[k] != now[k]]
-    if differ:
-        was = " and ".join(f"{k} folder {then[k]}" for k in differ)
-        given = " and ".join(f"{k} folder {now[k]}" for k in differ)
+    if then == now:
+        return
+    others = []
+    if then["landing"] != now["landing"]:
+        logged = {f for (f,) in con.execute("SELECT source_file FROM raw.submissions").fetchall()}
+        if not logged <= landed:
+            others.append("landing")
+    if then["raw"] != now["raw"] and not _raw_is_ours(con, raw):
+        others.append("raw")
+    if others:
+        was = " and ".join(f"{k} folder {then[k]}" for k in others)
+        given = " and ".join(f"{k} folder {now[k]}" for k in others)
         raise UserError(f"this warehouse was built from {was}, this run names {given}: run with the recorded "
                         f"folder(s), or move the warehouse on purpose with 'dcw run --move-inputs'")
+    con.execute("INSERT INTO meta.warehouse_inputs VALUES (?, ?, current_localtimestamp())",
+                [now["landing"], now["raw"]])
+
+
+def _raw_is_ours(con, raw: Path) -> bool:
+    if not (raw / "submissions").is_dir() and not has_rows(raw):
+        return False  # an empty folder holds none of this warehouse's rows
+    ours = {b for (b,) in con.execute("SELECT batch_id FROM raw.submissions UNION SELECT batch_id FROM meta.batches")
+            .fetchall()}
+    batches = {f.name.split(".")[0] for t in PARQUET_TABLES if (raw / t).is_dir()
+               for f in (raw / t).iterdir() if f.name != SCHEMA_FILE and f.suffix == ".parquet"}
+    return batches <= ours and not missing_raw_files(con, raw)
 
 
 def move_inputs(con, landing: Path | None, raw: Path | None) -> None:
