@@ -151,11 +151,11 @@ def test_operator_mistakes_are_refused_in_one_line(reference, copied, tmp_path):
 
     raw = root / "warehouse_raw"
     [gone] = [p for p in (raw / "products").glob("*.parquet") if p.name != "schema.parquet"]
-    kept = gone.read_bytes()
-    gone.unlink()
+    aside = tmp_path / "aside.parquet"
+    gone.rename(aside)
     line = _last_line(dcw("run", env=env, cwd=root))
     assert f"the raw file {gone} is missing" in line and "dcw restore" in line
-    gone.write_bytes(kept)
+    aside.rename(gone)
 
     saved = warehouse.read_bytes()
     warehouse.write_bytes(b"\x00" * 4096)  # a damaged warehouse
