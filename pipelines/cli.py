@@ -34,6 +34,7 @@ examples:
   dcw report writeoff --month 2026-03 --dealer D0007 --format xlsx
   dcw remind --dry-run
   dcw report rebate --quarter 2026-Q3 --format csv
+  dcw close --month 2026-03
   dcw ui --port 3001
   dcw dashboard --port 8501
   dcw backup --to /srv/backups/dcw-2026-11-23
@@ -102,6 +103,10 @@ def _run_options(parser: argparse.ArgumentParser, warehouse: str) -> None:
     parser.add_argument("--landing", type=Path, help="landing folder (default: $DCW_LANDING)")
     _warehouse_option(parser, warehouse)
     parser.add_argument("--as-of", type=_as_type(parse_date), help="business date YYYY-MM-DD (default: $DCW_AS_OF or today)")
+    parser.add_argument(
+        "--move-inputs", action="store_true",
+        help="the warehouse moves on purpose to this landing folder and raw folder (a warehouse "
+             "records the ones it was built from and otherwise refuses others)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -247,6 +252,18 @@ def build_parser() -> argparse.ArgumentParser:
     rem.add_argument("--reports", type=Path, help="where --dry-run writes (default: $DCW_REPORTS)")
     _warehouse_option(rem)
 
+    close = commands.add_parser(
+        "close", help="close a write-off month: its figures never change again",
+        description=(
+            "Freeze one write-off month of marts.fct_expense_writeoff (the monthly close does it "
+            "on the 1st): its rows and report never change again, and a claim that arrives later "
+            "for it is written off in the first open month (docs/marts.md). A month is closed once."
+        ),
+    )
+    close.add_argument("--month", type=_as_type(parse_month), required=True, help="write-off month, YYYY-MM")
+    close.add_argument("--as-of", type=_as_type(parse_date), help="business date YYYY-MM-DD (default: $DCW_AS_OF or today)")
+    _warehouse_option(close)
+
     bak = commands.add_parser(
         "backup",
         help="snapshot the warehouse consistently, with a manifest of checksums",
@@ -357,6 +374,16 @@ def _stderr(message: str) -> None:
     print(message, file=sys.stderr)
 
 
+def _move_inputs(cfg: Settings, args: argparse.Namespace) -> None:
+    """`--move-inputs`: record this run's landing and raw folders as the warehouse's own."""
+    if not getattr(args, "move_inputs", False) or not cfg.warehouse.exists():
+        return
+    from pipelines.ingest.raw_layer import move_inputs
+
+    with cfg.lock(log=_stderr), cfg.connect() as con:
+        move_inputs(con, cfg.landing, cfg.raw)
+
+
 def _cmd_run(args: argparse.Namespace) -> None:
     from datetime import datetime
 
@@ -364,6 +391,7 @@ def _cmd_run(args: argparse.Namespace) -> None:
     # at once: loading Dagster and the dbt project takes a while before the first stage reports
     _stderr(f"[dcw] nightly run started at {datetime.now():%Y-%m-%d %H:%M:%S} on {cfg.warehouse}: "
             "ingest, dbt (models, forecasts, tests), checks, publish; loading Dagster and the dbt project")
+    _move_inputs(cfg, args)
     from pipelines.orchestration.nightly import run_nightly  # Dagster is slow to import: only when needed
 
     run_nightly(cfg)
@@ -376,13 +404,17 @@ def _cmd_build(args: argparse.Namespace) -> None:
     from pipelines.dbt import build_warehouse, spark_dir
     from pipelines.ingest import run_ingestion
 
+    _move_inputs(cfg, args)
     with cfg.lock(log=_stderr):
-        run_ingestion(cfg.landing, cfg.warehouse, cfg.feedback, raw=cfg.raw, duckdb_memory=cfg.duckdb_memory,
-                      receipts=cfg.feedback_receipts)
+        summary = run_ingestion(cfg.landing, cfg.warehouse, cfg.feedback, raw=cfg.raw,
+                                duckdb_memory=cfg.duckdb_memory, receipts=cfg.feedback_receipts)
         started = time.monotonic()
         build_warehouse(cfg, target=args.target)
     where = spark_dir(cfg.warehouse) if args.target == "spark" else cfg.warehouse
     print(f"marts built on {args.target} in {time.monotonic() - started:.0f}s: {where}")
+    if summary.feedback_pending:
+        raise UserError(f"feedback for {len(summary.feedback_pending)} file(s) could not be written to {cfg.feedback}; "
+                        "it is kept and written by the next run")
 
 
 def _parse_quarter(text: str) -> str:
@@ -442,6 +474,15 @@ def _cmd_remind(args: argparse.Namespace) -> None:
         print(path)
 
 
+def _cmd_close(args: argparse.Namespace) -> None:
+    from pipelines.reports.close import close_month
+
+    cfg = _settings(args)
+    with cfg.lock(log=_stderr):
+        closed = close_month(cfg, args.month)
+    print(f"write-off month {args.month:%Y-%m} " + ("closed" if closed else "was closed already; it stays as it was"))
+
+
 def _cmd_backup(args: argparse.Namespace) -> None:
     from pipelines.orchestration.backup import backup
 
@@ -490,7 +531,7 @@ def _cmd_sql(args: argparse.Namespace) -> None:
 
 COMMANDS = {"generate": _cmd_generate, "run": _cmd_run, "build": _cmd_build, "report": _cmd_report,
             "remind": _cmd_remind, "customers": _cmd_customers, "ui": _cmd_ui, "dashboard": _cmd_dashboard,
-            "sql": _cmd_sql, "docs": _cmd_docs, "backup": _cmd_backup, "restore": _cmd_restore}
+            "sql": _cmd_sql, "docs": _cmd_docs, "close": _cmd_close, "backup": _cmd_backup, "restore": _cmd_restore}
 
 
 def main(argv: list[str] | None = None) -> int:

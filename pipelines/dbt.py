@@ -340,7 +340,12 @@ def dbt_warehouse_assets(context: AssetExecutionContext, dbt: DbtCli, warehouse:
     cfg.warehouse.parent.mkdir(parents=True, exist_ok=True)
     Progress("dbt", "nodes").start("building the models, the forecasts and their tests")
     with cfg.lock(log=context.log.info):
-        invocation = dbt.cli(build_args(), context=context, env=dbt_env(cfg))
+        # Under the data folder, one run's worth (runs take the lock one at a time): dbt's
+        # default, a new folder under dbt_project/target/ per run, grew the checkout every night.
+        artifacts = cfg.warehouse.parent / "dbt_target" / "last_run"
+        shutil.rmtree(artifacts, ignore_errors=True)
+        artifacts.mkdir(parents=True)
+        invocation = dbt.cli(build_args(), context=context, env=dbt_env(cfg), target_path=artifacts)
         try:
             yield from invocation.stream()
         finally:

@@ -19,11 +19,11 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_the_families_hold_the_codes_the_contract_and_the_marts_name():
     # the literal names and orders are the requirement (docs/input_contract.md, docs/ingestion.md)
     assert codes.codes("file") == ("BAD_FILE_NAME", "UNKNOWN_DEALER", "UNREADABLE", "MISSING_COLUMNS",
-                                   "EMPTY_FILE", "DUPLICATE_FILE")
+                                   "EMPTY_FILE", "DUPLICATE_FILE", "BAD_SUBMISSION_TIME")
     assert codes.codes("row") == ("MISSING_VALUE", "BAD_DATE", "BAD_NUMBER", "QTY_NOT_POSITIVE",
                                   "PRICE_NOT_POSITIVE", "AMOUNT_NOT_POSITIVE", "DELIVERY_BEFORE_SHIP",
-                                  "UNKNOWN_SKU", "UNKNOWN_CITY", "UNKNOWN_DEALER", "DATE_OUTSIDE_PERIOD",
-                                  "DUPLICATE_ROW", "BAD_THRESHOLDS")
+                                  "CLAIM_ID_TAKEN", "UNKNOWN_SKU", "UNKNOWN_CITY", "UNKNOWN_DEALER",
+                                  "DATE_OUTSIDE_PERIOD", "DUPLICATE_ROW", "BAD_THRESHOLDS")
     assert codes.codes("writeoff") == ("UNKNOWN_CAMPAIGN", "DEALER_NOT_ELIGIBLE", "OUT_OF_WINDOW", "LATE_CLAIM",
                                        "DUPLICATE_CLAIM", "NO_SALES_EVIDENCE", "CAPPED_BY_SALES", "BUDGET_EXHAUSTED")
     assert codes.codes("diversion") == ("OUT_OF_TERRITORY", "FOREIGN_BATCH", "UNKNOWN_BATCH", "DOUBLE_REPORTED")

@@ -33,18 +33,18 @@
         on {{ committed('r', 'f') }}
 {%- endmacro %}
 
-{#- Deltas superseded per key (shipments per (shipment_id, line_no), claims per claim_id):
-    for each key the row of the newest (submitted_at, source_file) accepted or partially
-    accepted file; within one file the last row wins. Adds the file's dealer as
-    `file_dealer_id`. -#}
-{% macro newest_rows_per_key(kind, keys) -%}
+{#- Deltas superseded per key (shipments per (shipment_id, line_no), claims per (dealer,
+    claim_id)): for each key the row of the newest (submitted_at, source_file) accepted or
+    partially accepted file; within one file the last row wins. Adds the file's dealer as
+    `file_dealer_id`; per_dealer puts it in the key. -#}
+{% macro newest_rows_per_key(kind, keys, per_dealer=false) -%}
     select *
     from (
         select
             r.*,
             f.dealer_id as file_dealer_id,
             row_number() over (
-                partition by {% for k in keys %}r.{{ k }}{% if not loop.last %}, {% endif %}{% endfor %}
+                partition by {% if per_dealer %}f.dealer_id, {% endif %}{% for k in keys %}r.{{ k }}{% if not loop.last %}, {% endif %}{% endfor %}
                 order by r.submitted_at desc, r.source_file desc, r.source_row desc
             ) as recency
         from {{ source('raw', kind) }} as r

@@ -12,6 +12,8 @@ import time
 from contextlib import contextmanager
 from typing import Callable, Iterator, TextIO
 
+from pipelines.core.text import escape_controls
+
 ProgressFn = Callable[[int, int, str], None]
 
 
@@ -28,7 +30,8 @@ class Progress:
     def __call__(self, done: int, total: int, detail: str = "") -> None:
         if self.started is None:
             self.started = time.monotonic()
-        line = f"[{self.label}] {done:,}/{total:,} {self.unit}" + (f" · {detail}" if detail else "")
+        # details are often file names: a control character in one must not forge a log line
+        line = f"[{self.label}] {done:,}/{total:,} {self.unit}" + (f" · {escape_controls(detail)}" if detail else "")
         if self.live:
             self.stream.write("\r\x1b[2K" + line)
             self.stream.flush()

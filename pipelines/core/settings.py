@@ -241,4 +241,21 @@ def connect_warehouse(path: Path, read_only: bool = False,
     the file's folder) or for reading."""
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    return duckdb.connect(str(path), read_only=read_only, config={"memory_limit": memory_limit})
+    try:
+        return duckdb.connect(str(path), read_only=read_only, config={"memory_limit": memory_limit})
+    except duckdb.Error as e:
+        raise UserError(warehouse_problem(path, e)) from None
+
+
+def warehouse_problem(path: Path, error: Exception) -> str:
+    """One line for an operator: which file, what is wrong with it, what to do."""
+    from pipelines.core.text import one_line
+
+    text = str(error)
+    if "Could not set lock" in text:
+        holder = re.search(r"\(PID (\d+)\)", text)
+        who = f" (process {holder.group(1)})" if holder else ""
+        return (f"the warehouse {path} is held open by another process{who}: close that connection and run "
+                f"again; analysts read the serving file, which no run locks")
+    return (f"the warehouse {path} cannot be opened ({one_line(text, 160)}): restore it with "
+            f"'dcw restore <backup folder>', or move it and its raw folder away to rebuild from the landing folder")

@@ -14,3 +14,9 @@ def sql_literal(text: str) -> str:
 
 def sql_identifier(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+def escape_controls(text: str) -> str:
+    """`text` with control characters (a newline in a file name, say) shown as escapes, so a
+    name cannot forge a line of a log."""
+    return "".join(c if c.isprintable() or c == " " else c.encode("unicode_escape").decode("ascii") for c in text)

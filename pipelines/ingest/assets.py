@@ -6,7 +6,12 @@ they read and write comes from the `warehouse` resource (pipelines/core/resource
 """
 
 
+import sys
+
 import dagster as dg
+
+from pipelines.core.errors import UserError
+from pipelines.core.text import escape_controls
 
 from pipelines.core.progress import Progress
 from pipelines.core.resource import WarehouseResource
@@ -37,13 +42,23 @@ def ingest(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     s = warehouse.settings
     progress = Progress("ingest", "files")
     progress.start(f"looking for new files in {s.landing}")
-    with s.lock(log=context.log.info):
-        summary = run_ingestion(s.landing, s.warehouse, s.feedback, progress=progress, raw=s.raw,
-                                duckdb_memory=s.duckdb_memory, receipts=s.feedback_receipts)
-        with s.connect(read_only=True) as con:
-            counts = wh.table_counts(con)
+    try:
+        with s.lock(log=context.log.info):
+            summary = run_ingestion(s.landing, s.warehouse, s.feedback, progress=progress, raw=s.raw,
+                                    duckdb_memory=s.duckdb_memory, receipts=s.feedback_receipts)
+            with s.connect(read_only=True) as con:
+                counts = wh.table_counts(con)
+    except UserError as e:
+        # The operator's one line, as it is; retrying cannot fix what a person has to.
+        raise dg.Failure(description=str(e), metadata={"user_error": True}, allow_retries=False) from None
     d = summary.as_dict()
     progress.done(f"{d['files_new']:,} new files, {d['rows_accepted']:,} rows accepted, {d['rows_quarantined']:,} quarantined")
+    for what, files in (("changed while being read, left for the next run", summary.files_in_motion),
+                        ("could not be opened, retried by the next run", summary.files_unopenable),
+                        ("feedback could not be written, kept for the next run", summary.feedback_pending)):
+        for f in files:
+            context.log.warning(f"{escape_controls(f)}: {what}")
+            print(f"[ingest] {escape_controls(f)}: {what}", file=sys.stderr, flush=True)
     context.log.info(f"ingest: {d}")
     for t, key in RAW_KEYS.items():
         meta = {"row_count": dg.MetadataValue.int(counts[t])}
@@ -52,7 +67,8 @@ def ingest(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
                      "files_changed": dg.MetadataValue.json(summary.files_changed)}
         yield dg.MaterializeResult(asset_key=key, metadata=meta)
     yield dg.MaterializeResult(asset_key=FEEDBACK_KEY, metadata={
-        "files_written": len(summary.feedback_files), "folder": str(s.feedback)})
+        "files_written": len(summary.feedback_files), "folder": str(s.feedback),
+        "feedback_pending": dg.MetadataValue.json(summary.feedback_pending)})
 
 
 @dg.asset_check(

@@ -11,7 +11,7 @@ import os
 import re
 import stat
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import IntEnum
 from pathlib import Path
 
@@ -46,6 +46,7 @@ class LandedFile:
     ext: str | None = None
     reason_detail: str | None = None  # why the name is rejected (BAD_FILE_NAME), else None
     modified_ns: int | None = None  # st_mtime_ns: with the size, tells a known file is unchanged
+    first_seen: datetime | None = None  # when a run first discovered the file (local time)
 
     @property
     def bad_name(self) -> bool:
@@ -186,3 +187,24 @@ def _stamp(text: str) -> datetime | None:
                         int(text[9:11]), int(text[11:13]), int(text[13:15]))
     except ValueError:
         return None
+
+
+# A portal's clock may run a little ahead of ours; a stamp further ahead is not a submission time.
+STAMP_TOLERANCE = timedelta(days=1)
+
+
+def submission_time_problem(f: LandedFile, first_seen: datetime) -> str | None:
+    """Why the time in the name cannot be the moment the file was submitted (BAD_SUBMISSION_TIME,
+    docs/input_contract.md), or None. A stamp from the future would supersede every real file
+    of its month for good, and a month like 209912 would stretch the monthly marts to it."""
+    if f.kind is None or f.submitted_at is None:
+        return None
+    if f.submitted_at > first_seen + STAMP_TOLERANCE:
+        what = "submission time" if f.kind.source == "dealer" else "date"
+        return (f"the {what} {f.submitted_at:%Y-%m-%d %H:%M:%S} in the name is more than one day after "
+                f"the file was first seen ({first_seen:%Y-%m-%d %H:%M:%S})")
+    if f.kind.source == "dealer" and f.period_start is not None and \
+            (f.period_start.year, f.period_start.month) > (f.submitted_at.year, f.submitted_at.month):
+        what = f"month {f.period_start:%Y-%m}" if f.kind.mode == "month" else f"day {f.period_start:%Y-%m-%d}"
+        return f"the file's {what} is after the month of its submission time {f.submitted_at:%Y-%m-%d %H:%M:%S}"
+    return None

@@ -8,6 +8,14 @@ one DuckDB transaction, and rows count only once their file's entry has committe
 (raw_layer.py). A crash inside a batch leaves nothing visible; the next run finds its files
 still new. Feedback files are written only after the batch committed.
 
+Files in motion (docs/input_contract.md): a file whose size or modification time changed between
+discovery and its batch's load is left for the next run, and one that cannot be opened is not
+rejected but retried by the next run; both are named in the summary. A stamp from the future is
+BAD_SUBMISSION_TIME, judged against when a run first saw the file (recorded beside it).
+Feedback is part of the batch: its lines commit with the batch into an outbox
+(`meta.feedback_outbox`) and leave it only once written, so a folder that cannot be written
+delays the feedback, never loses it.
+
 A file already in the log is taken as unchanged when its size and modification time are those
 logged (as make and rsync do); otherwise it is hashed again, and changed bytes under a known
 name are reported, not reloaded. So a night reads only what is new, not the whole history.
@@ -17,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import pickle
 import secrets
 import stat
 import time
@@ -34,10 +43,10 @@ from pipelines.core.settings import DEFAULT_DUCKDB_MEMORY, connect_warehouse, ra
 from pipelines.contracts._base import PERIOD_END, PERIOD_START
 from pipelines.contracts.spec import KINDS, REFERENCE_RULES, FileKind
 from pipelines.ingest import raw_layer as wh
-from pipelines.ingest.discover import LandedFile, Stage, discover
+from pipelines.ingest.discover import LandedFile, Stage, discover, submission_time_problem
 from pipelines.ingest.feedback import IDENTITY, IDENTITY_FIELDS, FileOutcome, problem_lines, row_lines, write_feedback
 from pipelines.ingest.read import FID, MAX_FILE_BYTES, POS, ReadResult, read_file, stack
-from pipelines.ingest.validate import IDX, References, check_rows, quarantine_rows
+from pipelines.ingest.validate import IDX, References, check_rows, claim_ids_taken, quarantine_rows
 
 MAX_BATCH_FILES = 2000
 MAX_BATCH_BYTES = 96 << 20  # ~1M sales lines of CSV: bounds memory, not history
@@ -55,6 +64,9 @@ class IngestSummary:
     rows_quarantined: int = 0
     batches: int = 0
     feedback_files: list[str] = field(default_factory=list)
+    files_in_motion: list[str] = field(default_factory=list)  # changed while read: left for the next run
+    files_unopenable: list[str] = field(default_factory=list)  # could not be opened: retried next run
+    feedback_pending: list[str] = field(default_factory=list)  # feedback still in the outbox (not written)
     seconds: dict[str, float] = field(default_factory=dict)  # wall time per stage (see _Clock)
 
     def as_dict(self) -> dict:
@@ -81,6 +93,7 @@ class _Item:
     header_row: int = 1
     headers: dict[str, str] = field(default_factory=dict)
     missing: tuple[str, ...] = ()
+    unopenable: str | None = None  # why the file could not be opened (it is retried next run)
 
     def reject(self, code: str, detail: str | None) -> None:
         self.status, self.code, self.detail, self.read = "rejected", code, detail, None
@@ -116,27 +129,46 @@ class _Clock:
 def run_ingestion(landing: Path, warehouse: Path, feedback_dir: Path, progress: ProgressFn | None = None,
                   *, raw: Path | None = None, max_batch_files: int = MAX_BATCH_FILES,
                   max_batch_bytes: int = MAX_BATCH_BYTES,
-                  duckdb_memory: str = DEFAULT_DUCKDB_MEMORY, receipts: bool = True) -> IngestSummary:
+                  duckdb_memory: str = DEFAULT_DUCKDB_MEMORY, receipts: bool = True,
+                  now: datetime | None = None) -> IngestSummary:
     """Ingest every new file under `landing` into the raw layer of `warehouse` (its Parquet
     files under `raw`, by default beside the warehouse: settings.raw_dir). Dealers get
     feedback on rejected and partially accepted files, and a receipt for an accepted file
-    when `receipts`."""
-    landing, feedback_dir = Path(landing), Path(feedback_dir)
-    raw = Path(raw) if raw is not None else raw_dir(Path(warehouse))
+    when `receipts`. `now`: the clock new files are first seen by (default: the wall clock)."""
+    landing, feedback_dir, warehouse = Path(landing), Path(feedback_dir), Path(warehouse)
+    raw = Path(raw) if raw is not None else raw_dir(warehouse)
     if not landing.is_dir():
         raise UserError(f"the landing folder {landing} does not exist (set DCW_LANDING)")
+    if not warehouse.exists() and wh.has_rows(raw):
+        # A lost warehouse must not start over on the old raw layer (its files would count for
+        # nothing, or be taken for leftovers).
+        raise UserError(f"no warehouse at {warehouse}, but its raw folder {raw} holds data: restore both with "
+                        f"'dcw restore <backup folder>', or move {raw} away to rebuild from the landing folder")
     clock = _Clock()
     with clock.stage("discover"):
         files = discover(landing)
     summary = IngestSummary(files_seen=len(files))
     con = connect_warehouse(Path(warehouse), memory_limit=duckdb_memory)
     pool = None
+    ready = False  # the warehouse's tables are there (the outbox among them)
     feedback_jobs: list[Future] = []
     try:
         with clock.stage("discover"):
+            wh.check_inputs(con, landing, raw, {f.source_file for f in files})
             wh.ensure_schema(con, raw)
+            ready = True
+            missing = wh.missing_raw_files(con, raw)
+            if missing:
+                more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+                raise UserError(f"the raw file {missing[0]} is missing{more}: restore the warehouse and its raw "
+                                f"folder with 'dcw restore <backup folder>'")
             new = _new_files(files, wh.known_files(con), summary)
+            seen = wh.record_first_seen(con, [f.source_file for f in new], now or datetime.now())
+            for f in new:
+                f.first_seen = seen[f.source_file]
         summary.files_new = len(new)
+        with clock.stage("feedback"):  # what earlier runs could not write, first
+            summary.feedback_files += _deliver(con, _outbox(con), feedback_dir)
         originals = wh.originals(con)
         run_id = datetime.now().strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(3)
         done = 0
@@ -148,20 +180,24 @@ def run_ingestion(landing: Path, warehouse: Path, feedback_dir: Path, progress: 
             items = []
             with clock.stage("parse_validate"):  # waiting for the workers' reads
                 for it in pending:
-                    _resolve_duplicate(it, originals)
-                    items.append(it)
                     done += 1
                     if progress:
                         progress(done, len(new), it.f.source_file)
+                    if _left_for_next_run(it, summary):
+                        continue
+                    _resolve_duplicate(it, originals)
+                    items.append(it)
             pending = pool.map(_read, batches[number]) if number < len(batches) else iter(())
+            if not items:
+                continue
             with clock.stage("load"):
-                failures = _load_batch(con, raw, items, f"{run_id}-{number:04d}", clock)
+                parts = _load_batch(con, raw, items, f"{run_id}-{number:04d}", clock, receipts)
             summary.batches += 1
             for it in items:
                 summary.rows_read += it.rows_read
                 summary.rows_quarantined += it.rows_quarantined
             # Written by a worker after the commit, while the next batch loads.
-            feedback_jobs.append(pool.submit(_write_feedback, items, failures, feedback_dir, receipts))
+            feedback_jobs.append(pool.submit(_write_parts, parts, feedback_dir))
         summary.rows_accepted = summary.rows_read - summary.rows_quarantined
         if new:
             rows = con.execute(
@@ -171,15 +207,37 @@ def run_ingestion(landing: Path, warehouse: Path, feedback_dir: Path, progress: 
     finally:
         with clock.stage("feedback"):
             wait(feedback_jobs)  # committed batches get their feedback even if a later one failed
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
-        con.close()
-    for job in feedback_jobs:
-        summary.feedback_files += job.result()
+            try:
+                for job in feedback_jobs:
+                    summary.feedback_files += _settle(con, *job.result())
+                if ready:
+                    summary.feedback_pending = [f for f, _ in pending_feedback(con)]
+            finally:
+                if pool is not None:
+                    pool.shutdown(cancel_futures=True)
+                con.close()
     summary.seconds = {k: round(v, 3) for k, v in clock.seconds.items()}
     if progress:
         progress(done, len(new), "done")
     return summary
+
+
+def _left_for_next_run(it: _Item, summary: IngestSummary) -> bool:
+    """A file that could not be opened, or whose size or modification time changed since it was
+    discovered (still being uploaded or rewritten), is not judged now: the next run reads it."""
+    if it.unopenable:
+        summary.files_unopenable.append(it.f.source_file)
+        return True
+    if not it.f.regular:
+        return False
+    try:
+        st = os.stat(it.f.path, follow_symlinks=False)
+        moved = (st.st_size, st.st_mtime_ns) != (it.f.size_bytes, it.f.modified_ns)
+    except OSError:
+        moved = True  # gone since discovery
+    if moved:
+        summary.files_in_motion.append(it.f.source_file)
+    return moved
 
 
 def _new_files(files: list[LandedFile], known: dict, summary: IngestSummary) -> list[LandedFile]:
@@ -237,8 +295,12 @@ def _read(f: LandedFile) -> _Item:
     try:
         it.content_hash, data = _hash_file(f.path, keep=small and (not f.bad_name or guessed is not None))
     except OSError as e:
-        it.reject("BAD_FILE_NAME" if f.bad_name else "UNREADABLE", f.reason_detail or f"cannot be opened: {e.strerror or e}")
+        if f.bad_name:
+            it.reject("BAD_FILE_NAME", f.reason_detail)
+        else:  # permissions, a lock, a file swapped for a link: not the dealer's content, try again
+            it.unopenable = f"cannot be opened: {e.strerror or e}"
         return it
+    problem = submission_time_problem(f, f.first_seen) if f.first_seen is not None else None
     if f.bad_name:
         it.reject("BAD_FILE_NAME", f.reason_detail)
         if guessed is not None and data is not None:
@@ -248,6 +310,8 @@ def _read(f: LandedFile) -> _Item:
             it.take_read(content)
             if content.code:
                 it.problems.append((content.code, content.detail))
+    elif problem:
+        it.reject("BAD_SUBMISSION_TIME", problem)
     elif data is None:
         it.reject("UNREADABLE", f"the file is larger than {MAX_FILE_BYTES >> 20} MiB")
     else:
@@ -275,7 +339,7 @@ def _guessed_kind(f: LandedFile) -> tuple[FileKind, str] | None:
 def _resolve_duplicate(it: _Item, originals: dict[str, str]) -> None:
     """In submission order: the first file with given bytes is the original; later ones are
     duplicates whatever their parse said. Files rejected for their name take no part."""
-    if it.content_hash is None or it.code == "BAD_FILE_NAME":
+    if it.content_hash is None or it.code in ("BAD_FILE_NAME", "BAD_SUBMISSION_TIME"):
         return
     original = originals.setdefault(it.content_hash, it.f.source_file)
     if original != it.f.source_file:
@@ -288,12 +352,13 @@ def _references(con) -> References:
     return {(k, c): wh.reference_values(con, k, c) for k, c in wanted}
 
 
-def _load_batch(con, raw: Path, items: list[_Item], batch_id: str, clock: _Clock) -> pl.DataFrame:
-    """All of a batch or none of it: its log entries commit in one transaction, and its Parquet
-    files count only through them (and are removed here if the batch fails).
-    Returns the failing values of dealer files, for feedback."""
+def _load_batch(con, raw: Path, items: list[_Item], batch_id: str, clock: _Clock, receipts: bool) -> list[tuple]:
+    """All of a batch or none of it: its log entries and its feedback (the outbox) commit in one
+    transaction, and its Parquet files count only through them (and are removed here if the
+    batch fails). Returns the batch's feedback (see _outbox), to be written."""
     feedback: list[pl.DataFrame] = []
     written: list[Path] = []
+    wh.start_batch(con, batch_id)
     con.execute("BEGIN TRANSACTION")
     try:
         refs = _references(con)
@@ -320,6 +385,9 @@ def _load_batch(con, raw: Path, items: list[_Item], batch_id: str, clock: _Clock
             wh.apply_superseding(con)
             if stage == Stage.REFERENCE_SNAPSHOTS and by_kind:
                 refs = _references(con)
+        failures = pl.concat(feedback) if feedback else pl.DataFrame(schema=_FEEDBACK_SCHEMA)
+        parts = _feedback_parts(items, failures, receipts)
+        _to_outbox(con, parts, batch_id)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -327,7 +395,7 @@ def _load_batch(con, raw: Path, items: list[_Item], batch_id: str, clock: _Clock
             path.unlink(missing_ok=True)
         raise
     wh.write_mirror(con, raw)
-    return pl.concat(feedback) if feedback else pl.DataFrame(schema=_FEEDBACK_SCHEMA)
+    return parts
 
 
 _FEEDBACK_SCHEMA = {"source_file": pl.String, "kind": pl.String, "source_row": pl.Int32,
@@ -356,6 +424,9 @@ def _load_kind(con, raw_folder: Path, kind: FileKind, items: list[_Item], refs: 
             ends = [(d.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1) for d in starts]
             raw = raw.with_columns(per_file(starts, pl.Date).alias(PERIOD_START), per_file(ends, pl.Date).alias(PERIOD_END))
         typed, failures = check_rows(kind, raw, refs)
+        if kind.name == "claims":
+            dealers = pl.Series([it.f.dealer_id for it in items], dtype=pl.String).gather(fid)
+            failures = pl.concat([failures, claim_ids_taken(typed, dealers, failures, wh.claim_owners(con))])
         quarantined, detailed = quarantine_rows(raw, failures, kind)
 
     source_file = per_file([it.f.source_file for it in items], pl.String).alias("source_file")
@@ -409,13 +480,15 @@ def _submission_rows(items: list[_Item], batch_id: str, ingested_at: datetime) -
         "ingested_at": ingested_at,
         "batch_id": batch_id,
         "modified_ns": it.f.modified_ns,
+        "first_seen_at": it.f.first_seen,
     } for it in items]
     return pl.DataFrame(rows, schema=wh.SUBMISSIONS_POLARS)
 
 
-def _write_feedback(items: list[_Item], failures: pl.DataFrame, feedback_dir: Path, receipts: bool) -> list[str]:
+def _feedback_parts(items: list[_Item], failures: pl.DataFrame, receipts: bool) -> list[tuple]:
     """审核反馈 for the batch's rejected and partially accepted dealer files, and a receipt for
-    each accepted one when `receipts` (pipelines/ingest/feedback.py)."""
+    each accepted one when `receipts` (pipelines/ingest/feedback.py): one
+    (source_file, dealer_id, outcome, lines) per file."""
     wanted = {"rejected", "partially_accepted"} | ({"accepted"} if receipts else set())
     outcomes = [_outcome(it) for it in items
                 if it.status in wanted and it.f.dealer_id is not None
@@ -425,11 +498,7 @@ def _write_feedback(items: list[_Item], failures: pl.DataFrame, feedback_dir: Pa
     lines = row_lines(failures)
     by_file = {k: part.to_dicts() for (k,), part in
                lines.partition_by("source_file", as_dict=True, maintain_order=True).items()}
-    written: list[str] = []
-    for outcome in outcomes:
-        table = problem_lines(outcome, by_file.get(outcome.source_file, []))
-        written += [str(p) for p in write_feedback(feedback_dir / outcome.dealer_id, outcome, table)]
-    return written
+    return [(o.source_file, o.dealer_id, o, problem_lines(o, by_file.get(o.source_file, []))) for o in outcomes]
 
 
 def _outcome(it: _Item) -> FileOutcome:
@@ -441,3 +510,54 @@ def _outcome(it: _Item) -> FileOutcome:
         problems=list(it.problems) if it.status == "rejected" else [], header_row=it.header_row,
         headers=it.headers, missing=it.missing,
     )
+
+
+def _to_outbox(con, parts: list[tuple], batch_id: str) -> None:
+    """The batch's feedback, inside its transaction: committed together or not at all. Kept as
+    a pickle of (outcome, lines): written by this code and read back only by _outbox."""
+    if not parts:
+        return
+    rows = [(source_file, dealer_id, outcome.ext == "xlsx", pickle.dumps((outcome, lines)), batch_id, None)
+            for source_file, dealer_id, outcome, lines in parts]
+    con.executemany("INSERT INTO meta.feedback_outbox VALUES (?, ?, ?, ?, ?, ?)", rows)
+
+
+def _outbox(con) -> list[tuple]:
+    """The feedback committed by earlier batches and not written yet."""
+    rows = con.execute("SELECT source_file, dealer_id, lines FROM meta.feedback_outbox "
+                       "ORDER BY batch_id, source_file").fetchall()
+    return [(f, d, *pickle.loads(blob)) for f, d, blob in rows]
+
+
+def _write_parts(parts: list[tuple], feedback_dir: Path) -> tuple[list[str], list[str], dict[str, str]]:
+    """Write each file's feedback; returns (paths written, files delivered, file -> why not).
+    One file that cannot be written does not keep the others from being written."""
+    written: list[str] = []
+    delivered: list[str] = []
+    errors: dict[str, str] = {}
+    for source_file, dealer_id, outcome, lines in parts:
+        try:
+            paths = write_feedback(feedback_dir / dealer_id, outcome, lines)
+        except OSError as e:
+            errors[source_file] = f"{e.strerror or type(e).__name__}: {e.filename or feedback_dir}"
+            continue
+        written += [str(p) for p in paths]
+        delivered.append(source_file)
+    return written, delivered, errors
+
+def _settle(con, written: list[str], delivered: list[str], errors: dict[str, str]) -> list[str]:
+    """Take what was written out of the outbox; note why the rest was not. Returns `written`."""
+    if delivered:
+        con.execute("DELETE FROM meta.feedback_outbox WHERE source_file IN (SELECT unnest(?::VARCHAR[]))", [delivered])
+    for source_file, error in errors.items():
+        con.execute("UPDATE meta.feedback_outbox SET error = ? WHERE source_file = ?", [error, source_file])
+    return written
+
+
+def _deliver(con, parts: list[tuple], feedback_dir: Path) -> list[str]:
+    return _settle(con, *_write_parts(parts, feedback_dir))
+
+
+def pending_feedback(con) -> list[tuple[str, str | None]]:
+    """(source_file, why it was not written) of the feedback still in the outbox."""
+    return con.execute("SELECT source_file, error FROM meta.feedback_outbox ORDER BY batch_id, source_file").fetchall()

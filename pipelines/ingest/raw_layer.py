@@ -6,6 +6,9 @@
   `<raw>/<table>/<batch_id>[.<part>].parquet`, each row carrying its `batch_id`. A row counts
   only if its (source_file, batch_id) is in the log, so a batch killed before its commit leaves
   nothing visible; its files are deleted by the next run (`ensure_schema`).
+- Only Parquet files of a batch this warehouse started (`meta.batches`) and never committed
+  are ever deleted; the warehouse records the landing and raw folders it is built from
+  (`check_inputs`) and refuses others.
 - The warehouse keeps views `raw.<table>` over those files, restricted to committed rows, for
   the ingestion's own lookups, tests and analysts. dbt reads the Parquet files directly.
 
@@ -38,7 +41,7 @@ SUBMISSIONS = {
     "reason_code": "VARCHAR", "reason_detail": "VARCHAR", "rows_read": "INTEGER",
     "rows_accepted": "INTEGER", "rows_quarantined": "INTEGER", "superseded_by": "VARCHAR",
     "duplicate_of": "VARCHAR", "ingested_at": "TIMESTAMP", "batch_id": "VARCHAR",
-    "modified_ns": "BIGINT",
+    "modified_ns": "BIGINT", "first_seen_at": "TIMESTAMP",
 }
 SUBMISSIONS_POLARS = {
     "source_file": pl.String, "kind": pl.String, "source": pl.String, "dealer_id": pl.String,
@@ -47,16 +50,46 @@ SUBMISSIONS_POLARS = {
     "reason_detail": pl.String, "rows_read": pl.Int32, "rows_accepted": pl.Int32,
     "rows_quarantined": pl.Int32, "superseded_by": pl.String, "duplicate_of": pl.String,
     "ingested_at": pl.Datetime("us"), "batch_id": pl.String, "modified_ns": pl.Int64,
+    "first_seen_at": pl.Datetime("us"),
 }
 QUARANTINE = {
     "source_file": "VARCHAR", "source_row": "INTEGER", "kind": "VARCHAR", "dealer_id": "VARCHAR",
     "reason_codes": "VARCHAR", "reason_detail": "VARCHAR", "raw_values": "VARCHAR",
     "submitted_at": "TIMESTAMP",
 }
+# Closed write-off months (docs/marts.md, finance/): written once per month by the close, read
+# by dbt; never part of a batch.
+CLOSED_TABLES = {
+    "closed_months": {"writeoff_month": "DATE", "closed_at": "TIMESTAMP"},
+    "writeoff_closed": {
+        "claim_id": "VARCHAR", "dealer_id": "VARCHAR", "campaign_id": "VARCHAR", "expense_type": "VARCHAR",
+        "description": "VARCHAR", "submitted_at": "TIMESTAMP", "claimed_amount": "DECIMAL(18,4)",
+        "eligible_start": "DATE", "eligible_end": "DATE", "verified_sales_value": "DECIMAL(38,8)",
+        "cap_amount": "DECIMAL(18,2)", "approved_amount": "DECIMAL(18,4)", "status": "VARCHAR",
+        "reason_codes": "VARCHAR", "writeoff_month": "DATE", "source_file": "VARCHAR", "source_row": "INTEGER",
+    },
+}
 RAW_TABLES = ("submissions", "quarantine", *KINDS)
 PARQUET_TABLES = ("quarantine", *KINDS)
 SCHEMA_FILE = "schema.parquet"  # zero rows: gives a table with no batches yet its columns
 MIRROR = Path("submissions") / "submissions.parquet"
+# The raw layer holds what dealers sent (customers' names and phones): not for every account.
+FILE_MODE, FOLDER_MODE = 0o640, 0o750
+
+# What the warehouse keeps about itself, beside the log, in schema `meta` (docs/ingestion.md):
+META = "meta"
+BOOKKEEPING = {
+    # the landing and raw folders it is built from: a run naming others is refused
+    "warehouse_inputs": {"landing": "VARCHAR", "raw": "VARCHAR", "recorded_at": "TIMESTAMP"},
+    # every batch before it writes a file: only an abandoned batch of this warehouse's own is
+    # ever cleaned up, never Parquet files some other warehouse or run wrote
+    "batches": {"batch_id": "VARCHAR", "started_at": "TIMESTAMP"},
+    # when a run first saw each file (BAD_SUBMISSION_TIME is judged against it)
+    "first_seen": {"source_file": "VARCHAR", "first_seen_at": "TIMESTAMP"},
+    # dealer feedback committed with its batch and not yet written (retried every run)
+    "feedback_outbox": {"source_file": "VARCHAR", "dealer_id": "VARCHAR", "xlsx": "BOOLEAN",
+                        "lines": "BLOB", "batch_id": "VARCHAR", "error": "VARCHAR"},
+}
 
 # Superseding by submission order: snapshots per kind, sales per dealer+month, inventory per
 # dealer+day. Claims and shipments are superseded per row downstream and keep their status.
@@ -73,24 +106,34 @@ def parquet_columns(table: str) -> dict[str, str]:
     return {**(QUARANTINE if table == "quarantine" else kind_columns(table)), "batch_id": "VARCHAR"}
 
 
-def _create(con, table: str, columns: dict[str, str]) -> None:
+def _create(con, table: str, columns: dict[str, str], schema: str = "raw") -> None:
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
     body = ", ".join(f'"{name}" {sql}' for name, sql in columns.items())
-    con.execute(f"CREATE TABLE IF NOT EXISTS raw.{table} ({body})")
+    con.execute(f"CREATE TABLE IF NOT EXISTS {schema}.{table} ({body})")
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection, raw: Path) -> None:
-    """The log table, the Parquet folders (with their schema files), no leftovers of a batch that
-    never committed, and the `raw.<table>` views over the folder `raw`."""
+    """The log table, the Parquet folders (with their schema files), no leftovers of a batch of
+    this warehouse that never committed, and the `raw.<table>` views over the folder `raw`."""
     con.execute("CREATE SCHEMA IF NOT EXISTS raw")
     _create(con, "submissions", SUBMISSIONS)
+    con.execute("ALTER TABLE raw.submissions ADD COLUMN IF NOT EXISTS first_seen_at TIMESTAMP")
+    for table, columns in BOOKKEEPING.items():
+        _create(con, table, columns, META)
     committed = {b for (b,) in con.execute("SELECT DISTINCT batch_id FROM raw.submissions").fetchall()}
+    started = {b for (b,) in con.execute("SELECT batch_id FROM meta.batches").fetchall()}
+    abandoned = started - committed
+    _private(raw)
     for table in PARQUET_TABLES:
         folder = raw / table
         folder.mkdir(parents=True, exist_ok=True)
+        _private(folder)
         if not _schema_is_current(con, table, folder / SCHEMA_FILE):
             _copy(con, f"SELECT {_select(table, set())} LIMIT 0", folder / SCHEMA_FILE)
         for f in folder.iterdir():
-            if f.name.endswith(".tmp") or (f.name != SCHEMA_FILE and f.name.split(".")[0] not in committed):
+            # Only what a batch of this warehouse wrote and never committed: a file of another
+            # warehouse sharing the folder by mistake is not ours to delete.
+            if f.name.lstrip(".").split(".")[0] in abandoned:
                 f.unlink()
         kind = con.execute("SELECT table_type FROM information_schema.tables WHERE table_schema = 'raw' "
                            "AND table_name = ?", [table]).fetchone()
@@ -101,6 +144,11 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, raw: Path) -> None:
             SELECT * FROM read_parquet({sql_literal(str(folder / '*.parquet'))}, union_by_name = true) AS r
             WHERE EXISTS (SELECT 1 FROM raw.submissions AS s
                           WHERE s.source_file = r.source_file AND s.batch_id = r.batch_id)""")
+    for table, columns in CLOSED_TABLES.items():
+        _private(raw / table)
+        if not (raw / table / SCHEMA_FILE).exists():
+            body = ", ".join(f'CAST(NULL AS {sql}) AS "{name}"' for name, sql in columns.items())
+            _copy(con, f"SELECT {body} LIMIT 0", raw / table / SCHEMA_FILE)
     write_mirror(con, raw)
 
 
@@ -111,6 +159,125 @@ def _schema_is_current(con, table: str, schema_file: Path) -> bool:
         return False
     names = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet({sql_literal(str(schema_file))})").fetchall()]
     return names == list(parquet_columns(table))
+
+
+def write_closed(con, raw: Path, table: str, query: str, name: str) -> Path:
+    """Write a closed month's file of `table` (CLOSED_TABLES) from `query`, all at once."""
+    assert table in CLOSED_TABLES
+    _private(raw / table)
+    target = raw / table / f"{name}.parquet"
+    tmp = target.with_name(f".{target.name}.tmp")
+    cols = ", ".join(f'CAST("{c}" AS {sql}) AS "{c}"' for c, sql in CLOSED_TABLES[table].items())
+    con.execute(f"COPY (SELECT {cols} FROM ({query})) TO {sql_literal(str(tmp))} (FORMAT parquet)").fetchall()
+    os.chmod(tmp, FILE_MODE)
+    os.replace(tmp, target)
+    return target
+
+
+def _private(folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        os.chmod(folder, FOLDER_MODE)
+    except PermissionError:  # a folder someone else owns keeps its mode
+        pass
+
+
+def has_rows(raw: Path) -> bool:
+    """Whether the raw folder holds any batch's Parquet file (not just the schema files)."""
+    return any(f.name != SCHEMA_FILE and f.suffix == ".parquet"
+               for t in PARQUET_TABLES if (raw / t).is_dir() for f in (raw / t).iterdir())
+
+
+def _resolved(path: Path) -> str:
+    return str(Path(path).resolve())
+
+
+def check_inputs(con, landing: Path, raw: Path, landed: set[str]) -> None:
+    """Record the landing and raw folders on the warehouse's first run; later, refuse a run that
+    names other ones (two landing folders on one warehouse merge two worlds without a word; a
+    scratch warehouse on production's raw folder would count or clean files not its own).
+    A copy or move of the same folders is taken, and recorded: a landing folder that still
+    holds every file the log lists (`landed`: the files found now), a raw folder that holds
+    every file of this warehouse's batches and no other batch's."""
+    for table, columns in BOOKKEEPING.items():
+        _create(con, table, columns, META)
+    row = con.execute("SELECT landing, raw FROM meta.warehouse_inputs ORDER BY rowid DESC LIMIT 1").fetchone()
+    now = {"landing": _resolved(landing), "raw": _resolved(raw)}
+    if row is None:
+        con.execute("INSERT INTO meta.warehouse_inputs VALUES (?, ?, current_localtimestamp())",
+                    [now["landing"], now["raw"]])
+        return
+    then = {"landing": row[0], "raw": row[1]}
+    if then == now:
+        return
+    others = []
+    if then["landing"] != now["landing"]:
+        logged = {f for (f,) in con.execute("SELECT source_file FROM raw.submissions").fetchall()}
+        if not logged <= landed:
+            others.append("landing")
+    if then["raw"] != now["raw"] and not _raw_is_ours(con, raw):
+        others.append("raw")
+    if others:
+        was = " and ".join(f"{k} folder {then[k]}" for k in others)
+        given = " and ".join(f"{k} folder {now[k]}" for k in others)
+        raise UserError(f"this warehouse was built from {was}, this run names {given}: run with the recorded "
+                        f"folder(s), or move the warehouse on purpose with 'dcw run --move-inputs'")
+    con.execute("INSERT INTO meta.warehouse_inputs VALUES (?, ?, current_localtimestamp())",
+                [now["landing"], now["raw"]])
+
+
+def _raw_is_ours(con, raw: Path) -> bool:
+    if not (raw / "submissions").is_dir() and not has_rows(raw):
+        return False  # an empty folder holds none of this warehouse's rows
+    ours = {b for (b,) in con.execute("SELECT batch_id FROM raw.submissions UNION SELECT batch_id FROM meta.batches")
+            .fetchall()}
+    batches = {f.name.split(".")[0] for t in PARQUET_TABLES if (raw / t).is_dir()
+               for f in (raw / t).iterdir() if f.name != SCHEMA_FILE and f.suffix == ".parquet"}
+    return batches <= ours  # a file of ours that is missing is named by missing_raw_files
+
+
+def move_inputs(con, landing: Path | None, raw: Path | None) -> None:
+    """Record new landing and/or raw folders (a deliberate move: `dcw run --move-inputs`, a restore)."""
+    _create(con, "warehouse_inputs", BOOKKEEPING["warehouse_inputs"], META)
+    row = con.execute("SELECT landing, raw FROM meta.warehouse_inputs ORDER BY rowid DESC LIMIT 1").fetchone()
+    new_landing = _resolved(landing) if landing is not None else (row[0] if row else None)
+    new_raw = _resolved(raw) if raw is not None else (row[1] if row else None)
+    if new_landing is None or new_raw is None:
+        return  # nothing recorded yet: the next run records what it is given
+    con.execute("INSERT INTO meta.warehouse_inputs VALUES (?, ?, current_localtimestamp())", [new_landing, new_raw])
+
+
+def start_batch(con, batch_id: str) -> None:
+    """Note a batch before it writes any file (committed on its own, outside the batch)."""
+    con.execute("INSERT INTO meta.batches VALUES (?, current_localtimestamp())", [batch_id])
+
+
+def missing_raw_files(con, raw: Path) -> list[Path]:
+    """The Parquet files the log says committed batches wrote and that are not in `raw`."""
+    rows = con.execute(
+        """SELECT batch_id, kind, sum(rows_accepted), sum(rows_quarantined) FROM raw.submissions
+           WHERE kind IS NOT NULL AND batch_id IS NOT NULL GROUP BY ALL ORDER BY 1, 2""").fetchall()
+    expected = []
+    for batch, kind, accepted, quarantined in rows:
+        if accepted:
+            expected.append(raw / kind / f"{batch}.parquet")
+        if quarantined:
+            expected.append(raw / "quarantine" / f"{batch}.{kind}.parquet")
+    return [p for p in expected if not p.exists()]
+
+
+def record_first_seen(con, source_files: list[str], now) -> dict[str, object]:
+    """When each file was first seen by a run (now, for the ones never seen before)."""
+    frame = pl.DataFrame({"source_file": source_files}, schema={"source_file": pl.String})
+    con.register("_seen", frame.to_arrow(compat_level=pl.CompatLevel.oldest()))
+    try:
+        con.execute("""INSERT INTO meta.first_seen SELECT DISTINCT source_file, ?::TIMESTAMP FROM _seen
+                       WHERE source_file NOT IN (SELECT source_file FROM meta.first_seen)""", [now])
+        rows = con.execute("""SELECT f.source_file, min(f.first_seen_at) FROM meta.first_seen f
+                              JOIN _seen USING (source_file) GROUP BY 1""").fetchall()
+    finally:
+        con.unregister("_seen")
+    return dict(rows)
 
 
 def _select(table: str, present: set[str]) -> str:
@@ -127,6 +294,7 @@ def _copy(con, query: str, target: Path) -> None:
     none (written under a hidden temporary name, then renamed)."""
     tmp = target.with_name(f".{target.name}.tmp")
     con.execute(f"COPY ({query}) TO {sql_literal(str(tmp))} (FORMAT parquet, COMPRESSION zstd)").fetchall()
+    os.chmod(tmp, FILE_MODE)
     os.replace(tmp, target)
 
 
@@ -148,7 +316,7 @@ def write_rows(con, raw: Path, table: str, frame: pl.DataFrame, batch_id: str, p
 
 def write_mirror(con, raw: Path) -> None:
     """The submission log as Parquet, for engines that do not read DuckDB files."""
-    (raw / MIRROR).parent.mkdir(parents=True, exist_ok=True)
+    _private((raw / MIRROR).parent)
     _copy(con, "SELECT * FROM raw.submissions ORDER BY source_file", raw / MIRROR)
 
 
@@ -164,7 +332,8 @@ def originals(con) -> dict[str, str]:
     rows = con.execute(
         """SELECT content_hash, arg_min(source_file, (submitted_at, source_file))
            FROM raw.submissions
-           WHERE content_hash IS NOT NULL AND coalesce(reason_code, '') <> 'BAD_FILE_NAME'
+           WHERE content_hash IS NOT NULL
+             AND coalesce(reason_code, '') NOT IN ('BAD_FILE_NAME', 'BAD_SUBMISSION_TIME')
            GROUP BY content_hash"""
     ).fetchall()
     return dict(rows)
@@ -260,3 +429,13 @@ def conservation_violations(con, raw: Path) -> pl.DataFrame:
 def table_counts(con) -> dict[str, int]:
     """Rows per raw table (for asset metadata)."""
     return {t: con.execute(f"SELECT count(*) FROM raw.{t}").fetchone()[0] for t in RAW_TABLES}
+
+
+def claim_owners(con) -> pl.DataFrame:
+    """claim_id -> the dealer whose accepted claims row used it first (CLAIM_ID_TAKEN)."""
+    return con.sql(
+        """SELECT r.claim_id, arg_min(s.dealer_id, (s.submitted_at, s.source_file)) AS owner
+           FROM raw.claims AS r
+           JOIN raw.submissions AS s ON s.source_file = r.source_file AND s.batch_id = r.batch_id
+           WHERE s.status IN ('accepted', 'partially_accepted') AND r.claim_id IS NOT NULL
+           GROUP BY 1""").pl()

@@ -9,6 +9,7 @@ many files, which is what keeps the per-file cost close to a bare CSV parse.
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -17,7 +18,6 @@ import numpy as np
 import polars as pl
 
 from pipelines.contracts.spec import FileKind, normalise_header
-from pipelines.core.text import one_line
 
 # Limits for hostile files (documented in docs/ingestion.md).
 MAX_FILE_BYTES = 256 << 20  # a month of one dealer's sales is a few MB
@@ -68,25 +68,54 @@ def read_file(data: bytes, ext: str, kind: FileKind) -> ReadResult:
     except Rejected as r:
         return ReadResult(None, r.code, r.detail, header_row=r.header_row, missing=r.missing)
     except Exception as e:  # a parser choking on hostile bytes must not stop the night
-        return ReadResult(None, "UNREADABLE", one_line(f"{type(e).__name__}: {e}"))
+        # The type only: a parser's message may quote the file's content.
+        return ReadResult(None, "UNREADABLE", f"the file cannot be parsed ({type(e).__name__})")
 
 
 def decode_text(data: bytes) -> bytes:
-    """UTF-8 bytes of a dealer CSV sent as UTF-8, UTF-8 with BOM or GBK/GB18030."""
+    """UTF-8 bytes of a dealer CSV sent as UTF-8, UTF-8 with BOM or GBK/GB18030; a file that
+    mixes them (a BOM, or UTF-8 lines, beside GBK lines) is UNREADABLE: decoding it either way
+    garbles half of its names."""
     if b"\x00" in data:
         raise Rejected("UNREADABLE", "binary content (NUL bytes), not a CSV text file")
-    if data.startswith(b"\xef\xbb\xbf"):
+    bom = data.startswith(b"\xef\xbb\xbf")
+    if bom:
         data = data[3:]
     try:
         data.decode("utf-8")
         return data
     except UnicodeDecodeError:
         pass
+    mixed = Rejected("UNREADABLE", "the text mixes encodings (UTF-8 and GBK lines in one file); "
+                                   "save it again in one encoding")
     try:
         # GB18030 is a superset of GBK and GB2312, so one attempt covers all three.
-        return data.decode("gb18030").encode("utf-8")
+        text = data.decode("gb18030")
     except UnicodeDecodeError:
-        raise Rejected("UNREADABLE", "the text is neither UTF-8 nor GBK/GB18030") from None
+        raise (mixed if bom or _has_utf8_lines(data) else
+               Rejected("UNREADABLE", "the text is neither UTF-8 nor GBK/GB18030")) from None
+    if bom or _has_utf8_lines(data):
+        raise mixed
+    return text.encode("utf-8")
+
+
+# Three or more characters of Chinese text in UTF-8 (3-byte sequences): GBK text that happens to
+# be valid UTF-8 is almost never that long, so a false alarm on a pure GBK file is unlikely.
+_UTF8_CJK = re.compile(rb"(?:[\xe4-\xe9][\x80-\xbf]{2}){3}")
+
+
+def _has_utf8_lines(data: bytes) -> bool:
+    """Whether some line that is not plain ASCII is valid UTF-8 holding Chinese text (the rest
+    of the file is not UTF-8)."""
+    for line in data.splitlines():
+        if line.isascii() or not _UTF8_CJK.search(line):
+            continue
+        try:
+            line.decode("utf-8")
+            return True
+        except UnicodeDecodeError:
+            continue
+    return False
 
 
 @dataclass
@@ -102,12 +131,24 @@ def _read_csv(data: bytes) -> _Grid:
         df = pl.read_csv(io.BytesIO(text), has_header=False, infer_schema=False,
                          raise_if_empty=False, quote_char='"')
     except Exception as e:
-        raise Rejected("UNREADABLE", "the CSV cannot be parsed: " + one_line(str(e).split("\n")[0])) from None
+        # The parser's own message may quote the record (a customer's phone, say): the reason
+        # goes to the log, the marts and the dealer, so it names the problem, never the content.
+        raise Rejected("UNREADABLE", "the CSV cannot be parsed (" + _parse_problem(str(e)) + ")") from None
     if df.height == 0:
         raise Rejected("EMPTY_FILE", "the file has no header and no data rows")
     _check_field_sizes(df, len(text))
     header = ["" if v is None else v for v in df.row(0)]
     return _Grid(df.slice(1), header)
+
+
+def _parse_problem(message: str) -> str:
+    """What went wrong, in words that quote nothing of the file."""
+    text = message.lower()
+    if "more fields" in text or "field count" in text or "expected" in text and "fields" in text:
+        return "a line has more fields than the header; check for a stray quote or comma"
+    if "quote" in text:
+        return "a quote is not closed"
+    return "check quotes, separators and the number of fields per line"
 
 
 def _check_field_sizes(df: pl.DataFrame, size: int) -> None:
@@ -139,11 +180,10 @@ def _read_xlsx(data: bytes, kind: FileKind) -> _Grid:
 
     check_zip(data)
     wb = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-    if not wb.sheet_names:
-        raise Rejected("UNREADABLE", "the workbook has no worksheet")
+    sheet = first_visible_sheet(wb)
     # An empty cell comes back as "": the same as no cell for a dealer.
     rows = [[None if v == "" else cell_text(v) for v in r]
-            for r in wb.get_sheet_by_index(0).to_python(skip_empty_area=False)]
+            for r in wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)]
     if not any(any(v is not None for v in r) for r in rows):
         raise Rejected("EMPTY_FILE", "the first worksheet is empty")
     h = _find_header(rows[:HEADER_SEARCH_ROWS], kind)
@@ -156,6 +196,18 @@ def _read_xlsx(data: bytes, kind: FileKind) -> _Grid:
     header += [""] * (width - len(header))
     _check_field_sizes(frame, MAX_FIELD_BYTES + 1)
     return _Grid(frame, header, header_row=h + 1)
+
+
+def first_visible_sheet(wb) -> str:
+    """The name of the first worksheet a dealer sees: a hidden sheet (an old draft, a lookup
+    list) is never read (docs/input_contract.md)."""
+    import python_calamine
+
+    for sheet in wb.sheets_metadata:
+        if sheet.visible == python_calamine.SheetVisibleEnum.Visible and \
+                sheet.typ == python_calamine.SheetTypeEnum.WorkSheet:
+            return sheet.name
+    raise Rejected("UNREADABLE", "the workbook has no visible worksheet")
 
 
 def _find_header(rows: list[list[str | None]], kind: FileKind) -> int:

@@ -133,3 +133,19 @@ def quarantine_rows(raw: pl.DataFrame, failures: pl.DataFrame, kind: FileKind) -
     )
     values = failing.select(IDX, pl.struct(names).struct.json_encode().alias("raw_values"))
     return merged.join(values, on=IDX, how="left", maintain_order="left"), detailed.drop("_order")
+
+
+def claim_ids_taken(typed: pl.DataFrame, dealers: pl.Series, failures: pl.DataFrame,
+                    owners: pl.DataFrame) -> pl.DataFrame:
+    """CLAIM_ID_TAKEN for claims rows whose claim_id another dealer already uses: its owner is
+    the dealer whose accepted row used it first (in the warehouse, `owners`: claim_id, owner;
+    else in this batch, in processing order, among rows that fail nothing else). Otherwise one
+    dealer's file could replace another dealer's approved claim and move its budget.
+    typed: IDX and claim_id in row order; dealers: the file's dealer of each row."""
+    rows = typed.select(IDX, "claim_id").with_columns(dealers.alias("dealer_id"))
+    clean = rows.join(failures.select(IDX).unique(), on=IDX, how="anti").filter(pl.col("claim_id").is_not_null())
+    firsts = clean.group_by("claim_id", maintain_order=True).agg(pl.col("dealer_id").first().alias("owner"))
+    owners = owners.select(pl.col("claim_id").cast(pl.String), pl.col("owner").cast(pl.String))
+    every = pl.concat([owners, firsts.join(owners, on="claim_id", how="anti")])
+    return rows.join(every, on="claim_id", how="inner").filter(pl.col("dealer_id") != pl.col("owner")).select(
+        pl.col(IDX).cast(pl.UInt32), pl.lit("claim_id").alias("column"), pl.lit("CLAIM_ID_TAKEN").alias("code"))

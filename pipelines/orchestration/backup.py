@@ -27,7 +27,7 @@ from pathlib import Path
 
 from pipelines.core.errors import UserError
 from pipelines.core.settings import Settings
-from pipelines.ingest.raw_layer import ensure_schema
+from pipelines.ingest.raw_layer import ensure_schema, move_inputs
 
 MANIFEST = "manifest.json"
 RAW = "raw"  # the raw layer's folder inside a backup
@@ -146,6 +146,7 @@ def restore(source: Path, cfg: Settings, to: Path | None = None) -> Path:
                 os.replace(tmp / rel, warehouse.with_name(warehouse.name + rel.removeprefix(name)))
             with target.connect() as con:
                 ensure_schema(con, raw)
+                move_inputs(con, None, raw)  # the restored warehouse reads the restored raw folder
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return warehouse

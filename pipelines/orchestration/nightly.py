@@ -22,6 +22,7 @@ from pipelines.core.errors import UserError
 from pipelines.core.progress import Progress
 from pipelines.core.resource import WarehouseResource
 from pipelines.core.settings import Settings
+from pipelines.core.text import escape_controls
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 # dbt's per-node result lines: "12 of 180 OK created sql table model marts.dim_date ..."
@@ -69,11 +70,30 @@ def run_nightly(cfg: Settings) -> None:
     if stream.nodes:
         dbt_progress.done(f"{stream.nodes} models and tests")
     if not result.success:
-        failed = [e.step_key for e in result.all_events if e.is_step_failure]
-        raise UserError(f"the nightly run failed in step(s) {', '.join(failed) or '?'} after "
-                        f"{time.monotonic() - clock:.0f}s; dbt's log is in {log_path}")
+        failures = [e for e in result.all_events if e.is_step_failure]
+        for e in failures:  # a cause an operator can fix is told as it is, in one line
+            told = e.step_failure_data.user_failure_data
+            if told is not None and (told.metadata or {}).get("user_error") is not None:
+                raise UserError(told.description)
+        failed = ", ".join(e.step_key for e in failures) or "?"
+        # dbt's log only when dbt wrote one: an empty file sends the operator nowhere
+        where = f"; dbt's log is in {log_path}" if log_path.exists() and log_path.stat().st_size else "; see the messages above"
+        raise UserError(f"the nightly run failed in step(s) {failed} after {time.monotonic() - clock:.0f}s{where}")
     print(f"[dcw] nightly run done in {time.monotonic() - clock:.1f}s", file=sys.stderr, flush=True)
     print(summarise(cfg, since=started))
+    pending = pending_feedback(cfg)
+    if pending:
+        first, why = pending[0]
+        raise UserError(f"feedback for {len(pending)} file(s) could not be written to {cfg.feedback} "
+                        f"({escape_controls(first)}: {why}); it is kept and written by the next run")
+
+
+def pending_feedback(cfg: Settings) -> list[tuple[str, str | None]]:
+    """The dealer feedback committed but not written (the ingestion's outbox)."""
+    from pipelines.ingest.load import pending_feedback as outbox
+
+    with cfg.lock(), cfg.connect(read_only=True) as con:
+        return outbox(con)
 
 
 def _files_and_rows(con, since: datetime | None) -> tuple[str, tuple]:

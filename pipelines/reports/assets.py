@@ -6,10 +6,13 @@ claims gives an empty report with a note). A monthly partition exists once the m
 so the schedule writes last month's report on the 1st.
 """
 
+from datetime import date
+
 import dagster as dg
 
 from pipelines.core.resource import WarehouseResource
 from pipelines.reports.rebate import write_rebate_report
+from pipelines.reports.close import close_month
 from pipelines.reports.writeoff import write_writeoff_report
 
 FIRST_MONTH = "2024-01-01"
@@ -28,6 +31,10 @@ def writeoff_report(context: dg.AssetExecutionContext, warehouse: WarehouseResou
     cfg = warehouse.settings
     out_dir = cfg.reports / "writeoff"
     with cfg.lock(log=context.log.info):
+        # The close: from now on this month's figures never change (pipelines/reports/close.py).
+        first = date.fromisoformat(context.partition_key)
+        if (first.year, first.month) < (cfg.as_of.year, cfg.as_of.month) and close_month(cfg, first):
+            context.log.info(f"write-off month {month} closed")
         files = [
             p for fmt in ("xlsx", "csv")
             for p in write_writeoff_report(cfg.warehouse, month, None, fmt, out_dir)

@@ -16,6 +16,7 @@ import numpy as np
 
 from pipelines.synth.claims import claims_truth, dealer_claims
 from pipelines.synth.context import SALES, Context, Progress
+from pipelines.synth.hostile import look_valid
 from pipelines.synth.inventory import inventory_report
 from pipelines.synth.params import GeneratorParams
 from pipelines.synth.plan import Dealer
@@ -43,6 +44,7 @@ def generate(params: GeneratorParams, progress: Progress | None = None) -> dict:
         g.lot_index.pop(m - 1, None)
         progress(3 + 2 * m, total, f"{first:%Y-%m} dealers")
     outcomes = claims_truth(g, truth)
+    look_valid(g)
     snapshots(g)
     targets_and_rebates(g, truth)
     result = summary(g, outcomes)

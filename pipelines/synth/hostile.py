@@ -4,7 +4,7 @@ unreadable bytes, missing columns, a header only (docs/generator.md); each is re
 from __future__ import annotations
 
 import tempfile
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -78,3 +78,35 @@ def garbage(rng: np.random.Generator) -> bytes:
     """Bytes no text codec of the contract decodes (0xFF never occurs in UTF-8 or GBK)."""
     body = rng.integers(0, 256, size=int(rng.integers(600, 2000)), dtype=np.uint8).tobytes()
     return OLE_MAGIC + b"\x00\xff\x80\xff" + body
+
+
+def look_valid(g: Context) -> None:
+    """Two files that look valid but are not (docs/generator.md), written last and drawing no
+    random numbers, so every other file is as before: a sales file for the month after its
+    submission month (BAD_SUBMISSION_TIME), and a claims file reusing a claim_id another dealer
+    already owns (its row quarantined with CLAIM_ID_TAKEN)."""
+    dealers = g.plan.dealers
+    if not dealers or g.p.injection_scale <= 0:  # a clean run has no injections
+        return
+    d = dealers[0]
+    last = g.plan.firsts[-1]
+    ahead = (last.replace(day=28) + timedelta(days=4)).replace(day=1)
+    stamp = datetime(last.year, last.month, 15, 12, 0, 0)
+    rel = f"dealers/{d.dealer_id}/sales_{d.dealer_id}_{ahead:%Y%m}_{stamp:%Y%m%dT%H%M%S}.csv"
+    body = f"sale_date,customer_name,customer_city_code,sku,qty,unit_price\n{ahead.isoformat()},{d.name},,,1,1\n"
+    if g.landing.write(rel, body.encode("utf-8"), kind="sales", dealer_id=d.dealer_id, status="rejected",
+                       reason="BAD_SUBMISSION_TIME"):
+        g.injected["submission_time_file"] += 1
+    facts = sorted(g.claim_facts, key=lambda f: (f.submitted_at, f.claim_id))
+    if len(dealers) < 2 or not facts:
+        return
+    owned = facts[0]
+    other = next(x for x in dealers if x.dealer_id != owned.dealer_id)
+    at = owned.submitted_at + timedelta(hours=1, seconds=7)
+    rel = f"dealers/{other.dealer_id}/claims_{other.dealer_id}_{at:%Y%m%dT%H%M%S}.csv"
+    body = ("claim_id,campaign_id,expense_type,amount,period_start,period_end\n"
+            f"{owned.claim_id},{owned.campaign_id},展会,100.00,{owned.period_start},{owned.period_end}\n")
+    if g.landing.write(rel, body.encode("utf-8"), kind="claims", dealer_id=other.dealer_id,
+                       status="partially_accepted", rows=1, quarantined=1):
+        g.landing.quarantine(rel, 1, ("CLAIM_ID_TAKEN",))
+        g.injected["bad_claim_row:CLAIM_ID_TAKEN"] += 1

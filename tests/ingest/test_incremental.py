@@ -115,8 +115,14 @@ def test_rows_of_a_batch_that_never_committed_are_invisible_and_removed(env):
     before = env.snapshot()
     [dealers] = [f for f in (raw / "dealers").glob("*.parquet") if f.name != "schema.parquet"]
     orphan = raw / "dealers" / "20991231T000000-dead00-0001.parquet"  # as a killed batch leaves it
+    foreign = raw / "dealers" / "20991231T000000-beef00-0001.parquet"  # another warehouse's batch
     with duckdb.connect() as con:
-        con.execute(f"COPY (SELECT * REPLACE ('{orphan.stem}' AS batch_id) FROM '{dealers}') TO '{orphan}'").fetchall()
+        for path in (orphan, foreign):
+            con.execute(f"COPY (SELECT * REPLACE ('{path.stem}' AS batch_id) FROM '{dealers}') TO '{path}'").fetchall()
+    with duckdb.connect(str(env.warehouse)) as con:  # a killed batch has noted its start
+        con.execute("INSERT INTO meta.batches VALUES (?, now())", [orphan.stem])
     assert env.snapshot() == before  # its batch is not in the log: the views do not show it
     env.ingest()
     assert not orphan.exists() and env.snapshot() == before
+    # a Parquet file this warehouse never wrote is never deleted
+    assert foreign.exists()

@@ -10,7 +10,7 @@ def test_newer_sales_file_supersedes_the_month_whole(env):
     sale = env.landing.sale
     a = env.landing.sales("D0001", "202501", [sale(), sale(qty="x")], submitted="20250115T080000").name
     b = env.landing.sales("D0001", "202501", [sale(qty="5")], submitted="20250203T080000").name
-    other_month = env.landing.sales("D0001", "202502", [sale(sale_date="2025-02-03")], submitted="20250101T000000").name
+    other_month = env.landing.sales("D0001", "202502", [sale(sale_date="2025-02-03")], submitted="20250201T000000").name
     other_dealer = env.landing.sales("D0002", "202501", [sale(customer_name="乙")], submitted="20250101T000000").name
     env.ingest()
     assert _status(env, a) == ("superseded", b)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.contracts.spec import FILE_CODES, KINDS, ROW_CODES
+from pipelines.contracts.spec import FILE_CODES, KINDS, ROW_CODE_ORDER, ROW_CODES
 from tests.synth.synth_reader import Unreadable, check_rows, decode, kind_of, read_table, read_truth, reference
 
 
@@ -37,6 +37,31 @@ def test_truth_lists_every_file_once(landing):
     assert len({f["source_file"] for f in files}) == len(files)
 
 
+def _claim_owners(landing: Path, files: list[dict], ref) -> dict[str, str]:
+    """claim_id -> the dealer whose loaded claims file used it first (in submission order),
+    among rows the contract accepts otherwise."""
+    owners: dict[str, str] = {}
+    claims = [f for f in files if kind_of(f["source_file"]) == "claims"
+              and f["status"] in ("accepted", "partially_accepted")]
+    for f in sorted(claims, key=lambda f: (f["source_file"].rsplit("_", 1)[-1], f["source_file"])):
+        path = landing / f["source_file"]
+        _, bad = check_rows(path, "claims", ref)
+        failing = {i for i, _ in bad}
+        for i, row in enumerate(read_table(path, "claims").rows, 1):
+            if i not in failing and row.get("claim_id"):
+                owners.setdefault(row["claim_id"].strip(), f["source_file"].split("/")[1])
+    return owners
+
+
+def _with_claim_ids_taken(bad, rows, dealer: str, owners: dict[str, str]):
+    codes = dict(bad)
+    for i, row in enumerate(rows, 1):
+        owner = owners.get((row.get("claim_id") or "").strip())
+        if owner is not None and owner != dealer:
+            codes[i] = tuple(c for c in ROW_CODE_ORDER if c in {*codes.get(i, ()), "CLAIM_ID_TAKEN"})
+    return sorted(codes.items())
+
+
 def test_file_fates_hold_when_read_back(landing):
     files = read_truth(landing, "files")
     status_of = {f["source_file"]: f["status"] for f in files}
@@ -44,6 +69,7 @@ def test_file_fates_hold_when_read_back(landing):
     quarantine: dict[str, list[tuple[int, tuple[str, ...]]]] = {}
     for q in read_truth(landing, "quarantine"):
         quarantine.setdefault(q["source_file"], []).append((int(q["source_row"]), tuple(q["reason_codes"].split(","))))
+    owners = _claim_owners(landing, files, ref)
     for f in files:
         rel, status, reason = f["source_file"], f["status"], f["reason_code"]
         path = landing / rel
@@ -56,6 +82,10 @@ def test_file_fates_hold_when_read_back(landing):
             assert not good_place, rel
             continue
         assert good_place, rel
+        if reason == "BAD_SUBMISSION_TIME":  # the generator's: a month after the stamp's month
+            m = KINDS[kind].pattern.fullmatch(parts[2])
+            assert m["month"] > m["submitted"][:6], rel
+            continue
         if reason == "UNKNOWN_DEALER":
             assert parts[1] not in ref.dealers
             continue
@@ -85,6 +115,8 @@ def test_file_fates_hold_when_read_back(landing):
             continue
         assert reason == "" and status in ("accepted", "partially_accepted", "superseded"), f
         rows, bad = check_rows(path, kind, ref)
+        if kind == "claims":
+            bad = _with_claim_ids_taken(bad, read_table(path, kind).rows, parts[1], owners)
         assert int(f["rows_read"]) == rows, rel
         assert int(f["rows_quarantined"]) == len(bad), rel
         assert sorted(bad) == sorted(quarantine.pop(rel, [])), rel

@@ -150,7 +150,9 @@ def test_claims_recomputed_from_files(small, wh):
                                              parse_number(row["qty"]) * parse_number(row["unit_price"])))
     newest: dict[str, tuple[str, dict]] = {}
     for rel, _, row in sorted(wh.loaded["claims"], key=lambda x: (wh.submitted[x[0]], x[0])):
-        newest[row["claim_id"]] = (rel, row)
+        # per (dealer, claim_id); the first dealer to use a claim_id owns it (CLAIM_ID_TAKEN)
+        if row["claim_id"] not in newest or newest[row["claim_id"]][0].split("/")[1] == rel.split("/")[1]:
+            newest[row["claim_id"]] = (rel, row)
     facts = []
     for cid, (rel, row) in newest.items():
         dealer = rel.split("/")[1]

@@ -77,8 +77,9 @@ def test_models_are_keyed_by_layer_and_grouped_by_domain(manifest):
 
 def test_sources_are_the_raw_assets_of_the_ingestion():
     upstream = {k for k in dbt_warehouse_assets.dependency_keys if k.path[0] == "raw"}
-    # and the customer resolution's table, written between the ingestion and dbt
-    assert upstream == {AssetKey(["raw", t]) for t in RAW_TABLES} | {AssetKey(["raw", "customer_records"])}
+    # the ingestion's tables, the customer resolution's (written between the ingestion and dbt)
+    # and the closed write-off months (pipelines/reports/close.py)
+    assert upstream == {AssetKey(["raw", t]) for t in RAW_TABLES | {"customer_records", "closed_months", "writeoff_closed"}}
 
 
 # Rules across models, each a data test of the mart it is about (named in its YAML)
