@@ -85,6 +85,11 @@ ROW_HINTS: dict[str, tuple[str, str]] = {
     "QTY_NOT_POSITIVE": ("销售数量须大于0，库存数量不得为负", "Sales quantities are above 0, stock is never negative"),
     "PRICE_NOT_POSITIVE": ("请填写实际成交单价（大于0）", "Give the actual unit price (above 0)"),
     "AMOUNT_NOT_POSITIVE": ("请填写大于0的金额", "Give an amount above 0"),
+    "DELIVERY_BEFORE_SHIP": ("到货日期不能早于发货日期；未到货请留空", "The delivery date cannot be before the ship "
+                             "date; leave it empty when not delivered yet"),
+    "CLAIM_ID_TAKEN": ("该申请单号属于其他经销商：请用本经销商自己的新申请单号重新提交",
+                       "The claim ID belongs to another dealer: send the claim again under a new ID of your own"),
+    "BAD_THRESHOLDS": ("层级填 A、B、C 或 *，且 0 ≤ 低位周数 < 高位周数", "Tier is A, B, C or *, and 0 <= low_weeks < high_weeks"),
     "UNKNOWN_SKU": ("请使用公司产品目录中的产品编码", "Use the product code of the company's product list"),
     "UNKNOWN_CITY": ("请使用6位城市编码，如 460100", "Use the 6-digit city code, e.g. 460100"),
     "UNKNOWN_DEALER": ("请使用公司经销商名单中的经销商编码", "Use a dealer ID of the company's dealer list"),
@@ -247,13 +252,16 @@ def due_date(outcome: FileOutcome) -> date | None:
     """When the file's data was due: the 5th of the month after its period (sales, stock);
     None for claims and for files whose period is unknown."""
     if outcome.kind in ("sales", "inventory") and outcome.period_start:
-        p = outcome.period_start
-        return date(p.year + (p.month == 12), p.month % 12 + 1, 5)
-    month = _month_of(outcome.name)
-    if outcome.kind is None and month and outcome.name.lower().startswith(("sales", "inventory")):
+        y, m = outcome.period_start.year, outcome.period_start.month
+    elif (month := _month_of(outcome.name)) and outcome.kind is None \
+            and outcome.name.lower().startswith(("sales", "inventory")):
         y, m = int(month[:4]), int(month[4:])
+    else:
+        return None
+    try:
         return date(y + (m == 12), m % 12 + 1, 5)
-    return None
+    except ValueError:  # a month such as 999912 or 202513 in a name has no due date
+        return None
 
 
 def _resubmit(outcome: FileOutcome) -> str:

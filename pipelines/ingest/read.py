@@ -92,7 +92,7 @@ def decode_text(data: bytes) -> bytes:
         # GB18030 is a superset of GBK and GB2312, so one attempt covers all three.
         text = data.decode("gb18030")
     except UnicodeDecodeError:
-        raise (mixed if bom or _has_utf8_lines(data) else
+        raise (mixed if (bom or _has_utf8_lines(data)) and _each_line_decodes(data) else
                Rejected("UNREADABLE", "the text is neither UTF-8 nor GBK/GB18030")) from None
     if bom or _has_utf8_lines(data):
         raise mixed
@@ -102,6 +102,20 @@ def decode_text(data: bytes) -> bytes:
 # Three or more characters of Chinese text in UTF-8 (3-byte sequences): GBK text that happens to
 # be valid UTF-8 is almost never that long, so a false alarm on a pure GBK file is unlikely.
 _UTF8_CJK = re.compile(rb"(?:[\xe4-\xe9][\x80-\xbf]{2}){3}")
+
+
+def _each_line_decodes(data: bytes) -> bool:
+    """Every line is UTF-8 or GB18030 on its own: the file mixes two encodings, rather than
+    holding bytes that are text in neither."""
+    def decodes(line: bytes) -> bool:
+        for encoding in ("utf-8", "gb18030"):
+            try:
+                line.decode(encoding)
+                return True
+            except UnicodeDecodeError:
+                pass
+        return False
+    return all(decodes(line) for line in data.splitlines())
 
 
 def _has_utf8_lines(data: bytes) -> bool:
