@@ -15,10 +15,10 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-import duckdb
 
 from pipelines import codes
 from pipelines.core.errors import UserError
+from pipelines.reports.marts import as_decimal, decimals, dict_rows, open_marts
 from pipelines.reports.sheets import COUNT, FRACTION, MONEY, Column, Table, write_csv, write_xlsx
 
 FORMATS = ("xlsx", "csv")
@@ -135,24 +135,11 @@ def _detail(sheet: str, did: str, name: str | None, label: str, rows: list[dict]
 def _read(warehouse: Path, label: str, start: date, end: date, dealer: str | None):
     """Accrual rows of the quarter (amounts Decimal), dealer names, and per dealer the lines
     and value each diversion rule excluded in the quarter."""
-    if not Path(warehouse).exists():
-        raise UserError(f"warehouse {warehouse} does not exist (run 'dcw run' first)")
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        tables = {t for (t,) in con.execute(
-            "select table_name from duckdb_tables() where schema_name = 'marts' and database_name = current_database()"
-        ).fetchall()}
-        for needed in ("fct_rebate_accrual", "dim_dealer", "fct_diversion_flags", "fct_price_deviation"):
-            if needed not in tables:
-                raise UserError(f"warehouse {warehouse} has no marts.{needed} (run 'dcw run' first)")
-        names = dict(con.execute("select dealer_id, dealer_name from marts.dim_dealer").fetchall())
-        if dealer is not None and dealer not in names:
-            raise UserError(f"unknown dealer {dealer!r}: not in marts.dim_dealer ({len(names)} dealers, e.g. {', '.join(sorted(names)[:3])})")
-        cur = con.execute(
+    needed = ("fct_rebate_accrual", "fct_diversion_flags", "fct_price_deviation")
+    with open_marts(warehouse, needed, dealer) as (con, _, names):
+        rows, _ = dict_rows(con.execute(
             "select * from marts.fct_rebate_accrual where quarter = ? and (? is null or dealer_id = ?) "
-            "order by dealer_id, program_id", [label, dealer, dealer])
-        columns = [d[0] for d in cur.description]
-        rows = [dict(zip(columns, row)) for row in cur.fetchall()]
+            "order by dealer_id, program_id", [label, dealer, dealer]))
         excluded: dict[str, dict[str, tuple[int, Decimal]]] = defaultdict(dict)
         for did, rule, lines, value in con.execute(
             """select f.dealer_id, f.rule, count(*), sum(f.qty * p.unit_price)
@@ -161,11 +148,6 @@ def _read(warehouse: Path, label: str, start: date, end: date, dealer: str | Non
                    on p.source_file = f.source_file and p.source_row = f.source_row
                where f.sale_date between ? and ? and (? is null or f.dealer_id = ?)
                group by all""", [start, end, dealer, dealer]).fetchall():
-            excluded[did][rule] = (lines, value if isinstance(value, Decimal) else Decimal(str(value)))
-    finally:
-        con.close()
-    for r in rows:
-        for k in ("quarter_target", "verified_value", "excluded_value", "rebate_amount"):
-            if r[k] is not None and not isinstance(r[k], Decimal):
-                r[k] = Decimal(str(r[k]))
+            excluded[did][rule] = (lines, as_decimal(value))
+    decimals(rows, ("quarter_target", "verified_value", "excluded_value", "rebate_amount"))
     return rows, names, excluded

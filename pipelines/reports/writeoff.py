@@ -13,11 +13,11 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-import duckdb
 
 from pipelines import codes
 from pipelines.core.errors import UserError
 from pipelines.core.settings import parse_month
+from pipelines.reports.marts import decimals, dict_rows, open_marts
 from pipelines.reports.sheets import COUNT, DATE, MONEY, TIMESTAMP, Column, Table, write_csv, write_xlsx
 
 # The write-off rules in rule order and the claim statuses, in words a dealer and finance
@@ -135,35 +135,15 @@ def _summary(claims: list[dict], month: date, note: str) -> Table:
 def _read(warehouse: Path, month: date, dealer: str | None) -> tuple[list[dict], dict, dict, set[str]]:
     """Claims of the month (as dicts, amounts Decimal), dealer names, campaign names, and the
     columns the mart has."""
-    if not Path(warehouse).exists():
-        raise UserError(f"warehouse {warehouse} does not exist (run 'dcw run' first)")
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        tables = {t for (t,) in con.execute(
-            "select table_name from duckdb_tables() where schema_name = 'marts' and database_name = current_database()"
-        ).fetchall()}
-        for needed in ("fct_expense_writeoff", "dim_dealer"):
-            if needed not in tables:
-                raise UserError(f"warehouse {warehouse} has no marts.{needed} (run 'dcw run' first)")
-        dealer_names = dict(con.execute("select dealer_id, dealer_name from marts.dim_dealer").fetchall())
-        if dealer is not None and dealer not in dealer_names:
-            raise UserError(f"unknown dealer {dealer!r}: not in marts.dim_dealer ({len(dealer_names)} dealers, e.g. {', '.join(sorted(dealer_names)[:3])})")
+    with open_marts(warehouse, ("fct_expense_writeoff",), dealer) as (con, tables, dealer_names):
         campaign_names = (
             dict(con.execute("select campaign_id, campaign_name from marts.dim_campaign").fetchall())
             if "dim_campaign" in tables else {}
         )
-        cur = con.execute(
+        claims, columns = dict_rows(con.execute(
             "select * from marts.fct_expense_writeoff where writeoff_month = ? and (? is null or dealer_id = ?) "
             "order by dealer_id, campaign_id, submitted_at, claim_id",
             [month, dealer, dealer],
-        )
-        columns = [d[0] for d in cur.description]
-        claims = [dict(zip(columns, row)) for row in cur.fetchall()]
-    finally:
-        con.close()
-    for c in claims:
-        for k in ("claimed_amount", "approved_amount", "verified_sales_value", "cap_amount"):
-            if c[k] is not None:
-                # DECIMAL columns arrive as Decimal; a DOUBLE goes through its shortest text
-                c[k] = c[k] if isinstance(c[k], Decimal) else Decimal(str(c[k]))
+        ))
+    decimals(claims, ("claimed_amount", "approved_amount", "verified_sales_value", "cap_amount"))
     return claims, dealer_names, campaign_names, set(columns)
