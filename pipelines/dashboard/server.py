@@ -4,14 +4,12 @@ file to read, answering its health endpoint once it serves."""
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Mapping
 from pathlib import Path
+
+from pipelines.core.servers import ServerNotUp, spawn, stop_tree, wait_until_answering
 
 APP = Path(__file__).with_name("app.py")
 HEALTH = "/_stcore/health"  # Streamlit's own: 200 "ok" once the server accepts sessions
@@ -34,50 +32,21 @@ def start_dashboard(serving: Path, host: str, port: int, log: Path | None = None
                     env: Mapping[str, str] | None = None) -> subprocess.Popen:
     """The dashboard started in a process group of its own, output to `log` (else the
     terminal)."""
-    output = open(log, "wb") if log is not None else None
-    try:
-        return subprocess.Popen(dashboard_command(serving, host, port), env={**os.environ, **(env or {})},
-                                stdin=subprocess.DEVNULL, stdout=output,
-                                stderr=subprocess.STDOUT if output else None, start_new_session=True)
-    finally:
-        if output is not None:
-            output.close()
+    return spawn(dashboard_command(serving, host, port), env=env, log=log)
 
 
-class NotServing(Exception):
-    """The dashboard exited or did not answer in time."""
+NotServing = ServerNotUp  # the dashboard exited or did not answer in time
 
 
 def wait_until_healthy(process: subprocess.Popen, url: str, timeout: float = READY_TIMEOUT) -> None:
     """Return once `url` + HEALTH answers 200; NotServing if `process` exits or `timeout`
     seconds pass first."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise NotServing(f"the dashboard exited with status {process.returncode} before serving")
-        try:
-            with urllib.request.urlopen(url + HEALTH, timeout=5) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.2)
-    raise NotServing(f"the dashboard did not answer at {url} within {timeout:.0f} s")
+    wait_until_answering(process, url + HEALTH, timeout, what="the dashboard")
 
 
 def stop_dashboard(process: subprocess.Popen, timeout: float = STOP_TIMEOUT) -> None:
-    """Interrupt it as Ctrl+C would; kill its process group if it has not stopped in time."""
-    if process.poll() is None:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            pass
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    process.wait()
+    """Interrupt it as Ctrl+C would; kill what is left of its tree if it has not stopped in time."""
+    stop_tree(process, timeout)
 
 
 def run_dashboard(serving: Path, host: str, port: int) -> int:

@@ -10,25 +10,21 @@ not stop in time.
 
 from __future__ import annotations
 
-import errno
 import functools
 import http.server
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from pipelines.core.errors import UserError
+from pipelines.core.servers import ServerNotUp, ensure_port_free, spawn, stop_tree, wait_until_answering
 from pipelines.core.settings import PROJECT_ROOT, venv_program
 
 WORKSPACE = PROJECT_ROOT / "workspace.yaml"
@@ -51,22 +47,6 @@ def prepare_dagster_home(home: Path) -> Path:
     return home
 
 
-def ensure_port_free(host: str, port: int) -> None:
-    """Raise UserError when nothing could listen on host:port (taken, or not a local
-    address), before a server spends a minute starting only to fail on it."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        # as the server will: a port left in TIME_WAIT by a stopped server is free
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except OSError as exc:
-            if exc.errno == errno.EADDRINUSE:
-                raise UserError(f"port {port} on {host} is already in use (another 'dcw ui'? "
-                                f"choose another with --port)") from None
-            reason = exc.strerror or exc
-            raise UserError(f"cannot listen on {host}:{port}: {reason}") from None
-
-
 def webserver_command(host: str, port: int, *, daemon: bool) -> list[str]:
     """`dagster dev` (webserver and the daemon that runs schedules and sensors) when `daemon`,
     else `dagster-webserver` alone; both on workspace.yaml."""
@@ -78,79 +58,19 @@ def start_server(command: list[str], dagster_home: Path, env: Mapping[str, str] 
                  log: Path | None = None) -> subprocess.Popen:
     """Start `command` with DAGSTER_HOME=`dagster_home` (prepared), the current environment
     plus `env`, output to `log` (else the terminal), in a process group of its own."""
-    environment = {**os.environ, **(env or {}),
-                   "DAGSTER_HOME": os.fspath(prepare_dagster_home(dagster_home))}
-    output = open(log, "wb") if log is not None else None
-    try:
-        return subprocess.Popen(command, env=environment, cwd=PROJECT_ROOT, stdin=subprocess.DEVNULL,
-                                stdout=output, stderr=subprocess.STDOUT if output else None,
-                                start_new_session=True)
-    finally:
-        if output is not None:
-            output.close()  # the child holds its own copy
-
-
-class ServerNotUp(Exception):
-    """The server exited or did not answer in time."""
+    return spawn(command, env={**(env or {}), "DAGSTER_HOME": os.fspath(prepare_dagster_home(dagster_home))},
+                 cwd=PROJECT_ROOT, log=log)
 
 
 def wait_until_serving(process: subprocess.Popen, url: str, timeout: float = READY_TIMEOUT) -> None:
     """Return once `url`/server_info answers; ServerNotUp if `process` exits or `timeout`
     seconds pass first."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise ServerNotUp(f"the server exited with status {process.returncode} before serving")
-        try:
-            with urllib.request.urlopen(f"{url}/server_info", timeout=5) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.5)
-    raise ServerNotUp(f"the server did not answer at {url} within {timeout:.0f} s")
+    wait_until_answering(process, f"{url}/server_info", timeout, interval=0.5)
 
 
 def stop_server(process: subprocess.Popen, timeout: float = STOP_TIMEOUT) -> None:
-    """Interrupt the server and everything it started as Ctrl+C would, then kill whatever of
-    that tree still runs after `timeout` seconds. `dagster dev` ignores SIGTERM and leaves
-    its webserver, daemon and code servers running when it dies, so every process of the tree
-    (its process group, and any descendant that left the group) is signalled, not only it."""
-    import psutil
-
-    try:
-        tree = psutil.Process(process.pid).children(recursive=True)
-    except psutil.NoSuchProcess:
-        tree = []
-    _signal_group(process.pid, signal.SIGINT)
-    for child in tree:
-        _signal(child, signal.SIGINT)
-    try:
-        process.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        pass
-    _, alive = psutil.wait_procs(tree, timeout=max(0.1, timeout / 2))
-    _signal_group(process.pid, signal.SIGKILL)  # the group outlives its leader: code servers
-    for child in alive:
-        _signal(child, signal.SIGKILL)
-    process.wait()
-    psutil.wait_procs(alive, timeout=5)
-
-
-def _signal_group(pgid: int, sig: int) -> None:
-    try:
-        os.killpg(pgid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
-
-
-def _signal(proc, sig: int) -> None:
-    import psutil
-
-    try:
-        proc.send_signal(sig)
-    except (psutil.NoSuchProcess, psutil.AccessDenied):
-        pass
+    """Stop the server and everything it started (pipelines/core/servers.py)."""
+    stop_tree(process, timeout)
 
 
 class _Stop(KeyboardInterrupt):
