@@ -83,15 +83,17 @@ def garbage(rng: np.random.Generator) -> bytes:
 def look_valid(g: Context) -> None:
     """Two files that look valid but are not (docs/generator.md), written last and drawing no
     random numbers, so every other file is as before: a sales file for the month after its
-    submission month (BAD_SUBMISSION_TIME), and a claims file reusing a claim_id another dealer
+    submission month (BAD_SUBMISSION_TIME; stamped in the first month), and a claims file reusing a claim_id another dealer
     already owns (its row quarantined with CLAIM_ID_TAKEN)."""
     dealers = g.plan.dealers
     if not dealers or g.p.injection_scale <= 0:  # a clean run has no injections
         return
     d = dealers[0]
-    last = g.plan.firsts[-1]
-    ahead = (last.replace(day=28) + timedelta(days=4)).replace(day=1)
-    stamp = datetime(last.year, last.month, 15, 12, 0, 0)
+    # Stamped in the first month, so it never is the newest submission day of a landing (the
+    # benchmark holds back that day as the next night).
+    first = g.plan.firsts[0]
+    ahead = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+    stamp = datetime(first.year, first.month, 15, 12, 0, 0)
     rel = f"dealers/{d.dealer_id}/sales_{d.dealer_id}_{ahead:%Y%m}_{stamp:%Y%m%dT%H%M%S}.csv"
     body = f"sale_date,customer_name,customer_city_code,sku,qty,unit_price\n{ahead.isoformat()},{d.name},,,1,1\n"
     if g.landing.write(rel, body.encode("utf-8"), kind="sales", dealer_id=d.dealer_id, status="rejected",
