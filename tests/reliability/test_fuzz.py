@@ -136,6 +136,8 @@ def test_run_ingestion_gives_every_fuzzed_file_a_fate_and_conserves_rows(erp_war
     warehouse = root / "warehouse.duckdb"
     shutil.copy(erp_warehouse, warehouse)
     shutil.copytree(raw_dir(erp_warehouse), raw_dir(warehouse))
+    # the warehouse's own landing folder, copied: a warehouse refuses another one
+    shutil.copytree(erp_warehouse.parent / "landing", root / "landing")
     landing = Landing(root / "landing")
     names = []
     for i, (kind, dealer, data) in enumerate(files):
