@@ -24,7 +24,6 @@ import hashlib
 import hmac
 import json
 import logging
-import os
 import secrets
 import time
 from dataclasses import dataclass
@@ -35,6 +34,7 @@ import polars as pl
 
 from pipelines.core.text import sql_literal
 from pipelines.customers.normalise import name_core, name_norm
+from pipelines.ingest.raw_layer import private_folder, replace_private
 
 MODEL_PATH = Path(__file__).with_name("model.json")
 TABLE = "customer_records"
@@ -77,10 +77,10 @@ def phone_salt(raw: Path) -> bytes:
     # "_" first: Spark skips the file when it reads the folder as the table
     path = table_dir(raw) / "_phone_salt.txt"
     if not path.is_file():
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(path.parent)
         tmp = path.with_suffix(".tmp")
         tmp.write_text(secrets.token_hex(16), encoding="ascii")
-        os.replace(tmp, path)
+        replace_private(tmp, path)
     return path.read_text(encoding="ascii").strip().encode()
 
 
@@ -110,7 +110,7 @@ def write_done(raw: Path, names: set[str]) -> None:
     path = table_dir(raw) / DONE
     tmp = path.with_suffix(".tmp")
     tmp.write_text("".join(f"{n}\n" for n in sorted(names)), encoding="utf-8")
-    os.replace(tmp, path)
+    replace_private(tmp, path)
 
 
 def read_records(raw: Path, files: list[Path] | None = None) -> pl.DataFrame:
@@ -189,10 +189,10 @@ def read_state(raw: Path) -> pl.DataFrame:
 def write_state(raw: Path, state: pl.DataFrame) -> None:
     """Replace records.parquet atomically: a reader (dbt) sees the old or the new table."""
     folder = table_dir(raw)
-    folder.mkdir(parents=True, exist_ok=True)
+    private_folder(folder)
     tmp = folder / "records.parquet.tmp"
     state.select(list(SCHEMA)).sort("customer_city_code", "customer_name").write_parquet(tmp)
-    os.replace(tmp, folder / "records.parquet")
+    replace_private(tmp, folder / "records.parquet")
 
 
 # --- Splink -------------------------------------------------------------------------------

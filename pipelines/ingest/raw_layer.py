@@ -123,11 +123,11 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, raw: Path) -> None:
     committed = {b for (b,) in con.execute("SELECT DISTINCT batch_id FROM raw.submissions").fetchall()}
     started = {b for (b,) in con.execute("SELECT batch_id FROM meta.batches").fetchall()}
     abandoned = started - committed
-    _private(raw)
+    private_folder(raw)
     for table in PARQUET_TABLES:
         folder = raw / table
         folder.mkdir(parents=True, exist_ok=True)
-        _private(folder)
+        private_folder(folder)
         if not _schema_is_current(con, table, folder / SCHEMA_FILE):
             _copy(con, f"SELECT {_select(table, set())} LIMIT 0", folder / SCHEMA_FILE)
         for f in folder.iterdir():
@@ -145,7 +145,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, raw: Path) -> None:
             WHERE EXISTS (SELECT 1 FROM raw.submissions AS s
                           WHERE s.source_file = r.source_file AND s.batch_id = r.batch_id)""")
     for table, columns in CLOSED_TABLES.items():
-        _private(raw / table)
+        private_folder(raw / table)
         if not (raw / table / SCHEMA_FILE).exists():
             body = ", ".join(f'CAST(NULL AS {sql}) AS "{name}"' for name, sql in columns.items())
             _copy(con, f"SELECT {body} LIMIT 0", raw / table / SCHEMA_FILE)
@@ -164,17 +164,18 @@ def _schema_is_current(con, table: str, schema_file: Path) -> bool:
 def write_closed(con, raw: Path, table: str, query: str, name: str) -> Path:
     """Write a closed month's file of `table` (CLOSED_TABLES) from `query`, all at once."""
     assert table in CLOSED_TABLES
-    _private(raw / table)
+    private_folder(raw / table)
     target = raw / table / f"{name}.parquet"
     tmp = target.with_name(f".{target.name}.tmp")
     cols = ", ".join(f'CAST("{c}" AS {sql}) AS "{c}"' for c, sql in CLOSED_TABLES[table].items())
     con.execute(f"COPY (SELECT {cols} FROM ({query})) TO {sql_literal(str(tmp))} (FORMAT parquet)").fetchall()
-    os.chmod(tmp, FILE_MODE)
-    os.replace(tmp, target)
+    replace_private(tmp, target)
     return target
 
 
-def _private(folder: Path) -> None:
+def private_folder(folder: Path) -> None:
+    """Create `folder` if needed, readable by the owner and the group only (what dealers sent
+    is in it)."""
     folder.mkdir(parents=True, exist_ok=True)
     try:
         os.chmod(folder, FOLDER_MODE)
@@ -294,6 +295,12 @@ def _copy(con, query: str, target: Path) -> None:
     none (written under a hidden temporary name, then renamed)."""
     tmp = target.with_name(f".{target.name}.tmp")
     con.execute(f"COPY ({query}) TO {sql_literal(str(tmp))} (FORMAT parquet, COMPRESSION zstd)").fetchall()
+    replace_private(tmp, target)
+
+
+def replace_private(tmp: Path, target: Path) -> None:
+    """Move a finished temporary file over `target`, readable by the owner and the group only:
+    a reader sees the old file or the new one, whole."""
     os.chmod(tmp, FILE_MODE)
     os.replace(tmp, target)
 
@@ -316,7 +323,7 @@ def write_rows(con, raw: Path, table: str, frame: pl.DataFrame, batch_id: str, p
 
 def write_mirror(con, raw: Path) -> None:
     """The submission log as Parquet, for engines that do not read DuckDB files."""
-    _private((raw / MIRROR).parent)
+    private_folder((raw / MIRROR).parent)
     _copy(con, "SELECT * FROM raw.submissions ORDER BY source_file", raw / MIRROR)
 
 
