@@ -19,6 +19,7 @@ from dagster import AssetKey, materialize
 from tests.landing_builder import Landing
 from pipelines.core.resource import WarehouseResource
 from pipelines.core.settings import Settings
+from pipelines.customers.assets import customer_records
 from pipelines.dbt import (
     DBT_PROJECT_DIR,
     LAYERS,
@@ -299,10 +300,11 @@ def test_dagster_materializes_the_models_and_runs_the_checks(tmp_path):
     warehouse = tmp_path / "wh.duckdb"
     run_ingestion(tmp_path / "landing", warehouse, tmp_path / "feedback")
     resources = {"dbt": dbt_resource(), "warehouse": WarehouseResource.from_settings(Settings.for_warehouse(warehouse))}
-    result = materialize([dbt_warehouse_assets, *ge_checks], resources=resources)
+    # the customer resolution is upstream of the staging of sales (pipelines/customers/assets.py)
+    result = materialize([customer_records, dbt_warehouse_assets, *ge_checks], resources=resources)
     assert result.success
     materialized = {e.asset_key for e in result.get_asset_materialization_events()}
-    assert materialized == set(dbt_warehouse_assets.keys)
+    assert materialized == set(dbt_warehouse_assets.keys) | {customer_records.key}
     evaluations = result.get_asset_check_evaluations()
     ge_keys = {k for c in ge_checks for k in c.check_keys}
     assert {e.asset_check_key for e in evaluations} == set(dbt_warehouse_assets.check_keys) | ge_keys
