@@ -6,8 +6,8 @@ with dated as (
     union all select ship_date from {{ ref('stg_shipments') }}
     union all select min(sale_date) from {{ ref('int_sales_lines') }}
     union all select max(sale_date) from {{ ref('int_sales_lines') }}
-    {#- a stamp rejected as BAD_SUBMISSION_TIME is no date the marts speak of (a file named
-        for 2099 must not stretch the calendar to it) -#}
+    {# a stamp rejected as BAD_SUBMISSION_TIME is no date the marts speak of (a file named
+       for 2099 must not stretch the calendar to it) #}
     union all select cast(submitted_at as date) from {{ ref('stg_submissions') }}
     where coalesce(reason_code, '') <> 'BAD_SUBMISSION_TIME'
     union all select start_date from {{ ref('stg_campaigns') }}
