@@ -22,6 +22,7 @@ environment:
   DCW_SERVING    the read-only copy of the marts analysts open (default serving/dcw.duckdb beside the warehouse)
   DCW_REPORTS    where reports and Data Docs are written (default reports/ beside the warehouse)
   DCW_FEEDBACK_RECEIPTS  0 = no receipt for a fully accepted dealer file (default 1)
+  DCW_FEEDBACK_REPLENISHMENT  1 = each dealer's replenishment suggestions in its feedback folder after the build (default 0)
   DCW_REMINDERS  the reminders' delivery configuration, TOML (default reminders.toml beside the warehouse)
 Each is overridden by the matching option of a command. Logs, backups and alerts go beside
 the warehouse too.

@@ -35,6 +35,7 @@ class WarehouseResource(dg.ConfigurableResource):
     duckdb_memory: str = DEFAULT_DUCKDB_MEMORY
     reminders: str | None = None  # the reminders' configuration file (Settings.reminders)
     feedback_receipts: bool = True
+    feedback_replenishment: bool = False  # Settings.feedback_replenishment
 
     @classmethod
     def from_settings(cls, cfg: Settings) -> "WarehouseResource":
@@ -44,6 +45,7 @@ class WarehouseResource(dg.ConfigurableResource):
             duckdb_memory=cfg.duckdb_memory,
             reminders=str(cfg.reminders) if cfg.reminders else None,
             feedback_receipts=cfg.feedback_receipts,
+            feedback_replenishment=cfg.feedback_replenishment,
         )
 
     @property
@@ -54,6 +56,7 @@ class WarehouseResource(dg.ConfigurableResource):
             duckdb_memory=self.duckdb_memory,
             reminders=Path(self.reminders) if self.reminders else None,
             feedback_receipts=self.feedback_receipts,
+            feedback_replenishment=self.feedback_replenishment,
         )
 
     @property

@@ -38,6 +38,7 @@ ENV_VARS = {
     "duckdb_memory": "DCW_DUCKDB_MEMORY",
     "reminders": "DCW_REMINDERS",
     "feedback_receipts": "DCW_FEEDBACK_RECEIPTS",
+    "feedback_replenishment": "DCW_FEEDBACK_REPLENISHMENT",
 }
 # The settings that are paths (the rest: the business date and the memory bound).
 PATH_SETTINGS = ("landing", "warehouse", "raw", "feedback", "serving", "reports")
@@ -123,6 +124,9 @@ class Settings:
         return self.reminders or self.warehouse.with_name("reminders.toml")
     # A receipt for every fully accepted dealer file (docs/feedback.md); DCW_FEEDBACK_RECEIPTS=0 turns it off.
     feedback_receipts: bool = True
+    # Each dealer's replenishment suggestions beside its feedback, after the build
+    # (docs/feedback.md); off unless DCW_FEEDBACK_REPLENISHMENT=1.
+    feedback_replenishment: bool = False
     # The outputs that took their default place beside the warehouse (claim_outputs checks them).
     defaulted: frozenset[str] = field(default=frozenset(), compare=False)
 
@@ -166,6 +170,9 @@ class Settings:
         values["reminders"] = _absolute(reminders) if reminders else None
         receipts = given.get("feedback_receipts", env.get("DCW_FEEDBACK_RECEIPTS", "1"))
         values["feedback_receipts"] = receipts if isinstance(receipts, bool) else str(receipts).strip().lower() not in _FALSE
+        suggestions = given.get("feedback_replenishment", env.get("DCW_FEEDBACK_REPLENISHMENT", "0"))
+        values["feedback_replenishment"] = suggestions if isinstance(suggestions, bool) else \
+            str(suggestions).strip().lower() not in _FALSE | {""}
         return cls(**values)
 
     @classmethod

@@ -22,14 +22,14 @@ from pipelines.orchestration.schedules import (monthly_close_schedule, nightly_s
                                                quarterly_close_schedule, reminders_schedule)
 from pipelines.orchestration.sensors import landing_sensor, run_failure_alert
 from pipelines.quality import ge_checks
-from pipelines.reports.assets import rebate_report, writeoff_report
+from pipelines.reports.assets import rebate_report, replenishment_feedback, writeoff_report
 from pipelines.serving import serving_marts
 
 
 def build_definitions(warehouse: WarehouseResource) -> Definitions:
     return Definitions(
         assets=[*ingest_assets, customer_records, dbt_warehouse_assets, serving_marts, writeoff_report,
-                rebate_report],
+                rebate_report, replenishment_feedback],
         asset_checks=[*ingest_checks, *ge_checks],
         jobs=[nightly_job, ingest_job, monthly_close_job, quarterly_close_job, reminders_job],
         schedules=[nightly_schedule, monthly_close_schedule, quarterly_close_schedule, reminders_schedule],

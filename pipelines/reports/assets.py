@@ -12,6 +12,7 @@ import dagster as dg
 
 from pipelines.core.resource import WarehouseResource
 from pipelines.reports.rebate import write_rebate_report
+from pipelines.reports.replenishment import write_replenishment_feedback
 from pipelines.reports.close import close_month
 from pipelines.reports.writeoff import write_writeoff_report
 
@@ -71,3 +72,21 @@ def rebate_report(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
         files = [p for fmt in ("xlsx", "csv") for p in write_rebate_report(cfg.warehouse, quarter, None, fmt, out_dir)]
     context.log.info(f"rebate {quarter}: {', '.join(p.name for p in files)}")
     return dg.MaterializeResult(metadata={"folder": str(out_dir), "files": [p.name for p in files]})
+
+
+@dg.asset(
+    group_name="feedback",
+    deps=[dg.AssetKey(["marts", t]) for t in ("rpt_replenishment", "dim_product", "dim_dealer")],
+    description="补货建议: each dealer's suggested orders (rpt_replenishment) as "
+                "replenishment_<dealer>_<YYYYMM>.csv/.xlsx in its feedback folder, when "
+                "DCW_FEEDBACK_REPLENISHMENT=1; nothing otherwise.",
+)
+def replenishment_feedback(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    cfg = warehouse.settings
+    if not cfg.feedback_replenishment:
+        context.log.info("replenishment suggestions to dealers are off (DCW_FEEDBACK_REPLENISHMENT)")
+        return dg.MaterializeResult(metadata={"files": 0})
+    with cfg.lock(log=context.log.info), cfg.connect(read_only=True) as con:
+        files = write_replenishment_feedback(con, cfg.feedback)
+    context.log.info(f"replenishment suggestions: {len(files)} files under {cfg.feedback}")
+    return dg.MaterializeResult(metadata={"folder": str(cfg.feedback), "files": len(files)})

@@ -22,6 +22,7 @@ from pipelines.ingest.feedback import safe_cell
 
 TEXT, MONEY, COUNT, DATE, TIMESTAMP = "text", "money", "count", "date", "timestamp"
 FRACTION = "fraction"  # a ratio (attainment, a rate): a number shown as a percentage in XLSX
+QUANTITY = "quantity"  # units, fractional where a share of a forecast: exact text in CSV
 _CENT = Decimal("0.01")
 _MAX_WIDTH = 60
 
@@ -71,7 +72,7 @@ def _text(value: Any, kind: str) -> str:
         return ""
     if kind == MONEY:
         return money_text(Decimal(value))
-    if kind == FRACTION:
+    if kind in (FRACTION, QUANTITY):
         return format(Decimal(str(value)).normalize(), "f")
     if kind == TIMESTAMP and isinstance(value, datetime):
         return value.isoformat(sep=" ", timespec="seconds")
@@ -116,7 +117,7 @@ HEADER_ROW = 3  # title, note, blank line above the header
 def _formats(wb) -> dict[str, Any]:
     base = {"valign": "top"}
     number = {MONEY: "#,##0.00", COUNT: "#,##0", DATE: "yyyy-mm-dd", TIMESTAMP: "yyyy-mm-dd hh:mm:ss",
-              FRACTION: "0.00%"}
+              FRACTION: "0.00%", QUANTITY: "#,##0.00"}
     fmt = {
         "title": wb.add_format({"bold": True, "font_size": 14}),
         "note": wb.add_format({"italic": True, "font_color": "#555555"}),
@@ -142,7 +143,7 @@ def _sheet(ws, table: Table, fmt: dict[str, Any]) -> None:
             cell_fmt = fmt[style + col.kind]
             if value is None or value == "":
                 ws.write_blank(i, j, None, cell_fmt)
-            elif col.kind in (MONEY, COUNT, FRACTION):
+            elif col.kind in (MONEY, COUNT, FRACTION, QUANTITY):
                 ws.write_number(i, j, float(value), cell_fmt)
             elif col.kind in (DATE, TIMESTAMP) and isinstance(value, date):
                 ws.write_datetime(i, j, value if isinstance(value, datetime) else datetime(value.year, value.month, value.day), cell_fmt)

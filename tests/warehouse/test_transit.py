@@ -16,10 +16,15 @@ THRESHOLDS = "erp/alert_thresholds_20250401.csv"
 
 
 @pytest.fixture(scope="module")
-def q(tmp_path_factory):
+def root(tmp_path_factory):
+    return tmp_path_factory.mktemp("transit")
+
+
+@pytest.fixture(scope="module")
+def q(root):
     from tests.warehouse.transit_scenario import AS_OF, transit_channel
 
-    return build_from_landing(transit_channel, tmp_path_factory.mktemp("transit"), AS_OF)
+    return build_from_landing(transit_channel, root, AS_OF)
 
 
 def m(month: int) -> date:
@@ -190,3 +195,56 @@ def test_an_extract_without_delivery_dates_or_thresholds_keeps_todays_figures(ch
         assert query("""select distinct low_weeks, high_weeks, threshold_source_file, threshold_tier
                         from marts.rpt_inventory_alerts""") in ([], [(Decimal(2), Decimal(12), None, None)])
     assert scorecard_warehouse[1]("select count(*) from marts.rpt_inventory_alerts")[0][0] > 0
+
+
+def materialize_replenishment_feedback(root, feedback, on: bool):
+    """The asset downstream of the mart, as the nightly job runs it after the build."""
+    import dagster as dg
+
+    from pipelines.core.resource import WarehouseResource
+    from pipelines.core.settings import Settings
+    from pipelines.reports.assets import replenishment_feedback
+
+    cfg = Settings.for_warehouse(root / "warehouse.duckdb", feedback=feedback)
+    cfg = cfg.with_overrides(feedback_replenishment=on)
+    result = dg.materialize([replenishment_feedback], resources={"warehouse": WarehouseResource.from_settings(cfg)})
+    assert result.success
+
+
+def test_replenishment_goes_to_no_dealer_by_default(q, root):
+    feedback = root / "feedback_default"
+    materialize_replenishment_feedback(root, feedback, on=False)
+    assert not list(feedback.rglob("replenishment_*"))
+
+
+def test_replenishment_suggestions_beside_the_dealers_feedback(q, root):
+    import csv
+
+    from openpyxl import load_workbook
+
+    feedback = root / "feedback_on"
+    materialize_replenishment_feedback(root, feedback, on=True)
+    assert sorted(p.relative_to(feedback).as_posix() for p in feedback.rglob("replenishment_*")) == sorted(
+        f"{d}/replenishment_{d}_202505.{ext}" for d in {d for d, _ in REPLENISH} for ext in ("csv", "xlsx"))
+    columns = ("sku", "on_hand_qty", "in_transit_qty", "sell_out_qty_3m", "demand_share", "region_forecast_qty",
+               "region_forecast_hi", "demand_qty", "safety_stock_qty", "target_stock_qty", "suggested_order_qty",
+               "formula")
+    for dealer in {d for d, _ in REPLENISH}:
+        mart = q(f"select {', '.join(columns)} from marts.rpt_replenishment where dealer_id = ? order by sku", dealer)
+        with open(feedback / dealer / f"replenishment_{dealer}_202505.csv", encoding="utf-8-sig") as fh:
+            header, *rows, total = list(csv.reader(fh))
+        assert header[0] == "产品编码 SKU" and header[-1] == "计算式 Formula"
+        at = {c: i for i, c in enumerate(("sku", "product_name", "month", "stock_month", *columns[1:]))}
+        assert len(rows) == len(mart)
+        for line, row in zip(rows, mart):
+            assert line[at["month"]] == "2025-05-01" and line[at["stock_month"]] == "2025-04-01"
+            for c, value in zip(columns, row):
+                got = line[at[c]]
+                if isinstance(value, str):
+                    assert got == value, (dealer, c)
+                else:  # the exact figure of the mart, as text
+                    assert Decimal(got) == Decimal(str(value)), (dealer, c, got, value)
+        assert Decimal(total[at["suggested_order_qty"]]) == sum(r[10] for r in mart)
+        sheet = load_workbook(feedback / dealer / f"replenishment_{dealer}_202505.xlsx").active
+        orders = [r[at["suggested_order_qty"]] for r in sheet.iter_rows(min_row=5, values_only=True)]
+        assert orders[:-1] == [r[10] for r in mart]
