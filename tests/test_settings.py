@@ -78,3 +78,11 @@ def test_receipts_can_be_turned_off():
     assert not Settings.from_env({"DCW_FEEDBACK_RECEIPTS": "0"}).feedback_receipts
     cfg = Settings.from_env({"DCW_FEEDBACK_RECEIPTS": "off"})
     assert not WarehouseResource.from_settings(cfg).settings.feedback_receipts
+
+
+def test_replenishment_suggestions_to_dealers_are_off_unless_turned_on():
+    assert not Settings.from_env({}).feedback_replenishment
+    assert not Settings.from_env({"DCW_FEEDBACK_REPLENISHMENT": ""}).feedback_replenishment
+    cfg = Settings.from_env({"DCW_FEEDBACK_REPLENISHMENT": "1"})
+    assert cfg.feedback_replenishment
+    assert WarehouseResource.from_settings(cfg).settings.feedback_replenishment
