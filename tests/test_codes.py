@@ -45,6 +45,18 @@ def test_the_readers_take_their_codes_from_the_table():
                             "rejected": "已驳回 rejected"}
 
 
+def test_the_monthly_diversion_mart_has_a_pair_of_columns_per_rule():
+    import yaml
+
+    mart = ROOT / "dbt_project/models/marts/diversion/agg_dealer_diversion_monthly"
+    (model,) = yaml.safe_load(mart.with_suffix(".yml").read_text(encoding="utf-8"))["models"]
+    columns = [c["name"] for c in model["columns"]]
+    per_rule = [c for c in columns if c.endswith(("_lines", "_qty")) and not c.startswith("flagged")]
+    assert per_rule == [f"{rule.lower()}_{what}" for rule in codes.codes("diversion") for what in ("lines", "qty")]
+    rules = re.search(r"set rules = \[(.*?)\]", mart.with_suffix(".sql").read_text(encoding="utf-8")).group(1)
+    assert tuple(re.findall(r"'(\w+)'", rules)) == codes.codes("diversion")
+
+
 def test_every_row_code_the_ingestion_and_the_generator_name_is_in_the_table():
     named = {code for code, _, _ in REFERENCE_RULES.values()} | set(BAD_CODE.values())
     for kind in KINDS:

@@ -89,6 +89,16 @@ def test_double_reported(nights):
     assert rows[0][5].startswith("重复报备：D0001") and "Double reporting: D0001" in rows[0][5]
 
 
+def test_the_double_report_in_the_dealers_monthly_diversion(nights):
+    _, _, q = nights
+    got = {(d, mo.month): (n, qty, flags) for d, mo, n, qty, flags in q(
+        """select dealer_id, month, double_reported_lines, double_reported_qty, flags
+           from marts.agg_dealer_diversion_monthly where double_reported_lines > 0 or double_reported_qty <> 0""")}
+    # the 2025-02-10 sale of 3 x SKU001 to X, in D0001's and D0002's February: one line of 3 each
+    assert {k: v[:2] for k, v in got.items()} == {("D0001", 2): (1, Decimal(3)), ("D0002", 2): (1, Decimal(3))}
+    assert all(flags >= 1 for _, _, flags in got.values())
+
+
 def test_rfm(nights):
     _, _, q = nights
     k = {v: n for n, v in keys(q).items() if n in (X1, Y1, Z1)}
@@ -147,6 +157,25 @@ def test_dealer_coverage(nights):
         ("D0002", "2025-03"): [1, 0, 1],  # Z
         ("D0002", "2025-04"): [1, 1, 1],  # Y, new to D0002
     }
+
+
+def test_the_scorecard_shows_the_coverage_without_weighting_it(nights):
+    _, _, q = nights
+    got = {(d, m.isoformat()[:7]): (a, n, c, score) for d, m, a, n, c, score in q(
+        """select dealer_id, month, active_customers, new_customers, cities_covered, composite_score
+           from marts.fct_dealer_scorecard""")}
+    # the figures of test_dealer_coverage; a month without accepted lines covers nobody
+    assert got[("D0001", "2025-01")][:3] == (2, 1, 1)  # X (new) and Y
+    assert got[("D0002", "2025-02")][:3] == (2, 1, 2)  # X, and Z new; two cities
+    assert got[("D0002", "2025-04")][:3] == (1, 1, 1)  # Y, new to D0002
+    assert got[("D0001", "2024-06")][:3] == (0, 0, 0)  # between Y's 2023-12 purchase and 2025-01
+    assert got[("D0001", "2025-04")][:3] == (0, 0, 0)
+    # weight 0: the composite is the weighted sum of its four components alone
+    (mismatch,) = q("""select count(*) from marts.fct_dealer_scorecard
+                       where score_components = 4 and abs(composite_score - round(100 * (0.30 * timeliness_component
+                             + 0.25 * data_quality_component + 0.25 * diversion_component
+                             + 0.20 * inventory_accuracy_component), 2)) > 0.005""")[0]
+    assert mismatch == 0
 
 
 def test_no_phone_in_clear(nights):

@@ -189,12 +189,12 @@ select
         when r.composite_score is not null then 'C'
     end as suggested_tier,
     dd.tier as current_tier,
-    ta.target_attainment
+    ta.target_attainment,
+    coalesce(cv.active_customers, 0) as active_customers, coalesce(cv.new_customers, 0) as new_customers,
+    coalesce(cv.cities_covered, 0) as cities_covered
 from rounded as r
-left join rounded as prev
-    on prev.dealer_id = r.dealer_id and prev.month = {{ add_months('r.month', -1) }}
-left join rounded as ly
-    on ly.dealer_id = r.dealer_id and ly.month = {{ add_months('r.month', -12) }}
-left join {{ ref('dim_dealer') }} as dd
-    on dd.dealer_id = r.dealer_id
+left join rounded as prev on prev.dealer_id = r.dealer_id and prev.month = {{ add_months('r.month', -1) }}
+left join rounded as ly on ly.dealer_id = r.dealer_id and ly.month = {{ add_months('r.month', -12) }}
+left join {{ ref('dim_dealer') }} as dd on dd.dealer_id = r.dealer_id
 left join {{ ref('int_dealer_target_months') }} as ta on ta.dealer_id = r.dealer_id and ta.month = r.month
+left join {{ ref('agg_dealer_coverage_monthly') }} as cv on cv.dealer_id = r.dealer_id and cv.month = r.month

@@ -1,3 +1,7 @@
+{#- One pair of columns per diversion rule of the codes seed (family diversion), in its
+    rule_order; the contract in the YAML lists the same columns, so a new rule is added to both
+    (a test compares them with the seed). -#}
+{%- set rules = ['OUT_OF_TERRITORY', 'FOREIGN_BATCH', 'UNKNOWN_BATCH', 'DOUBLE_REPORTED'] %}
 with dealer_months as (
     select distinct dealer_id, month
     from {{ ref('fct_sell_through_monthly') }}
@@ -7,7 +11,7 @@ flags as (
     select
         dealer_id,
         sale_month as month,
-        {% for rule in ['OUT_OF_TERRITORY', 'FOREIGN_BATCH', 'UNKNOWN_BATCH'] -%}
+        {% for rule in rules -%}
         sum(case when rule = '{{ rule }}' then 1 else 0 end) as {{ rule | lower }}_lines,
         sum(case when rule = '{{ rule }}' then qty else 0 end) as {{ rule | lower }}_qty,
         {% endfor -%}
@@ -39,7 +43,7 @@ negative_stock as (
 select
     dm.dealer_id,
     dm.month,
-    {% for rule in ['out_of_territory', 'foreign_batch', 'unknown_batch'] -%}
+    {% for rule in rules | map('lower') -%}
     coalesce(f.{{ rule }}_lines, 0) as {{ rule }}_lines,
     cast(coalesce(f.{{ rule }}_qty, 0) as {{ type_qty() }}) as {{ rule }}_qty,
     {% endfor -%}
