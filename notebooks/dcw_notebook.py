@@ -50,6 +50,18 @@ PROVINCE_EN = {
 LOW_COVER_WEEKS, OVERSTOCK_WEEKS = 2, 12
 
 
+def diversion_rules() -> dict[str, tuple[str, str]]:
+    """The diversion rules, rule -> (Chinese, English), in their order: the codes seed's
+    family `diversion` (pipelines/codes.py), so a new rule reaches every notebook chart."""
+    import sys
+
+    if str(REPO_ROOT) not in sys.path:  # the kernel may start in notebooks/
+        sys.path.insert(0, str(REPO_ROOT))
+    from pipelines import codes
+
+    return codes.wording("diversion")
+
+
 def serving_path() -> Path:
     """$DCW_SERVING, default data/serving/dcw.duckdb. A relative path is taken from the repo
     root, not the working directory: Jupyter starts the kernel in notebooks/, other runners in

@@ -15,6 +15,8 @@ import pytest
 from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell
 
+from pipelines import codes
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
@@ -89,6 +91,8 @@ def test_notebook_runs_draws_charts_and_shows_no_phone_number(path, demo_serving
     assert str(demo_serving) in "".join(shown)  # it read the file it was pointed at
     assert not [t for t in shown if PHONE.search(t)]
     assert not [t for t in shown if "missing from font" in t]  # no CJK label drawn as empty boxes
+    if path.stem == "02_diversion_investigation":  # every rule of the codes seed, the newest included
+        assert not [r for r in codes.codes("diversion") if r not in "".join(shown)]
 
 
 @pytest.mark.slow  # the demo through the whole pipeline
@@ -140,3 +144,12 @@ def test_every_region_and_province_of_the_demo_has_an_english_name(helper, demo_
     assert places
     assert not [r for r, _ in places if r not in helper.REGION_EN]
     assert not [p for _, p in places if helper.province_en(p) not in helper.PROVINCE_EN.values()]
+
+
+def test_the_diversion_notebook_reads_its_rules_from_the_codes_seed(helper):
+    assert helper.diversion_rules() == codes.wording("diversion")
+    nb = nbformat.read(NOTEBOOKS_DIR / "02_diversion_investigation.ipynb", as_version=4)
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    assert "RULES = list(RULE_WORDS)" in code and "RULE_WORDS = nb.diversion_rules()" in code
+    # the per-rule columns of the monthly mart come from the same list, not from a hand-written one
+    assert "_lines)::bigint as" in code and not re.search(r"sum\(\w+_batch_lines\)", code)
