@@ -29,6 +29,10 @@ def test_jobs_select_what_they_say():
     nightly_keys = nightly.asset_layer.selected_asset_keys
     ingestion_keys = ingestion.asset_layer.selected_asset_keys
     assert dg.AssetKey(["marts", "fct_expense_writeoff"]) in nightly_keys
+    # the replenishment suggestions to dealers are written after the mart they come from
+    assert dg.AssetKey("replenishment_feedback") in nightly_keys
+    assert dg.AssetKey(["marts", "rpt_replenishment"]) in defs.resolve_asset_graph().get(
+        dg.AssetKey("replenishment_feedback")).parent_keys
     assert dg.AssetKey(["raw", "sales"]) in ingestion_keys
     assert not any(k.path[0] == "marts" for k in ingestion_keys)
 
