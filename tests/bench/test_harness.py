@@ -61,8 +61,11 @@ def test_json_has_every_stage_and_ratio(tiny):
         for name in expected_stages():
             stage = r[night][name]
             assert positive(stage["seconds"]) and positive(stage["peak_rss"]), (night, name, stage)
-            assert name in INGEST_SPLIT or positive(stage["cpu_seconds"]), (night, name, stage)
-            assert positive(stage["rows_per_s"]) or (night == "incremental" and stage["rows"] == 0), (night, name)
+            # a stage of the night with nothing to do (no new spelling to resolve) may take
+            # less CPU time than the clock counts
+            idle = night == "incremental" and stage["rows"] == 0
+            assert name in INGEST_SPLIT or positive(stage["cpu_seconds"]) or idle, (night, name, stage)
+            assert positive(stage["rows_per_s"]) or idle, (night, name)
     assert set(r["baselines"]) == {"bare_parse", "dbt_run", *floor_stages()}
     for name in r["baselines"]:
         assert positive(r["baselines"][name]["seconds"]) and positive(r["baselines"][name]["peak_rss"])
