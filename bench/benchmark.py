@@ -5,8 +5,8 @@ For each scale: generate its data with the project's generator into bench/data/<
 the last day, then, on those same files:
 
 1. bare parse: every file the ingestion parses, read by polars alone (the ingestion's floor);
-2. full build: the nightly chain (ingest, dbt build, forecast if written outside dbt,
-   publish) on the history;
+2. full build: the nightly chain (ingest, customer resolution, dbt build, forecast if
+   written outside dbt, publish) on the history;
 3. `dbt run` and the floor (bench/floor.py: dbt's compiled models run as one DuckDB script),
    each on a copy of the built warehouse (dbt without its data tests, and the
    transformation's floor);
@@ -313,6 +313,7 @@ def _fmt(x: float | None, digits: int = 1) -> str:
 def markdown(result: dict) -> str:
     m = result["machine"]
     lines = [f"# dcw benchmark {result['timestamp']}", "",
+             f"Run id {result.get('run_id', result['timestamp'])}, commit {result.get('commit') or 'unknown'}.", "",
              f"Machine: {m['cores']} cores, {m['memory_bytes'] / GIB:.0f} GiB, {m['cpu']}; "
              f"Python {m['python']}, DuckDB {m['duckdb']}, polars {m['polars']}, dbt {m['dbt']}.", ""]
     for scale, r in result["scales"].items():
@@ -340,9 +341,22 @@ def markdown(result: dict) -> str:
     return "\n".join(lines)
 
 
+def code_version() -> str | None:
+    """The commit measured (`+dirty` with uncommitted changes), so a quoted figure says what
+    code it is of; None outside a git checkout."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True).stdout
+    try:
+        commit = git("rev-parse", "HEAD").strip()
+        return commit + ("+dirty" if git("status", "--porcelain", "--untracked-files=no").strip() else "")
+    except (OSError, subprocess.CalledProcessError):
+        return None
+
+
 def run(scales: list[str], data_root: Path = DATA, results: Path = RESULTS) -> tuple[Path, dict]:
     stamp = datetime.now().strftime("%Y%m%dT%H%M%S")
-    result = {"timestamp": stamp, "machine": machine(), "scales": {}}
+    # the run id is the results' file name: what the README quotes beside a figure
+    result = {"run_id": stamp, "timestamp": stamp, "commit": code_version(), "machine": machine(), "scales": {}}
     for scale in scales:
         r = bench_scale(scale, data_root)
         m_peak = result["scales"]["M"]["peak_rss"] if "M" in result["scales"] else latest_m_peak(results)

@@ -7,9 +7,10 @@ keep freed memory), like a nightly `dcw run`, which is one process. The DCW_* va
 the environment (set by bench/benchmark.py) say where the landing folder and the warehouse are.
 
 Phases:
-- `night`: the nightly chain, stage by stage, as the nightly job runs it (ingest, dbt build,
-  the forecast when it is written outside dbt, publish), with the ingestion's own split into
-  discover, parse_validate and load when IngestSummary reports it. It reports its chain, so
+- `night`: the nightly chain, stage by stage, as the nightly job runs it (ingest, the
+  customer resolution, dbt build, the forecast when it is written outside dbt, publish),
+  with the ingestion's own split into discover, parse_validate and load when IngestSummary
+  reports it. It reports its chain, so
   the benchmark sums what ran rather than a fixed list.
 - `bare_parse`: the floor for the ingestion: every file the ingestion parses, read with
   polars alone (no validation, no load).
@@ -44,6 +45,7 @@ def _count(warehouse: Path, sql: str) -> int:
 
 
 def night(meter: Meter) -> dict:
+    from pipelines.customers.resolve import resolve as resolve_customers
     from pipelines.dbt import build_warehouse  # parses the dbt project if stale: before timing
     from pipelines.ingest.load import run_ingestion
     from pipelines.serving import publish_marts
@@ -61,10 +63,15 @@ def night(meter: Meter) -> dict:
             meter.record(name, split[name], ingest.peak_rss)
     rows["ingest"] = rows["parse_validate"] = rows["load"] = summary.rows_read
     rows["discover"] = summary.files_seen
+    # The customer resolution, a stage of its own as in the nightly job; dbt's build then
+    # finds nothing new to resolve. Its rows: the distinct spellings it resolved.
+    with meter.stage("customers"):
+        resolved = resolve_customers(cfg.raw)
+    rows["customers"] = resolved.new_records
     rows["dbt"] = _count(cfg.warehouse, "select sum(rows_accepted) from raw.submissions")
     with meter.stage("dbt"):
         build_warehouse(cfg)
-    chain = ["ingest", "dbt"]
+    chain = ["ingest", "customers", "dbt"]
     if write_forecasts is not None:
         rows["forecast"] = _count(cfg.warehouse, "select count(*) from marts.fct_sell_through_monthly")
         with meter.stage("forecast"):
@@ -75,7 +82,9 @@ def night(meter: Meter) -> dict:
     rows["publish"] = sum(published["tables"].values())
     chain.append("publish")
     return {"rows": rows, "chain": chain, "files_seen": summary.files_seen, "files_new": summary.files_new,
-            "rows_read": summary.rows_read, "by_status": summary.by_status}
+            "rows_read": summary.rows_read, "by_status": summary.by_status,
+            "customers": {"spellings": resolved.records, "new_spellings": resolved.new_records,
+                          "customers": resolved.customers, "new_customers": resolved.new_customers}}
 
 
 def separate_forecast():

@@ -145,6 +145,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--injection-scale", type=_non_negative_float, default=1.0,
         help="multiplies every error/diversion injection rate; 0 = clean data (default 1.0)",
     )
+    gen.add_argument(
+        "--workers", type=_positive_int, default=None,
+        help="processes to use, this one included (default: every core); the output is the same",
+    )
 
     run = commands.add_parser(
         "run",
@@ -353,7 +357,7 @@ def _cmd_generate(args: argparse.Namespace) -> None:
             out=out, seed=args.seed, dealers=args.dealers, skus=args.skus, months=args.months,
             start=args.start, injection_scale=args.injection_scale,
         ),
-        progress=progress,
+        progress=progress, workers=args.workers,
     )
     progress.done(f"{summary['files']:,} files, {summary['sales_lines']:,} sales lines in {out}; truth in {out.parent / 'truth'}")
 

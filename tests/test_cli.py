@@ -23,6 +23,7 @@ def test_help_lists_commands_and_settings():
         (["generate", "--start", "2025-13"], {}, "month must be YYYY-MM"),
         (["generate", "--dealers", "0"], {}, "at least 1"),
         (["generate", "--months", "many"], {}, "whole number"),
+        (["generate", "--workers", "0"], {}, "at least 1"),
         (["run", "--as-of", "2025-02-30"], {}, "not a real date"),
         (["run"], {"DCW_AS_OF": "yesterday"}, "DCW_AS_OF must be YYYY-MM-DD"),
         (["run", "--landing", "/nonexistent/landing"], {}, "does not exist"),

@@ -374,6 +374,11 @@ def resolve(raw: Path, full: bool = False, model: Path = MODEL_PATH) -> ResolveS
     fresh_start = full or not (table_dir(raw) / "records.parquet").is_file()
     done = set() if fresh_start else read_done(raw)
     todo = [f for f in files if f.name not in done]
+    if not todo and not fresh_start:
+        # nothing new since the last resolution (dbt's build after the night's resolution)
+        known = read_state(raw)
+        return ResolveSummary(records=known.height, new_records=0, customers=known["customer_key"].n_unique(),
+                              new_customers=0, seconds=time.monotonic() - t0, full=False)
     records = with_ids(read_records(raw, todo))
     state = read_state(raw)
     if full:

@@ -11,6 +11,7 @@ shipment lines after corrections, opening inventory), so the computed truth file
 from __future__ import annotations
 
 from collections import Counter
+from concurrent.futures import Executor
 from datetime import date
 from pathlib import Path
 from typing import Callable
@@ -19,8 +20,8 @@ import numpy as np
 
 from pipelines.synth import world
 from pipelines.synth.expect import ClaimFact
-from pipelines.synth.formats import PROFILES, csv_bytes, write_xlsx
-from pipelines.synth.landing import Landing, prepare
+from pipelines.synth.formats import PROFILES, csv_bytes
+from pipelines.synth.landing import Landing, Workbook, prepare
 from pipelines.synth.params import GeneratorParams
 from pipelines.synth.plan import ClaimPlan, Dealer, Plan, month_start
 
@@ -94,10 +95,11 @@ class Context:
         self.skus = [pr.sku for pr in self.plan.products]
         self.city_codes = [c[0] for c in world.CITIES]
 
-    def open_landing(self) -> Path:
-        """Check and clear the output folder, start writing; the truth folder."""
+    def open_landing(self, pool: Executor | None = None) -> Path:
+        """Check and clear the output folder, start writing (workbooks by `pool`'s processes,
+        if given); the truth folder."""
         truth = prepare(self.out)
-        self.landing = Landing(self.out, truth)
+        self.landing = Landing(self.out, truth, pool)
         return truth
 
     def rng(self, purpose: int, dealer: int, month: int) -> np.random.Generator:
@@ -121,7 +123,7 @@ class Context:
         if rel.endswith(".xlsx"):
             return self.landing.write(rel, None, kind=kind, dealer_id=did, status=status, reason=reason,
                                       rows=rows, quarantined=quarantined,
-                                      xlsx=lambda path: write_xlsx(path, columns, data, profile, title))
+                                      xlsx=Workbook(columns, data, profile, title))
         if profile.ext == "xlsx":  # a CSV from an Excel dealer (a hostile copy): plain portal CSV
             profile = PROFILES[0]
         return self.landing.write(rel, csv_bytes(columns, data, profile), kind=kind, dealer_id=did,

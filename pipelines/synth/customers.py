@@ -122,9 +122,16 @@ class CustomerWorld:
         names, phones, ids = [], [], []
         u = rng.random(len(cities))
         second = rng.random(len(cities)) < 0.1
-        for j, (c, x, s) in enumerate(zip(cities, u.tolist(), second.tolist())):
+        # each line's first choice, drawn by weight, one city at a time (the generator's
+        # slowest loop: docs/generator.md, "Both cores")
+        chosen: list[Customer] = [None] * len(cities)  # type: ignore[list-item]
+        by_city = np.asarray(cities, np.int64)
+        for c in np.unique(by_city).tolist():
+            at = np.flatnonzero(by_city == c)
             mine, cum = self.candidates(d, c)
-            cust = mine[min(int(np.searchsorted(cum, x)), len(mine) - 1)]
+            for j, i in zip(at.tolist(), np.minimum(np.searchsorted(cum, u[at]), len(mine) - 1).tolist()):
+                chosen[j] = mine[i]
+        for j, (c, cust, s) in enumerate(zip(cities, chosen, second.tolist())):
             key = (skus[j], days[j])
             if forced and forced[j]:
                 cust = next(x for x in self.pool(c) if x.cid == forced[j])
@@ -132,12 +139,12 @@ class CustomerWorld:
                 tries = 0
                 while self.taken.get((cust.cid, *key), d) != d:
                     tries += 1
-                    pool = mine if tries < 8 else self.pool(c)
+                    pool = self.by_dealer[(d, c)][0] if tries < 8 else self.pool(c)
                     cust = pool[int(rng.integers(len(pool)))]
                     if tries > 40:
                         break
                 self.taken[(cust.cid, *key)] = d
-            name, name2, ph, _ = self.variant(cust, d)
+            name, name2, ph, _ = self.variants.get((cust.cid, d)) or self.variant(cust, d)
             names.append(name2 if s else name)
             phones.append(ph if phone else None)
             ids.append(cust.cid)

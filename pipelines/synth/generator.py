@@ -9,11 +9,14 @@ one `Context` (pipelines/synth/context.py). See docs/generator.md.
 from __future__ import annotations
 
 import json
+import os
 from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict
 
 import numpy as np
 
+from pipelines.core.errors import UserError
 from pipelines.synth.claims import claims_truth, dealer_claims
 from pipelines.synth.context import SALES, Context, Progress
 from pipelines.synth.hostile import look_valid
@@ -26,12 +29,31 @@ from pipelines.synth.snapshots import snapshots
 from pipelines.synth.targets import targets_and_rebates
 
 
-def generate(params: GeneratorParams, progress: Progress | None = None) -> dict:
-    """Write a landing folder at params.out and its ground truth at params.out/../truth."""
+def generate(params: GeneratorParams, progress: Progress | None = None, workers: int | None = None) -> dict:
+    """Write a landing folder at params.out and its ground truth at params.out/../truth.
+
+    `workers`: processes to use (default: every core); the output does not depend on it
+    (docs/generator.md, "Both cores")."""
     params.check()
     progress = progress or (lambda done, total, detail: None)
+    helpers = pool_size(workers)
+    if not helpers:
+        return _generate(params, progress, None)
+    with ProcessPoolExecutor(helpers) as pool:
+        return _generate(params, progress, pool)
+
+
+def pool_size(workers: int | None) -> int:
+    """Helper processes beside this one: `workers` in all, this one included."""
+    workers = (os.cpu_count() or 1) if workers is None else workers
+    if workers < 1:
+        raise UserError(f"--workers must be at least 1 (got {workers})")
+    return workers - 1
+
+
+def _generate(params: GeneratorParams, progress: Progress, pool: ProcessPoolExecutor | None) -> dict:
     g = Context(params)
-    truth = g.open_landing()
+    truth = g.open_landing(pool)
     total = 2 * params.months + 2
     opening_inventory(g)
     progress(1, total, "master data and opening inventory")
@@ -48,6 +70,7 @@ def generate(params: GeneratorParams, progress: Progress | None = None) -> dict:
     snapshots(g)
     targets_and_rebates(g, truth)
     result = summary(g, outcomes)
+    g.landing.finish()  # the marker last: every file is on disk before it
     (truth / "summary.json").write_text(json.dumps(result, ensure_ascii=False, indent=2, sort_keys=True) + "\n",
                                         encoding="utf-8")
     g.landing.close()

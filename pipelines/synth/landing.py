@@ -9,7 +9,10 @@ from __future__ import annotations
 import csv
 import hashlib
 import os
+import pickle
 from collections import Counter
+from concurrent.futures import Executor, Future
+from dataclasses import dataclass
 from pathlib import Path
 
 from pipelines.core.errors import UserError
@@ -102,10 +105,34 @@ def _remove_empty_folders(folder: Path) -> None:
                 path.rmdir()
 
 
+@dataclass(frozen=True)
+class Workbook:
+    """An XLSX file to write: what `formats.write_xlsx` takes besides the path. Its content
+    decides its bytes (the workbook's creation time is fixed), so the landing can tell a
+    repeated workbook before it is written (docs/generator.md, "Both cores")."""
+    columns: tuple[str, ...]
+    data: dict
+    profile: object
+    title: str
+
+    def frozen(self) -> bytes:
+        """The content as of now: what a helper process writes, and what its digest is of."""
+        return pickle.dumps((self.columns, self.data, self.profile, self.title), protocol=5)
+
+
+def write_workbook(path: Path, frozen: bytes) -> None:
+    from pipelines.synth.formats import write_xlsx
+    write_xlsx(path, *pickle.loads(frozen))
+
+
 class Landing:
-    def __init__(self, out: Path, truth: Path):
+    def __init__(self, out: Path, truth: Path, pool: Executor | None = None):
         self.out = out
         self.truth = truth
+        # Workbooks are the costliest files to write: with a pool, its processes write them
+        # while this one goes on; every other decision stays here, in the same order.
+        self.pool = pool
+        self._pending: dict[str, Future] = {}
         self._handles = {}
         self.writers = {}
         for name, header in TRUTH_FILES.items():
@@ -121,27 +148,29 @@ class Landing:
 
     def write(self, rel: str, data: bytes | None, *, kind: str, dealer_id: str, status: str,
               reason: str = "", rows: int = 0, quarantined: int = 0, duplicate: bool = False,
-              xlsx=None) -> bool:
-        """Write one landing file (bytes, or an XLSX via `xlsx(path)`) and its truth row.
+              xlsx: Workbook | None = None) -> bool:
+        """Write one landing file (bytes, or an XLSX `Workbook`) and its truth row.
 
         Returns False, writing nothing, when the bytes equal an earlier file's and the file was
-        not meant as a duplicate; the caller then leaves that file out.
+        not meant as a duplicate; the caller then leaves that file out. A workbook is
+        compared by its content, which decides its bytes.
         """
         path = self.out / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         if xlsx is not None:
-            xlsx(path)
-            data = path.read_bytes()
-        digest = hashlib.sha256(data).digest()
+            data = xlsx.frozen()
+        digest = hashlib.sha256((b"xlsx\0" if xlsx is not None else b"") + data).digest()
         if (digest in self.hashes) != duplicate:
-            if xlsx is not None:
-                path.unlink()
             if duplicate:
                 raise AssertionError(f"{rel}: meant as a duplicate but no earlier file has its bytes")
             return False
         self.hashes.add(digest)
         if xlsx is None:
             path.write_bytes(data)
+        elif self.pool is None:
+            write_workbook(path, data)
+        else:
+            self._pending[rel] = self.pool.submit(write_workbook, path, data)
         if status in ("rejected", "duplicate"):
             rows = quarantined = 0  # nothing of the file is loaded
         self.writers["files"].writerow((rel, kind, dealer_id, status, reason, rows, quarantined))
@@ -155,6 +184,23 @@ class Landing:
         ordered = sorted(codes, key=ROW_CODE_ORDER.index)
         self.writers["quarantine"].writerow((rel, row, ",".join(ordered)))
 
+    def read(self, rel: str) -> bytes:
+        """The bytes of a file written before (waiting for it if a pool is writing it); a
+        later copy of them is then recognised as the duplicate it is meant to be."""
+        future = self._pending.pop(rel, None)
+        if future is not None:
+            future.result()
+        data = (self.out / rel).read_bytes()
+        self.hashes.add(hashlib.sha256(data).digest())
+        return data
+
+    def finish(self) -> None:
+        """Wait for every file the pool is writing (raising its error, if any)."""
+        pending, self._pending = self._pending, {}
+        for future in pending.values():
+            future.result()
+
     def close(self) -> None:
+        self.finish()
         for fh in self._handles.values():
             fh.close()

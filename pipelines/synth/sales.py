@@ -258,7 +258,7 @@ def sales_file(g: Context, d: Dealer, m: int, rng: np.random.Generator, sales: d
     g.month_fen[(d.idx, m)] = (int((q_arr * p_arr)[clean].sum()), int((q_arr * p_arr)[~clean].sum()))
     if "duplicate_file" in events:
         later = final_at + timedelta(hours=int(rng.integers(1, 72)), minutes=int(rng.integers(60)))
-        g.landing.write(sales_name(d, ym, later), (g.out / rel).read_bytes(), kind="sales",
+        g.landing.write(sales_name(d, ym, later), g.landing.read(rel), kind="sales",
                            dealer_id=d.dealer_id, status="duplicate", reason="DUPLICATE_FILE", duplicate=True)
         g.injected["duplicate_file"] += 1
 
