@@ -13,10 +13,10 @@ from pipelines.core.errors import UserError
 from pipelines.core.settings import Settings
 from pipelines.dbt import DBT_PROJECT_DIR, run_dbt
 from pipelines.forecast import (
-    ADI_INTERMITTENT, HORIZON, Calendar, accuracy_table, add_months, adi, business_date, forecast_origin, forecast_table,
+    ADI_INTERMITTENT, HORIZON, Calendar, accuracy_table, campaign_lift, add_months, adi, business_date, forecast_origin, forecast_table,
     monthly_series, regional_sales,
 )
-from tests.consumers.consumer_data import create_marts, dim_dealer_sql, sales_frame, seasonal_sales
+from tests.consumers.consumer_data import create_marts, dim_dealer_sql, promoted_sales, sales_frame, seasonal_sales
 
 START = date(2025, 1, 1)
 FORECAST_MODELS = DBT_PROJECT_DIR / "models" / "marts" / "forecast"
@@ -241,3 +241,65 @@ def test_the_forecasts_are_dbt_assets_between_their_marts_and_the_serving_file()
                                               dg.AssetKey(["marts", "dim_dealer"])}
         assert key in serving
         assert {c.name for c in graph.get(key).check_keys} >= {f"not_null_{model}_sku"}
+
+
+def test_the_calendar_counts_the_days_of_the_campaigns_in_scope_and_repeats_last_year_after_it():
+    calendar = Calendar(pl.DataFrame({
+        "category": ["电饭煲", "*", "*"], "region": ["华东", "*", "*"],
+        "start_date": [date(2025, 6, 1), date(2025, 6, 10), date(2025, 11, 1)],
+        "end_date": [date(2025, 6, 15), date(2025, 6, 20), date(2025, 11, 11)],
+    }))
+    assert calendar.share("电饭煲", "华东", date(2025, 6, 1)) == pytest.approx(20 / 30)  # June 1-20, overlap once
+    assert calendar.share("净水器", "华东", date(2025, 6, 1)) == pytest.approx(11 / 30)
+    assert calendar.share("电饭煲", "华南", date(2025, 6, 1)) == pytest.approx(11 / 30)
+    assert calendar.share("*", "*", date(2025, 11, 1)) == pytest.approx(11 / 30)  # national: campaigns for all only
+    assert calendar.share("电饭煲", "华东", date(2025, 7, 1)) == 0
+    # after the calendar's last month, the same month a year (or two) earlier
+    assert calendar.share("电饭煲", "华东", date(2026, 6, 1)) == calendar.share("电饭煲", "华东", date(2027, 6, 1)) == pytest.approx(20 / 30)
+    assert Calendar(None).share("电饭煲", "华东", date(2025, 6, 1)) == 0
+
+
+def test_reconciled_levels_add_up_exactly():
+    sales = pl.concat([
+        seasonal_sales(seed=5, skus=4, regions=3, months=26).with_columns(
+            category=pl.when(pl.col("sku") < "S02").then(pl.lit("C0")).otherwise(pl.lit("C1"))),
+        sales_frame({("L", "R0"): [0, 0, 3, 0, 0, 0, 1, 0, 0, 5, 0, 0, 0, 2, 0, 0, 0, 0, 4, 0, 0, 1, 0, 0, 0, 2]},
+                    start=date(2024, 10, 1)).with_columns(category=pl.lit("C1")),
+    ])
+    forecast, accuracy = build_forecasts(sales, date(2026, 11, 1), spec_rows=False)
+    bottom = forecast.filter(pl.col("level") == "sku_region")
+    for level, by in (("category_region", ["category", "region", "month"]), ("national", ["month"])):
+        sums = bottom.group_by(by).agg(pl.col("forecast_qty").sum().alias("sum"))
+        joined = forecast.filter(pl.col("level") == level).join(sums, on=by, how="full", coalesce=True)
+        assert joined.height == (6 if level == "category_region" else 1) * HORIZON
+        assert joined["forecast_qty"].to_list() == pytest.approx(joined["sum"].to_list(), rel=1e-12, abs=1e-9)
+    assert (forecast["forecast_lo"] <= forecast["forecast_qty"]).all() and (forecast["forecast_lo"] >= 0).all()
+    # the backtest scores the same sums: every level's actuals and chosen forecasts add up too
+    rolling = accuracy.filter((pl.col("backtest") == "rolling") & (pl.col("method") == "chosen") & (pl.col("region") == "*"))
+    assert rolling["actual_qty"].to_list() == pytest.approx([rolling["actual_qty"][0]] * 3)
+    assert rolling["forecast_qty"].to_list() == pytest.approx([rolling["forecast_qty"][0]] * 3)
+
+
+def test_with_known_promotions_the_forecast_beats_seasonal_naive_and_its_interval_holds_80_percent():
+    """A world whose regional campaigns and spring campaign move from year to year (fixed
+    seed): over the rolling-origin backtest at sku × region the chosen forecast's WAPE is 32%
+    below seasonal naive (asserted: at least 30%), less so without the campaign calendar, and
+    the 80% interval covers 75-85% of the actual months."""
+    sales, campaigns = promoted_sales(seed=1)
+    rows = {}
+    for name, calendar in (("with", campaigns), ("without", None)):
+        _, acc = build_forecasts(sales, date(2026, 9, 1), calendar, spec_rows=False)
+        overall_rows = acc.filter((pl.col("backtest") == "rolling") & (pl.col("level") == "sku_region") & (pl.col("sku") == "*"))
+        rows[name] = {r["method"]: r for r in overall_rows.iter_rows(named=True)}
+    chosen, seasonal = rows["with"]["chosen"], rows["with"]["seasonal_naive"]
+    assert chosen["origins"] == 4 and chosen["holdout_months"] == 6
+    assert chosen["wape"] <= 0.70 * seasonal["wape"]
+    assert chosen["wape"] < rows["without"]["chosen"]["wape"]
+    assert 0.75 <= chosen["interval_coverage"] <= 0.85
+
+
+def test_the_campaign_lift_is_learnt_from_the_regional_campaigns():
+    sales, campaigns = promoted_sales(seed=2)
+    series = monthly_series(sales, date(2026, 9, 1))
+    assert campaign_lift(series, Calendar(campaigns).column(series)) == pytest.approx(0.6, abs=0.15)
+    assert campaign_lift(series, Calendar(None).column(series)) == 0
