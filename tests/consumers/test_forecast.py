@@ -234,11 +234,12 @@ def test_the_forecasts_are_dbt_assets_between_their_marts_and_the_serving_file()
 
     graph = defs.resolve_asset_graph()
     serving = graph.get(dg.AssetKey(["serving_marts"])).parent_keys
-    for model in ("fct_forecast", "fct_forecast_accuracy"):
+    inputs = {dg.AssetKey(["marts", m]) for m in ("fct_sell_through_monthly", "dim_dealer", "dim_product", "dim_campaign")}
+    for model, parents in (("fct_forecast", inputs | {dg.AssetKey(["marts", "fct_forecast_accuracy"])}),
+                           ("fct_forecast_accuracy", inputs)):
         key = dg.AssetKey(["marts", model])
         assert key in dbt_warehouse_assets.keys
-        assert graph.get(key).parent_keys == {dg.AssetKey(["marts", "fct_sell_through_monthly"]),
-                                              dg.AssetKey(["marts", "dim_dealer"])}
+        assert graph.get(key).parent_keys == parents
         assert key in serving
         assert {c.name for c in graph.get(key).check_keys} >= {f"not_null_{model}_sku"}
 
