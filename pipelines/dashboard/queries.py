@@ -143,7 +143,7 @@ def overview_by_region_month(db: Db, f: Filters) -> pd.DataFrame:
         group by all order by region, t.month""", params)
 
 
-@needs(fct_forecast=("sku", "region", "month", "forecast_qty", "forecast_lo", "forecast_hi"),
+@needs(fct_forecast=("level", "sku", "region", "month", "forecast_qty", "forecast_lo", "forecast_hi"),
        fct_sell_through_monthly=_ST, **_DEALER, **_PRODUCT)
 def forecast_by_region_month(db: Db, f: Filters) -> pd.DataFrame:
     """Region × month: actual sell-out (the months chosen) and the forecast with its 80 %
@@ -162,7 +162,7 @@ def forecast_by_region_month(db: Db, f: Filters) -> pd.DataFrame:
             from {M}fct_sell_through_monthly t where {a_cond}
             union all
             select t.region, t.month, null, t.forecast_qty, t.forecast_lo, t.forecast_hi
-            from {M}fct_forecast t where {f_cond}
+            from {M}fct_forecast t where t.level = 'sku_region' and {f_cond}
         ) group by all order by region, month""", a_params + f_params)
 
 

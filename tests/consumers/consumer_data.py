@@ -94,3 +94,43 @@ def writeoff_marts(path: Path, claims=CLAIMS) -> Path:
             description varchar, source_file varchar, source_row integer);
         {"insert into marts.fct_expense_writeoff select claim_id, dealer_id, campaign_id, wm + interval 3 day + interval 9 hour, claimed, wm, wm + interval 20 day, claimed * 10, claimed * 0.8, approved, status, reason_codes, wm, expense_type, description, 'dealers/' || dealer_id || '/claims_' || dealer_id || '_20260405T101500.csv', n from (values " + rows + ") as t(claim_id, dealer_id, campaign_id, wm, claimed, approved, status, reason_codes, expense_type, description, n);" if claims else ""}
     """)
+
+
+def promoted_sales(seed: int, skus: int = 8, regions: int = 4, months: int = 36,
+                   start: date = date(2023, 10, 1)) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(sales with sku, category, region, month, sell_out_qty; campaigns with dim_campaign's
+    category, region, start_date, end_date) of a world with known promotions: a sku's seasonal
+    shape, a region's level and trend, Poisson noise, and sales × 1.6 on the days of a campaign
+    in scope (docs/generator.md). Each year has a national Double 11 (November 1-11), a
+    national spring campaign moving between January and February as Chinese New Year does,
+    and per category one regional campaign of 30 days in a region and month drawn anew."""
+    rng = np.random.default_rng(seed)
+    names = [f"R{r}" for r in range(regions)]
+    campaigns = []
+    for year in range(start.year, add_months(start, months).year + 1):
+        spring = date(year, 1, 5).toordinal() + int(rng.integers(0, 35))
+        campaigns.append(("*", "*", date.fromordinal(spring), date.fromordinal(spring + 24)))
+        campaigns.append(("*", "*", date(year, 11, 1), date(year, 11, 11)))
+        for category in ("C0", "C1"):
+            first = date(year, int(rng.integers(3, 10)), int(rng.integers(1, 20))).toordinal()
+            campaigns.append((category, names[int(rng.integers(regions))], date.fromordinal(first), date.fromordinal(first + 29)))
+
+    def share(category: str, region: str, month: date) -> float:
+        days = set()
+        for c, r, s, e in campaigns:
+            if c in ("*", category) and r in ("*", region):
+                days.update(range(max(s.toordinal(), month.toordinal()), min(e.toordinal(), add_months(month, 1).toordinal() - 1) + 1))
+        return len(days) / (add_months(month, 1) - month).days
+
+    rows = []
+    for s in range(skus):
+        category = f"C{s % 2}"
+        amplitude, phase = rng.uniform(0.2, 0.5), rng.uniform(0, 2 * np.pi)
+        for region in names:
+            level, growth = rng.uniform(40, 120), rng.uniform(-0.01, 0.015)
+            for i in range(months):
+                m = add_months(start, i)
+                lam = level * (1 + amplitude * np.sin(2 * np.pi * m.month / 12 + phase)) * (1 + growth) ** i
+                rows.append((f"S{s:02d}", category, region, m, float(rng.poisson(lam * (1 + 0.6 * share(category, region, m))))))
+    sales = pl.DataFrame(rows, schema=["sku", "category", "region", "month", "sell_out_qty"], orient="row")
+    return sales, pl.DataFrame(campaigns, schema=["category", "region", "start_date", "end_date"], orient="row")

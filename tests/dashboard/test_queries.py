@@ -34,7 +34,7 @@ MARTS = """
         ('D2', 'S1', '2026-01-01', 0, 20, 8, 12), ('D2', 'S1', '2026-02-01', 12, 0, 2, 10),
         ('D3', 'S2', '2026-02-01', 0, 1, 2, -1), ('D9', 'S1', '2026-02-01', 0, 0, 5, -5)
     ) t(dealer_id, sku, month, opening_qty, sell_in_qty, sell_out_qty, closing_qty);
-    create table marts.fct_forecast as select sku, region, month::date as month, q::double as forecast_qty,
+    create table marts.fct_forecast as select 'sku_region' as level, sku, region, month::date as month, q::double as forecast_qty,
         lo::double as forecast_lo, hi::double as forecast_hi
     from (values ('S1', '华东', '2026-03-01', 10, 6, 14), ('S2', '华东', '2026-03-01', 3, 1, 5),
                  ('S1', '华南', '2026-03-01', 4, 2, 7)) t(sku, region, month, q, lo, hi);

@@ -9,7 +9,8 @@
 with plan as (
     select sku, region, month, last_complete_month, forecast_qty, forecast_hi, interval_level
     from {{ ref('fct_forecast') }}
-    where month = {{ add_months('last_complete_month', 1) }}
+    -- the sku x region rows: the other levels (fct_forecast.level) are their sums
+    where month = {{ add_months('last_complete_month', 1) }} and level = 'sku_region'
 ),
 
 stock as (
