@@ -31,7 +31,6 @@ def main(argv: list[str]) -> None:
 
     def page(path: str):
         def render() -> None:
-            start_render()
             RENDER[path](context["db"], context["filters"])
             ready_mark(path)
 
@@ -39,6 +38,7 @@ def main(argv: list[str]) -> None:
 
     navigation = st.navigation([st.Page(page(path), title=title, url_path=path, default=i == 0)
                                 for i, (path, title) in enumerate(PAGES)])
+    start_render()
     try:
         with Source(serving) as db:
             context.update(db=db, filters=sidebar_filters(db))

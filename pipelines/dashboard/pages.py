@@ -3,6 +3,8 @@ table can be downloaded (CSV, XLSX) as shown, phone numbers masked (`export`).""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from datetime import date
 
 import altair as alt
@@ -84,6 +86,18 @@ def _month(m) -> str:
     return pd.Timestamp(m).strftime("%Y-%m") if m is not None and not pd.isna(m) else "—"
 
 
+def tabbed(key: str, sections: list[tuple[str, Callable[[], object]]]) -> None:
+    """A page's further sections as tabs, of which only the one chosen runs and is sent:
+    the browser lays out and draws a table or chart per section shown, which costs far more
+    than the query, so a page sends its headline figures and one section at a time. Choosing
+    another tab reruns the script (its figures come from the night's cache)."""
+    tabs = st.tabs([label for label, _ in sections], key=f"tabs_{key}", on_change="rerun")
+    for tab, (_, draw) in zip(tabs, sections):
+        if tab.open:
+            with tab:
+                draw()
+
+
 # ---- the filters (sidebar, shared by every page) -------------------------------------------
 
 def sidebar_filters(db: Source) -> q.Filters:
@@ -131,6 +145,10 @@ def overview(db: Source, f: q.Filters) -> None:
         trend = monthly.frame.groupby("month", as_index=False)[["sell_in_qty", "sell_out_qty", "closing_qty"]].sum()
         st.line_chart(for_display(trend), x=header("month"))
     table("按大区和月份 By region and month", monthly, "overview_region_month")
+    tabbed("overview", [("销量预测 Sell-out forecast", lambda: _forecast(db, f))])
+
+
+def _forecast(db: Source, f: q.Filters) -> None:
     forecast = cached.run(db, q.forecast_by_region_month, f)
     st.subheader("销量预测 Sell-out forecast")
     if forecast.missing:
@@ -172,15 +190,20 @@ def dealer(db: Source, f: q.Filters) -> None:
                  ("库存预警 Stock alerts", _number(len(alerts.frame)) if not alerts.missing else "—")])
         st.line_chart(for_display(history.frame[["month", "composite_score"]]), x=header("month"))
     table("评分卡历史 Scorecard history", history, f"scorecard_{chosen}")
-    table("窜货标记（证据与来源） Diversion flags, evidence and source", flags, f"flags_{chosen}",
-          wording={"rule": "diversion"})
-    table("价格偏离（按月） Price deviation by month", cached.run(db, q.dealer_price_by_month, f, chosen),
-          f"price_month_{chosen}", note="低于限价仅供内部分析，不作处罚 · Below-floor figures are internal analytics, never a penalty")
-    table("偏离最大的销售行 Lines furthest from the guide price", cached.run(db, q.dealer_price_lines, f, chosen),
-          f"price_lines_{chosen}")
-    table("库存（所选最后一月） Stock, last month chosen", cached.run(db, q.dealer_stock, f, chosen), f"stock_{chosen}")
-    table("库存预警 Stock alerts", alerts, f"alerts_{chosen}")
-    table("客户覆盖 Customer coverage", cached.run(db, q.dealer_coverage, f, chosen), f"coverage_{chosen}")
+    tabbed("dealer", [
+        ("窜货标记 Diversion flags", lambda: table("窜货标记（证据与来源） Diversion flags, evidence and source", flags,
+                                                 f"flags_{chosen}", wording={"rule": "diversion"})),
+        ("价格偏离 Price deviation", lambda: (
+            table("价格偏离（按月） Price deviation by month", cached.run(db, q.dealer_price_by_month, f, chosen),
+                  f"price_month_{chosen}", note="低于限价仅供内部分析，不作处罚 · Below-floor figures are internal analytics, never a penalty"),
+            table("偏离最大的销售行 Lines furthest from the guide price", cached.run(db, q.dealer_price_lines, f, chosen),
+                  f"price_lines_{chosen}"))),
+        ("库存与预警 Stock and alerts", lambda: (
+            table("库存（所选最后一月） Stock, last month chosen", cached.run(db, q.dealer_stock, f, chosen), f"stock_{chosen}"),
+            table("库存预警 Stock alerts", alerts, f"alerts_{chosen}"))),
+        ("客户覆盖 Customer coverage", lambda: table("客户覆盖 Customer coverage",
+                                                    cached.run(db, q.dealer_coverage, f, chosen), f"coverage_{chosen}")),
+    ])
 
 
 def diversion(db: Source, f: q.Filters) -> None:
@@ -195,14 +218,19 @@ def diversion(db: Source, f: q.Filters) -> None:
                  ("涉及经销商 Dealers", _number(len(dealers.frame)) if not dealers.missing else "—")])
         if not frame.empty:
             st.bar_chart(for_display(frame), x=header("month"), y=header("flags"), color=header("rule"))
-    table("按规则和月份 By rule and month", by_rule, "flags_rule_month", wording={"rule": "diversion"})
     table("按大区和规则 By region and rule", cached.run(db, q.flags_by_region_rule, f), "flags_region_rule",
           wording={"rule": "diversion"})
-    table("涉及经销商 Dealers involved", dealers, "flagged_dealers")
-    table("涉及批次 Batches involved", cached.run(db, q.flagged_batches, f), "flagged_batches", wording={"rule": "diversion"})
-    table("负库存（月度信号） Negative stock, the monthly sign", cached.run(db, q.negative_stock, f), "negative_stock")
-    table("全部标记（证据与来源） Every flag, evidence and source", cached.run(db, q.flag_lines, f), "flag_lines",
-          wording={"rule": "diversion"})
+    tabbed("diversion", [
+        ("全部标记 Every flag", lambda: table("全部标记（证据与来源） Every flag, evidence and source",
+                                           cached.run(db, q.flag_lines, f), "flag_lines", wording={"rule": "diversion"})),
+        ("按规则和月份 By rule and month", lambda: table("按规则和月份 By rule and month", by_rule, "flags_rule_month",
+                                                     wording={"rule": "diversion"})),
+        ("涉及经销商 Dealers", lambda: table("涉及经销商 Dealers involved", dealers, "flagged_dealers")),
+        ("涉及批次 Batches", lambda: table("涉及批次 Batches involved", cached.run(db, q.flagged_batches, f),
+                                        "flagged_batches", wording={"rule": "diversion"})),
+        ("负库存 Negative stock", lambda: table("负库存（月度信号） Negative stock, the monthly sign",
+                                             cached.run(db, q.negative_stock, f), "negative_stock")),
+    ])
 
 
 def finance(db: Source, f: q.Filters) -> None:
@@ -219,10 +247,15 @@ def finance(db: Source, f: q.Filters) -> None:
                      color=header("status"))
     table("核销（按月和状态） Write-off by month and status", by_month, "writeoff_month_status",
           wording={"status": "claim_status"})
-    table("核销（按活动） Write-off by campaign", cached.run(db, q.writeoff_by_campaign, f), "writeoff_campaign")
-    table("营销活动回报 Campaign ROI", cached.run(db, q.campaign_roi, f), "campaign_roi",
-          note="回报率 = (增量毛利 − 核准费用) / 核准费用 · ROI = (incremental gross margin − approved spend) / approved spend")
-    table("返利计提 Rebate accrual", cached.run(db, q.rebate_accrual, f), "rebate_accrual")
+    tabbed("finance", [
+        ("按活动 By campaign", lambda: table("核销（按活动） Write-off by campaign", cached.run(db, q.writeoff_by_campaign, f),
+                                          "writeoff_campaign")),
+        ("活动回报 Campaign ROI", lambda: table(
+            "营销活动回报 Campaign ROI", cached.run(db, q.campaign_roi, f), "campaign_roi",
+            note="回报率 = (增量毛利 − 核准费用) / 核准费用 · ROI = (incremental gross margin − approved spend) / approved spend")),
+        ("返利计提 Rebate accrual", lambda: table("返利计提 Rebate accrual", cached.run(db, q.rebate_accrual, f),
+                                               "rebate_accrual")),
+    ])
 
 
 def quality(db: Source, f: q.Filters) -> None:
@@ -236,14 +269,19 @@ def quality(db: Source, f: q.Filters) -> None:
                  ("隔离行数 Quarantined rows", _number(s["rows_quarantined"].sum())),
                  ("迟报/未报 Late or missing", _number(len(late.frame)) if not late.missing else "—")])
     table("报备（按经销商） Submissions by dealer", subs, "submissions_dealer")
-    table("隔离原因 Quarantine reasons", cached.run(db, q.quarantine_reasons, f), "quarantine_reasons",
-          wording={"reason_code": "row"})
-    table("拒收文件 Rejected files", cached.run(db, q.rejected_files, f), "rejected_files",
-          wording={"reason_code": "file"})
-    table("报备及时性（按月） Reporting timeliness by month", cached.run(db, q.timeliness_by_month, f), "timeliness_month")
-    table("迟报与未报 Late and missing reports", late, "late_reports")
-    table("催报：即将到期与逾期 Reports due soon or overdue", cached.run(db, q.reporting_status, f), "reporting_status")
-    table("合同续签 Contract renewals", cached.run(db, q.contract_renewals, f), "contract_renewals")
+    tabbed("quality", [
+        ("隔离原因 Quarantine reasons", lambda: table("隔离原因 Quarantine reasons", cached.run(db, q.quarantine_reasons, f),
+                                                  "quarantine_reasons", wording={"reason_code": "row"})),
+        ("拒收文件 Rejected files", lambda: table("拒收文件 Rejected files", cached.run(db, q.rejected_files, f),
+                                               "rejected_files", wording={"reason_code": "file"})),
+        ("报备及时性 Timeliness", lambda: table("报备及时性（按月） Reporting timeliness by month",
+                                             cached.run(db, q.timeliness_by_month, f), "timeliness_month")),
+        ("迟报与未报 Late and missing", lambda: table("迟报与未报 Late and missing reports", late, "late_reports")),
+        ("催报 Due or overdue", lambda: table("催报：即将到期与逾期 Reports due soon or overdue",
+                                           cached.run(db, q.reporting_status, f), "reporting_status")),
+        ("合同续签 Renewals", lambda: table("合同续签 Contract renewals", cached.run(db, q.contract_renewals, f),
+                                         "contract_renewals")),
+    ])
 
 
 READY = "dcw-ready"  # the id of the mark a page leaves once every section is sent (tests, bench)
@@ -251,7 +289,9 @@ _COUNTS = "_dcw_counts"  # tables and metrics the current render sent (session s
 
 
 def start_render() -> None:
-    st.session_state.pop(_COUNTS, None)  # a render stopped midway (a filter changed) left its counts
+    """At the top of the script: the counts start afresh (a render stopped midway, as when a
+    filter changes, left its own) and the render's clocks start."""
+    st.session_state[_COUNTS] = {"started": (time.perf_counter(), time.thread_time())}
 
 
 def ready_mark(path: str) -> None:
@@ -260,8 +300,11 @@ def ready_mark(path: str) -> None:
     mark is there and as many tables and metrics are drawn (tests/ui/test_dashboard.py,
     bench/dashboard.py)."""
     counts = st.session_state.pop(_COUNTS, {})
+    wall, cpu = counts.get("started", (time.perf_counter(), time.thread_time()))
+    # the server's share of the wait (bench/dashboard.py): the script's run so far, wall and CPU
+    timing = f'data-server-ms="{(time.perf_counter() - wall) * 1000:.0f}" data-server-cpu-ms="{(time.thread_time() - cpu) * 1000:.0f}"'
     st.markdown(f'<div id="{READY}" data-page="{path}" data-tables="{counts.get("tables", 0)}" '
-                f'data-metrics="{counts.get("metrics", 0)}"></div>', unsafe_allow_html=True)
+                f'data-metrics="{counts.get("metrics", 0)}" {timing}></div>', unsafe_allow_html=True)
 
 
 # In the browser: true once the page `name` is data-ready (see ready_mark).
