@@ -57,3 +57,21 @@ def test_a_new_night_is_shown_without_a_restart_and_a_known_one_from_the_cache(t
     assert not app.exception
     assert sell_out(app) == first + 7  # seven rows, one more unit each
     assert len(opened) == 2
+
+
+
+def _tabs_script() -> None:
+    import streamlit as st
+
+    from pipelines.dashboard.pages import tabbed
+
+    ran = st.session_state.setdefault("ran", [])
+    tabbed("t", [("甲 A", lambda: ran.append("A")), ("乙 B", lambda: ran.append("B")),
+                 ("丙 C", lambda: ran.append("C"))])
+
+
+def test_only_the_chosen_tab_of_a_page_is_computed_and_sent():
+    app = AppTest.from_function(_tabs_script, default_timeout=60).run()
+    assert not app.exception
+    assert app.session_state["ran"] == ["A"]  # the first tab only; the others neither run nor are sent
+    assert [t.label for t in app.tabs] == ["甲 A", "乙 B", "丙 C"]
