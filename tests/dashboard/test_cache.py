@@ -1,7 +1,8 @@
 """The dashboard's cache of a night's figures (pipelines/dashboard/cache.py), through the real
 script in Streamlit's own test runner (no server, no browser): a render of a night already
 seen opens no connection, and a newly published night is shown on the next render, without
-a restart."""
+a restart. And what keeps a page light: only the chosen tab runs, a long table sends its
+first rows."""
 
 from __future__ import annotations
 
@@ -75,3 +76,22 @@ def test_only_the_chosen_tab_of_a_page_is_computed_and_sent():
     assert not app.exception
     assert app.session_state["ran"] == ["A"]  # the first tab only; the others neither run nor are sent
     assert [t.label for t in app.tabs] == ["甲 A", "乙 B", "丙 C"]
+
+
+def _long_table_script() -> None:
+    import pandas as pd
+
+    from pipelines.dashboard import queries as q
+    from pipelines.dashboard.pages import SHOWN_ROWS, table
+
+    table("长表 Long", q.Result(pd.DataFrame({"source_row": range(SHOWN_ROWS + 500)}), []), "long")
+
+
+def test_a_long_table_sends_its_first_rows_and_says_so():
+    from pipelines.dashboard.pages import SHOWN_ROWS
+
+    app = AppTest.from_function(_long_table_script, default_timeout=60).run()
+    assert not app.exception
+    (shown,) = app.dataframe
+    assert len(shown.value) == SHOWN_ROWS
+    assert any(f"共 {SHOWN_ROWS + 500:,} 行" in c.value for c in app.caption)
