@@ -4,6 +4,7 @@ leaders, built with Streamlit on the serving file alone (docs/dashboard.md).
 - `db`: the read-only view of the serving file one page render uses, and which marts and
   columns it holds (a page section whose mart is not published is skipped with a note)
 - `queries`: every figure as a small pure function, SQL over the serving file
+- `cache`: every figure computed once per published night, shared by all sessions
 - `export`: masking of phone numbers, CSV and XLSX bytes of a table
 - `labels`: the Chinese and English wording of pages, columns and codes
 - `pages`: the Streamlit pages, thin: filters in, queries out

@@ -1,6 +1,6 @@
 """The script Streamlit runs (`dcw dashboard`, pipelines/dashboard/server.py): the
-navigation, the shared filters, and one fresh read-only connection to the serving file per
-render. Run as `streamlit run app.py -- --serving PATH`; importing it does nothing."""
+navigation, the shared filters, and the serving file's figures through the cache of its
+night (cache.py): a read-only connection only for figures not computed yet. Run as `streamlit run app.py -- --serving PATH`; importing it does nothing."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ def main(argv: list[str]) -> None:
 
     import streamlit as st
 
-    from pipelines.dashboard.db import open_serving
+    from pipelines.dashboard.cache import Source
     from pipelines.dashboard.pages import PAGES, RENDER, ready_mark, sidebar_filters, start_render
 
     parser = argparse.ArgumentParser(prog="dashboard")
@@ -31,7 +31,6 @@ def main(argv: list[str]) -> None:
 
     def page(path: str):
         def render() -> None:
-            start_render()
             RENDER[path](context["db"], context["filters"])
             ready_mark(path)
 
@@ -39,8 +38,9 @@ def main(argv: list[str]) -> None:
 
     navigation = st.navigation([st.Page(page(path), title=title, url_path=path, default=i == 0)
                                 for i, (path, title) in enumerate(PAGES)])
+    start_render()
     try:
-        with open_serving(serving) as db:
+        with Source(serving) as db:
             context.update(db=db, filters=sidebar_filters(db))
             navigation.run()
     except FileNotFoundError:

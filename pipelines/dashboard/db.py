@@ -1,8 +1,8 @@
 """The serving file as one page render sees it: a fresh read-only connection, and which marts
 and columns the file holds.
 
-Each render (a page opened, a filter changed) opens its own connection and closes it at the
-end. The nightly publish replaces the serving file by an atomic rename (pipelines/serving.py),
+A render that needs a figure not cached yet (cache.py) opens its own connection and closes
+it at the end. The nightly publish replaces the serving file by an atomic rename (pipelines/serving.py),
 so a render sees one whole night, and the next render after a publish sees the new one
 without a restart. DuckDB shares one database instance per path inside a process while any
 connection to it is open, so connections are kept short: a render that overlaps a publish

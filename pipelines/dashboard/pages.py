@@ -3,14 +3,17 @@ table can be downloaded (CSV, XLSX) as shown, phone numbers masked (`export`).""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from datetime import date
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
+from pipelines.dashboard import cache as cached
 from pipelines.dashboard import queries as q
-from pipelines.dashboard.db import Db
+from pipelines.dashboard.cache import Source
 from pipelines.dashboard.export import csv_bytes, xlsx_bytes
 from pipelines.dashboard.labels import CODE_COLUMNS, for_display, header, with_wording
 
@@ -24,6 +27,10 @@ PAGES = [  # (url path, title): the navigation, in order
 
 
 # ---- building blocks -----------------------------------------------------------------------
+
+# Rows of a table sent to the browser: every row shown is serialised, sent and laid out by
+# the page; nobody reads further than this on screen, and the downloads carry every row.
+SHOWN_ROWS = 1000
 
 def not_published(what: list[str]) -> None:
     st.info(f"尚未发布，此部分暂不显示 Not published yet, section skipped: {', '.join(what)}")
@@ -43,9 +50,12 @@ def table(title: str, result: q.Result, key: str, wording: dict[str, str] | None
         st.caption(note)
     if frame.empty:
         st.caption("无数据 No rows for these filters")
-    _count("tables")
-    st.dataframe(for_display(frame), hide_index=True, width="stretch")
     shown = for_display(frame)
+    if len(shown) > SHOWN_ROWS:
+        st.caption(f"显示前 {SHOWN_ROWS:,} 行，共 {len(shown):,} 行；下载含全部 · "
+                   f"First {SHOWN_ROWS:,} of {len(shown):,} rows shown; the downloads hold them all")
+    _count("tables")
+    st.dataframe(shown.head(SHOWN_ROWS), hide_index=True, width="stretch")
     left, right, _ = st.columns([1, 1, 6])
     left.download_button("下载 CSV", data=lambda: csv_bytes(shown), file_name=f"{key}.csv",
                          mime="text/csv", key=f"csv_{key}", on_click="ignore")
@@ -76,10 +86,22 @@ def _month(m) -> str:
     return pd.Timestamp(m).strftime("%Y-%m") if m is not None and not pd.isna(m) else "—"
 
 
+def tabbed(key: str, sections: list[tuple[str, Callable[[], object]]]) -> None:
+    """A page's further sections as tabs, of which only the one chosen runs and is sent:
+    the browser lays out and draws a table or chart per section shown, which costs far more
+    than the query, so a page sends its headline figures and one section at a time. Choosing
+    another tab reruns the script (its figures come from the night's cache)."""
+    tabs = st.tabs([label for label, _ in sections], key=f"tabs_{key}", on_change="rerun")
+    for tab, (_, draw) in zip(tabs, sections):
+        if tab.open:
+            with tab:
+                draw()
+
+
 # ---- the filters (sidebar, shared by every page) -------------------------------------------
 
-def sidebar_filters(db: Db) -> q.Filters:
-    options = q.choices(db)
+def sidebar_filters(db: Source) -> q.Filters:
+    options = cached.choices(db)
     with st.sidebar:
         st.markdown("### 筛选 Filters")
         regions = st.multiselect("大区 Region", options["regions"], key="f_region")
@@ -106,11 +128,11 @@ def _as_date(value) -> date | None:
 
 # ---- pages ---------------------------------------------------------------------------------
 
-def overview(db: Db, f: q.Filters) -> None:
+def overview(db: Source, f: q.Filters) -> None:
     st.title("总览 Overview")
     st.caption("进货、销量与库存，按大区和月份；销量预测及其 80% 区间 · "
                "Sell-in, sell-out and stock by region and month; the sell-out forecast and its 80 % interval")
-    totals = q.run(db, q.overview_totals, f)
+    totals = cached.run(db, q.overview_totals, f)
     if totals.missing:
         not_published(totals.missing)
     else:
@@ -118,12 +140,16 @@ def overview(db: Db, f: q.Filters) -> None:
         metrics([("进货量 Sell-in", _number(t["sell_in_qty"])), ("销量 Sell-out", _number(t["sell_out_qty"])),
                  (f"期末库存 Stock {_month(t['last_month'])}", _number(t["closing_qty"])),
                  ("经销商 Dealers", _number(t["dealers"]))])
-    monthly = q.run(db, q.overview_by_region_month, f)
+    monthly = cached.run(db, q.overview_by_region_month, f)
     if not monthly.missing and not monthly.frame.empty:
         trend = monthly.frame.groupby("month", as_index=False)[["sell_in_qty", "sell_out_qty", "closing_qty"]].sum()
         st.line_chart(for_display(trend), x=header("month"))
     table("按大区和月份 By region and month", monthly, "overview_region_month")
-    forecast = q.run(db, q.forecast_by_region_month, f)
+    tabbed("overview", [("销量预测 Sell-out forecast", lambda: _forecast(db, f))])
+
+
+def _forecast(db: Source, f: q.Filters) -> None:
+    forecast = cached.run(db, q.forecast_by_region_month, f)
     st.subheader("销量预测 Sell-out forecast")
     if forecast.missing:
         not_published(forecast.missing)
@@ -143,9 +169,9 @@ def overview(db: Db, f: q.Filters) -> None:
                "the dealer filter does not apply to the forecast")
 
 
-def dealer(db: Db, f: q.Filters) -> None:
+def dealer(db: Source, f: q.Filters) -> None:
     st.title("经销商 Dealer")
-    listed = q.run(db, q.dealers, f)
+    listed = cached.run(db, q.dealers, f)
     if listed.missing or listed.frame.empty:
         not_published(listed.missing or ["dim_dealer"])
         return
@@ -153,9 +179,9 @@ def dealer(db: Db, f: q.Filters) -> None:
     chosen = st.selectbox("经销商 Dealer", list(names), format_func=lambda d: f"{d} {names[d]}", key="dealer_page")
     row = listed.frame.set_index("dealer_id").loc[chosen]
     st.caption(f"{row['dealer_name']} · 大区 {row['region']} · 级别 Tier {row['tier']} · 状态 {row['status']}")
-    history = q.run(db, q.scorecard_history, f, chosen)
-    flags = q.run(db, q.dealer_flags, f, chosen)
-    alerts = q.run(db, q.alerts, q.Filters(dealers=(chosen,), categories=f.categories))
+    history = cached.run(db, q.scorecard_history, f, chosen)
+    flags = cached.run(db, q.dealer_flags, f, chosen)
+    alerts = cached.run(db, q.alerts, q.Filters(dealers=(chosen,), categories=f.categories))
     if not history.missing and not history.frame.empty:
         latest = history.frame.iloc[0]
         metrics([(f"综合评分 Score {_month(latest['month'])}", _number(latest["composite_score"], 2)),
@@ -164,22 +190,27 @@ def dealer(db: Db, f: q.Filters) -> None:
                  ("库存预警 Stock alerts", _number(len(alerts.frame)) if not alerts.missing else "—")])
         st.line_chart(for_display(history.frame[["month", "composite_score"]]), x=header("month"))
     table("评分卡历史 Scorecard history", history, f"scorecard_{chosen}")
-    table("窜货标记（证据与来源） Diversion flags, evidence and source", flags, f"flags_{chosen}",
-          wording={"rule": "diversion"})
-    table("价格偏离（按月） Price deviation by month", q.run(db, q.dealer_price_by_month, f, chosen),
-          f"price_month_{chosen}", note="低于限价仅供内部分析，不作处罚 · Below-floor figures are internal analytics, never a penalty")
-    table("偏离最大的销售行 Lines furthest from the guide price", q.run(db, q.dealer_price_lines, f, chosen),
-          f"price_lines_{chosen}")
-    table("库存（所选最后一月） Stock, last month chosen", q.run(db, q.dealer_stock, f, chosen), f"stock_{chosen}")
-    table("库存预警 Stock alerts", alerts, f"alerts_{chosen}")
-    table("客户覆盖 Customer coverage", q.run(db, q.dealer_coverage, f, chosen), f"coverage_{chosen}")
+    tabbed("dealer", [
+        ("窜货标记 Diversion flags", lambda: table("窜货标记（证据与来源） Diversion flags, evidence and source", flags,
+                                                 f"flags_{chosen}", wording={"rule": "diversion"})),
+        ("价格偏离 Price deviation", lambda: (
+            table("价格偏离（按月） Price deviation by month", cached.run(db, q.dealer_price_by_month, f, chosen),
+                  f"price_month_{chosen}", note="低于限价仅供内部分析，不作处罚 · Below-floor figures are internal analytics, never a penalty"),
+            table("偏离最大的销售行 Lines furthest from the guide price", cached.run(db, q.dealer_price_lines, f, chosen),
+                  f"price_lines_{chosen}"))),
+        ("库存与预警 Stock and alerts", lambda: (
+            table("库存（所选最后一月） Stock, last month chosen", cached.run(db, q.dealer_stock, f, chosen), f"stock_{chosen}"),
+            table("库存预警 Stock alerts", alerts, f"alerts_{chosen}"))),
+        ("客户覆盖 Customer coverage", lambda: table("客户覆盖 Customer coverage",
+                                                    cached.run(db, q.dealer_coverage, f, chosen), f"coverage_{chosen}")),
+    ])
 
 
-def diversion(db: Db, f: q.Filters) -> None:
+def diversion(db: Source, f: q.Filters) -> None:
     st.title("窜货 Diversion")
     st.caption("标记是需要与经销商核实的线索，不是结论 · A flag is a lead to check with the dealer, not a verdict")
-    by_rule = q.run(db, q.flags_by_rule_month, f)
-    dealers = q.run(db, q.flagged_dealers, f)
+    by_rule = cached.run(db, q.flags_by_rule_month, f)
+    dealers = cached.run(db, q.flagged_dealers, f)
     if not by_rule.missing:
         frame = by_rule.frame
         metrics([("窜货标记 Flags", _number(frame["flags"].sum())),
@@ -187,55 +218,70 @@ def diversion(db: Db, f: q.Filters) -> None:
                  ("涉及经销商 Dealers", _number(len(dealers.frame)) if not dealers.missing else "—")])
         if not frame.empty:
             st.bar_chart(for_display(frame), x=header("month"), y=header("flags"), color=header("rule"))
-    table("按规则和月份 By rule and month", by_rule, "flags_rule_month", wording={"rule": "diversion"})
-    table("按大区和规则 By region and rule", q.run(db, q.flags_by_region_rule, f), "flags_region_rule",
+    table("按大区和规则 By region and rule", cached.run(db, q.flags_by_region_rule, f), "flags_region_rule",
           wording={"rule": "diversion"})
-    table("涉及经销商 Dealers involved", dealers, "flagged_dealers")
-    table("涉及批次 Batches involved", q.run(db, q.flagged_batches, f), "flagged_batches", wording={"rule": "diversion"})
-    table("负库存（月度信号） Negative stock, the monthly sign", q.run(db, q.negative_stock, f), "negative_stock")
-    table("全部标记（证据与来源） Every flag, evidence and source", q.run(db, q.flag_lines, f), "flag_lines",
-          wording={"rule": "diversion"})
+    tabbed("diversion", [
+        ("全部标记 Every flag", lambda: table("全部标记（证据与来源） Every flag, evidence and source",
+                                           cached.run(db, q.flag_lines, f), "flag_lines", wording={"rule": "diversion"})),
+        ("按规则和月份 By rule and month", lambda: table("按规则和月份 By rule and month", by_rule, "flags_rule_month",
+                                                     wording={"rule": "diversion"})),
+        ("涉及经销商 Dealers", lambda: table("涉及经销商 Dealers involved", dealers, "flagged_dealers")),
+        ("涉及批次 Batches", lambda: table("涉及批次 Batches involved", cached.run(db, q.flagged_batches, f),
+                                        "flagged_batches", wording={"rule": "diversion"})),
+        ("负库存 Negative stock", lambda: table("负库存（月度信号） Negative stock, the monthly sign",
+                                             cached.run(db, q.negative_stock, f), "negative_stock")),
+    ])
 
 
-def finance(db: Db, f: q.Filters) -> None:
+def finance(db: Source, f: q.Filters) -> None:
     st.title("费用与回报 Finance")
     st.caption("费用核销与营销活动回报 · Expense write-off and campaign return")
-    totals = q.run(db, q.writeoff_totals, f)
+    totals = cached.run(db, q.writeoff_totals, f)
     if not totals.missing:
         t = totals.frame.iloc[0]
         metrics([("申请数 Claims", _number(t["claims"])), ("申请金额 Claimed", _number(t["claimed_amount"], 2)),
                  ("核准金额 Approved", _number(t["approved_amount"], 2)), ("驳回 Rejected", _number(t["rejected_claims"]))])
-    by_month = q.run(db, q.writeoff_by_month_status, f)
+    by_month = cached.run(db, q.writeoff_by_month_status, f)
     if not by_month.missing and not by_month.frame.empty:
         st.bar_chart(for_display(by_month.frame), x=header("writeoff_month"), y=header("approved_amount"),
                      color=header("status"))
     table("核销（按月和状态） Write-off by month and status", by_month, "writeoff_month_status",
           wording={"status": "claim_status"})
-    table("核销（按活动） Write-off by campaign", q.run(db, q.writeoff_by_campaign, f), "writeoff_campaign")
-    table("营销活动回报 Campaign ROI", q.run(db, q.campaign_roi, f), "campaign_roi",
-          note="回报率 = (增量毛利 − 核准费用) / 核准费用 · ROI = (incremental gross margin − approved spend) / approved spend")
-    table("返利计提 Rebate accrual", q.run(db, q.rebate_accrual, f), "rebate_accrual")
+    tabbed("finance", [
+        ("按活动 By campaign", lambda: table("核销（按活动） Write-off by campaign", cached.run(db, q.writeoff_by_campaign, f),
+                                          "writeoff_campaign")),
+        ("活动回报 Campaign ROI", lambda: table(
+            "营销活动回报 Campaign ROI", cached.run(db, q.campaign_roi, f), "campaign_roi",
+            note="回报率 = (增量毛利 − 核准费用) / 核准费用 · ROI = (incremental gross margin − approved spend) / approved spend")),
+        ("返利计提 Rebate accrual", lambda: table("返利计提 Rebate accrual", cached.run(db, q.rebate_accrual, f),
+                                               "rebate_accrual")),
+    ])
 
 
-def quality(db: Db, f: q.Filters) -> None:
+def quality(db: Source, f: q.Filters) -> None:
     st.title("数据质量 Data quality")
     st.caption("经销商报备、隔离原因与迟报 · Dealers' submissions, quarantine reasons and who is late")
-    subs = q.run(db, q.submissions_by_dealer, f)
-    late = q.run(db, q.late_reports, f)
+    subs = cached.run(db, q.submissions_by_dealer, f)
+    late = cached.run(db, q.late_reports, f)
     if not subs.missing:
         s = subs.frame
         metrics([("文件数 Files", _number(s["files"].sum())), ("已拒收 Rejected", _number(s["rejected"].sum())),
                  ("隔离行数 Quarantined rows", _number(s["rows_quarantined"].sum())),
                  ("迟报/未报 Late or missing", _number(len(late.frame)) if not late.missing else "—")])
     table("报备（按经销商） Submissions by dealer", subs, "submissions_dealer")
-    table("隔离原因 Quarantine reasons", q.run(db, q.quarantine_reasons, f), "quarantine_reasons",
-          wording={"reason_code": "row"})
-    table("拒收文件 Rejected files", q.run(db, q.rejected_files, f), "rejected_files",
-          wording={"reason_code": "file"})
-    table("报备及时性（按月） Reporting timeliness by month", q.run(db, q.timeliness_by_month, f), "timeliness_month")
-    table("迟报与未报 Late and missing reports", late, "late_reports")
-    table("催报：即将到期与逾期 Reports due soon or overdue", q.run(db, q.reporting_status, f), "reporting_status")
-    table("合同续签 Contract renewals", q.run(db, q.contract_renewals, f), "contract_renewals")
+    tabbed("quality", [
+        ("隔离原因 Quarantine reasons", lambda: table("隔离原因 Quarantine reasons", cached.run(db, q.quarantine_reasons, f),
+                                                  "quarantine_reasons", wording={"reason_code": "row"})),
+        ("拒收文件 Rejected files", lambda: table("拒收文件 Rejected files", cached.run(db, q.rejected_files, f),
+                                               "rejected_files", wording={"reason_code": "file"})),
+        ("报备及时性 Timeliness", lambda: table("报备及时性（按月） Reporting timeliness by month",
+                                             cached.run(db, q.timeliness_by_month, f), "timeliness_month")),
+        ("迟报与未报 Late and missing", lambda: table("迟报与未报 Late and missing reports", late, "late_reports")),
+        ("催报 Due or overdue", lambda: table("催报：即将到期与逾期 Reports due soon or overdue",
+                                           cached.run(db, q.reporting_status, f), "reporting_status")),
+        ("合同续签 Renewals", lambda: table("合同续签 Contract renewals", cached.run(db, q.contract_renewals, f),
+                                         "contract_renewals")),
+    ])
 
 
 READY = "dcw-ready"  # the id of the mark a page leaves once every section is sent (tests, bench)
@@ -243,7 +289,9 @@ _COUNTS = "_dcw_counts"  # tables and metrics the current render sent (session s
 
 
 def start_render() -> None:
-    st.session_state.pop(_COUNTS, None)  # a render stopped midway (a filter changed) left its counts
+    """At the top of the script: the counts start afresh (a render stopped midway, as when a
+    filter changes, left its own) and the render's clocks start."""
+    st.session_state[_COUNTS] = {"started": (time.perf_counter(), time.thread_time())}
 
 
 def ready_mark(path: str) -> None:
@@ -252,8 +300,11 @@ def ready_mark(path: str) -> None:
     mark is there and as many tables and metrics are drawn (tests/ui/test_dashboard.py,
     bench/dashboard.py)."""
     counts = st.session_state.pop(_COUNTS, {})
+    wall, cpu = counts.get("started", (time.perf_counter(), time.thread_time()))
+    # the server's share of the wait (bench/dashboard.py): the script's run so far, wall and CPU
+    timing = f'data-server-ms="{(time.perf_counter() - wall) * 1000:.0f}" data-server-cpu-ms="{(time.thread_time() - cpu) * 1000:.0f}"'
     st.markdown(f'<div id="{READY}" data-page="{path}" data-tables="{counts.get("tables", 0)}" '
-                f'data-metrics="{counts.get("metrics", 0)}"></div>', unsafe_allow_html=True)
+                f'data-metrics="{counts.get("metrics", 0)}" {timing}></div>', unsafe_allow_html=True)
 
 
 # In the browser: true once the page `name` is data-ready (see ready_mark).
