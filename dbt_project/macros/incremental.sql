@@ -77,12 +77,23 @@ insert into meta.dbt_scope values ('{{ name }}', true, null);
 {%- endif -%}
 {%- endmacro %}
 
-{#- The condition that keeps a row (its `source_file` column) of this build's scope: a
-    filter of the model's select on incremental builds (nothing on a first or full build). -#}
-{% macro in_scope(column='source_file') -%}
-    (coalesce((select bool_or(whole) from meta.dbt_scope where model = '{{ this.identifier }}'), true)
+{#- The condition that keeps a row (its `source_file` column) of what the last build of model
+    `model_name` selected: every row after a first or whole build. The model's select reads
+    it (in_scope) and so do its data tests (`where: __night_rows__`, get_where_subquery), so a
+    night checks the rows it wrote. DCW_FULL_CHECKS=1, and the Spark target (no bookkeeping
+    there), keep every row. -#}
+{% macro night_rows(model_name, column='source_file') -%}
+{%- if target.type == 'spark' or env_var('DCW_FULL_CHECKS', '') not in ('', '0') -%}
+    (1 = 1)
+{%- else -%}
+    (coalesce((select bool_or(whole) from meta.dbt_scope where model = '{{ model_name }}'), true)
      or {{ column }} in (select source_file from meta.dbt_scope
-                         where model = '{{ this.identifier }}' and source_file is not null))
+                         where model = '{{ model_name }}' and source_file is not null))
+{%- endif -%}
+{%- endmacro %}
+
+{% macro in_scope(column='source_file') -%}
+    {{ night_rows(this.identifier, column) }}
 {%- endmacro %}
 
 {#- `where <in_scope>` on an incremental build, nothing otherwise: for the model's select. -#}
@@ -118,4 +129,19 @@ drop table dcw_previous_full_{{ name }};
            and c.customer_city_code = l.customer_city_code
         where c.customer_key is distinct from l.customer_key
     )
+{%- endmacro %}
+
+{#- dbt's `where` of a data test, with the placeholder __night_rows__ replaced by night_rows()
+    of the model tested: rendered when the test runs, after the model was built. -#}
+{% macro get_where_subquery(relation) -%}
+    {%- set where = config.get('where') -%}
+    {%- if where -%}
+        {%- set where = where | replace('__night_rows__', night_rows(relation.identifier)) -%}
+        {%- set filtered -%}
+            (select * from {{ relation }} where {{ where }}) dbt_subquery
+        {%- endset -%}
+        {{ return(filtered) }}
+    {%- else -%}
+        {{ return(relation) }}
+    {%- endif -%}
 {%- endmacro %}
