@@ -220,7 +220,8 @@ def compile_project() -> tuple[dict, dict[str, list[str]]]:
         models_dir, hooks_dir = Path(scratch) / "models", Path(scratch) / "hooks"
         models_dir.mkdir()
         hooks_dir.mkdir()
-        run_dbt(["compile", "--select", "resource_type:model"], cfg, artifacts=models_dir)
+        # --full-refresh: an incremental model's first build, whatever the warehouse holds
+        run_dbt(["compile", "--full-refresh", "--select", "resource_type:model"], cfg, artifacts=models_dir)
         manifest = json.loads((models_dir / "manifest.json").read_text(encoding="utf-8"))
         hooks = hook_nodes(manifest)
         # `dbt compile` renders no hook: render them as an inline query, all in one call.
