@@ -15,8 +15,9 @@
       the touched files), written by the pre-hook, read by the model's select.
 
     The model is rebuilt whole (every row deleted and selected again) when it was never built
-    with this bookkeeping, its SQL changed, a batch it saw left the log (another raw layer), a
-    file of a `reaching_kinds` kind arrived (an ERP snapshot that old rows depend on), an
+    with this bookkeeping, its SQL changed, a batch it saw left the log (another raw layer), an
+    accepted file of a `reaching_kinds` kind arrived (an ERP snapshot that old rows depend on;
+    a rejected or duplicate one changes nothing), an
     `upstream` incremental model was rebuilt whole since, or `full_if` (a SQL condition) holds.
     dbt's --full-refresh builds it as a table again. On Spark these models are tables
     (materialized by incremental_materialization()) and the macros below render nothing. -#}
@@ -54,7 +55,8 @@ select '{{ name }}', (
     or exists (select 1 from seen where batch_id is not null
                 and batch_id not in (select batch_id from {{ log }} where batch_id is not null))
     {%- if reaching_kinds %}
-    or exists (select 1 from fresh where kind in ('{{ reaching_kinds | join("', '") }}'))
+    or exists (select 1 from fresh where kind in ('{{ reaching_kinds | join("', '") }}')
+                                     and status in ('accepted', 'partially_accepted'))
     {%- endif %}
     {%- for up in upstream %}
     or exists (select 1 from meta.dbt_increments
