@@ -192,19 +192,23 @@ def dbt_env(cfg: Settings, target: str = "duckdb") -> dict[str, str]:
     }
 
 
-def build_args(data_tests: bool = True) -> list[str]:
-    """`dbt build`, or `dbt run` (the models without their data tests)."""
-    return ["build" if data_tests else "run"]
+def build_args(data_tests: bool = True, full_refresh: bool = False) -> list[str]:
+    """`dbt build`, or `dbt run` (the models without their data tests); `full_refresh`
+    builds the incremental models whole, as tables (dbt_project/README.md, Incremental models)."""
+    return ["build" if data_tests else "run", *(["--full-refresh"] if full_refresh else [])]
 
 
 def build_warehouse(
-    warehouse: Path | Settings, as_of: date | None = None, target: str = "duckdb", data_tests: bool = True
+    warehouse: Path | Settings, as_of: date | None = None, target: str = "duckdb", data_tests: bool = True,
+    full_refresh: bool = False,
 ) -> None:
     """Run `dbt build` (every model and data test; only the models when not `data_tests`)
     on dbt target `target` for the warehouse `warehouse` (a file, its raw layer beside it; or
     the `Settings` of a run), as of the business date `as_of` (default: the settings' date,
     else today). Both targets read the raw layer; `duckdb` builds into the warehouse file,
     `spark` into spark_dir(warehouse).
+
+    `full_refresh` rebuilds the incremental models whole (dbt's --full-refresh).
 
     Raises WarehouseBuildError naming each model or test that failed (and why) in one line.
     """
@@ -220,7 +224,7 @@ def build_warehouse(
     # the customer keys dbt's staging joins to the lines (a no-op when nothing new landed);
     # the nightly job runs this as its own asset (pipelines/customers/assets.py)
     resolve_customers(cfg.raw)
-    run_dbt(build_args(data_tests), cfg, target=target)
+    run_dbt(build_args(data_tests, full_refresh), cfg, target=target)
 
 
 def _require_spark() -> None:

@@ -105,6 +105,13 @@ def test_floor_refuses_what_it_cannot_restate():
     hooked = model("h", "marts", "select 1", config={"post-hook": ["grant select on {{ this }} to x"]})
     with pytest.raises(UserError, match="model h: pre-/post-hooks"):
         floor.plan(manifest(hooked))
+    # an incremental model's bookkeeping hooks (dbt_project/macros/incremental.sql) are not
+    # needed by its first build, which is what the floor restates; any other hook still stops it
+    books = {"pre-hook": [{"sql": "{{ incremental_scope(['sales']) }}"}], "post-hook": ["{{ incremental_done() }}"]}
+    assert floor.plan(manifest(model("i", "marts", "select 1", materialized="incremental", config=books))).sql
+    with pytest.raises(UserError, match="model j: pre-/post-hooks"):
+        floor.plan(manifest(model("j", "marts", "select 1", materialized="incremental",
+                                  config={**books, "post-hook": ["grant select on {{ this }} to x"]})))
     snapshot_like = model("m", "marts", "select 1", materialized="materialized_view")
     with pytest.raises(UserError, match="materialized=materialized_view"):
         floor.plan(manifest(snapshot_like))

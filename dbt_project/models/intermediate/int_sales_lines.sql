@@ -3,8 +3,20 @@
     for the customer's city, and the product and dealer facts the marts need.
     Where two price rows of one type overlap on a date (an ERP error), the one with the
     latest valid_from wins (then the later row of the snapshot). -#}
+{#- Incremental (macros/incremental.sql): a night selects the lines of the (dealer, month)s its
+    sales files touched; a new prices, territories, dealers or products snapshot, or a changed
+    customer key, reaches old lines and rebuilds them all. -#}
+{{ config(
+    materialized=incremental_materialization(),
+    incremental_strategy='append',
+    on_schema_change='sync_all_columns',
+    pre_hook="{{ incremental_scope(['sales'], ['prices', 'territories', 'dealers', 'products'], full_if=customer_keys_changed()) }}",
+    post_hook="{{ incremental_done() }}",
+) }}
+
 with lines as (
     select * from {{ ref('stg_sales') }}
+    {{ where_in_scope() }}
 ),
 
 {#- Prices and territories are resolved once per distinct key and date, not once per line:

@@ -1,3 +1,12 @@
+{#- Incremental as int_sales_lines, whose lines it restates (macros/incremental.sql). -#}
+{{ config(
+    materialized=incremental_materialization(),
+    incremental_strategy='append',
+    on_schema_change='append_new_columns',
+    pre_hook="{{ incremental_scope(['sales'], ['prices', 'territories', 'dealers', 'products'], upstream=['int_sales_lines']) }}",
+    post_hook="{{ incremental_done() }}",
+) }}
+
 select
     source_file,
     source_row,
@@ -17,3 +26,4 @@ select
     end as deviation_pct,
     case when floor_price is not null then unit_price < floor_price end as is_below_floor
 from {{ ref('int_sales_lines') }}
+{{ where_in_scope() }}

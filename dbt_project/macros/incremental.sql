@@ -1,0 +1,149 @@
+{#- Incremental line-level models (dbt_project/README.md, "Incremental models").
+
+    A night rebuilds only the keys its files touched: the (dealer, period) of every file of
+    `keyed_kinds` in a batch the model has not seen yet (a resubmission replaces the month
+    whole, also when its new version has fewer or no rows). The model's rows are deleted and
+    re-selected by `source_file`: every file ever logged for a touched (dealer, period), so
+    the lines of a superseded version go and those of the current one come back.
+
+    Bookkeeping, in the warehouse's meta schema, per model:
+    - meta.dbt_increments: the batches of the submission log the model has seen, the checksum
+      of its SQL, when it was last built and when last built whole. It is written by the
+      model's post-hook, in the model's transaction: a failed build leaves it, so the next
+      build redoes the same keys.
+    - meta.dbt_scope: what this build selects (one marker row saying whether it is whole, then
+      the touched files), written by the pre-hook, read by the model's select.
+
+    The model is rebuilt whole (every row deleted and selected again) when it was never built
+    with this bookkeeping, its SQL changed, a batch it saw left the log (another raw layer), an
+    accepted file of a `reaching_kinds` kind arrived (an ERP snapshot that old rows depend on;
+    a rejected or duplicate one changes nothing), an
+    `upstream` incremental model was rebuilt whole since, or `full_if` (a SQL condition) holds.
+    dbt's --full-refresh builds it as a table again. On Spark these models are tables
+    (materialized by incremental_materialization()) and the macros below render nothing. -#}
+
+{% macro incremental_materialization() -%}
+    {{ return('table' if target.type == 'spark' else 'incremental') }}
+{%- endmacro %}
+
+{% macro _increments_tables() -%}
+    create schema if not exists meta;
+    create table if not exists meta.dbt_increments (
+        model varchar, batch_id varchar, checksum varchar, built_at timestamp, full_at timestamp);
+    create table if not exists meta.dbt_scope (model varchar, whole boolean, source_file varchar);
+{%- endmacro %}
+
+{#- The pre-hook: decides what this build selects and deletes it from the model. -#}
+{% macro incremental_scope(keyed_kinds, reaching_kinds=[], upstream=[], full_if=none) -%}
+{%- if target.type != 'spark' -%}
+{%- set name = this.identifier -%}
+{%- set log = source('raw', 'submissions') -%}
+{{ _increments_tables() }}
+delete from meta.dbt_scope where model = '{{ name }}';
+{% if is_incremental() -%}
+insert into meta.dbt_scope
+with seen as (
+    select batch_id, checksum, built_at from meta.dbt_increments where model = '{{ name }}'
+),
+fresh as (
+    select * from {{ log }}
+    where batch_id is not null and batch_id not in (select batch_id from seen where batch_id is not null)
+)
+select '{{ name }}', (
+       not exists (select 1 from seen)
+    or exists (select 1 from seen where checksum <> '{{ model.checksum.checksum }}')
+    or exists (select 1 from seen where batch_id is not null
+                and batch_id not in (select batch_id from {{ log }} where batch_id is not null))
+    {%- if reaching_kinds %}
+    or exists (select 1 from fresh where kind in ('{{ reaching_kinds | join("', '") }}')
+                                     and status in ('accepted', 'partially_accepted'))
+    {%- endif %}
+    {%- for up in upstream %}
+    or exists (select 1 from meta.dbt_increments
+               where model = '{{ up }}' and full_at > (select max(built_at) from seen))
+    {%- endfor %}
+    {%- if full_if %}
+    or ({{ full_if }})
+    {%- endif %}
+    ), null
+union all
+select distinct '{{ name }}', false, s.source_file
+from {{ log }} as s
+inner join (select distinct kind, dealer_id, period_start from fresh
+            where kind in ('{{ keyed_kinds | join("', '") }}')) as t
+    on t.kind = s.kind and t.dealer_id = s.dealer_id and t.period_start = s.period_start;
+delete from {{ this }} where {{ in_scope() }};
+{%- else -%}
+insert into meta.dbt_scope values ('{{ name }}', true, null);
+{%- endif %}
+{%- endif -%}
+{%- endmacro %}
+
+{#- The condition that keeps a row (its `source_file` column) of what the last build of model
+    `model_name` selected: every row after a first or whole build. The model's select reads
+    it (in_scope) and so do its data tests (`where: __night_rows__`, get_where_subquery), so a
+    night checks the rows it wrote. DCW_FULL_CHECKS=1, and the Spark target (no bookkeeping
+    there), keep every row. -#}
+{% macro night_rows(model_name, column='source_file') -%}
+{%- if target.type == 'spark' or env_var('DCW_FULL_CHECKS', '') not in ('', '0') -%}
+    (1 = 1)
+{%- else -%}
+    (coalesce((select bool_or(whole) from meta.dbt_scope where model = '{{ model_name }}'), true)
+     or {{ column }} in (select source_file from meta.dbt_scope
+                         where model = '{{ model_name }}' and source_file is not null))
+{%- endif -%}
+{%- endmacro %}
+
+{% macro in_scope(column='source_file') -%}
+    {{ night_rows(this.identifier, column) }}
+{%- endmacro %}
+
+{#- `where <in_scope>` on an incremental build, nothing otherwise: for the model's select. -#}
+{% macro where_in_scope(column='source_file') -%}
+{%- if is_incremental() %}where {{ in_scope(column) }}{% endif -%}
+{%- endmacro %}
+
+{#- The post-hook: the batches this build has seen, and whether it was whole. -#}
+{% macro incremental_done() -%}
+{%- if target.type != 'spark' -%}
+{%- set name = this.identifier -%}
+{%- set log = source('raw', 'submissions') -%}
+create or replace temp table dcw_previous_full_{{ name }} as
+    select max(full_at) as full_at from meta.dbt_increments where model = '{{ name }}';
+delete from meta.dbt_increments where model = '{{ name }}';
+insert into meta.dbt_increments
+select distinct '{{ name }}', l.batch_id, '{{ model.checksum.checksum }}', now()::timestamp,
+    case when (select bool_or(whole) from meta.dbt_scope where model = '{{ name }}')
+         then now()::timestamp else (select full_at from dcw_previous_full_{{ name }}) end
+from (select distinct batch_id from {{ log }} union all select null) as l;
+drop table dcw_previous_full_{{ name }};
+{%- endif -%}
+{%- endmacro %}
+
+{#- The customer resolution's key of an old line's (name, city) spelling changed (a full
+    resolution, docs/customers.md): every line that carries the key is rebuilt. -#}
+{% macro customer_keys_changed() -%}
+    exists (
+        select 1
+        from (select distinct customer_name, customer_city_code, customer_key from {{ this }}) as l
+        left join {{ source('raw', 'customer_records') }} as c
+            on c.customer_name = l.customer_name
+           and c.customer_city_code = l.customer_city_code
+        where c.customer_key is distinct from l.customer_key
+    )
+{%- endmacro %}
+
+{#- dbt's `where` of a data test, with the placeholder __night_rows__ replaced by night_rows()
+    of the model tested: rendered when the test runs, after the model was built. -#}
+{% macro get_where_subquery(relation) -%}
+    {%- set where = config.get('where') -%}
+    {%- if where -%}
+        {%- set where = where | replace('__night_rows__', night_rows(relation.identifier)) -%}
+        {%- set filtered -%}
+            (select * from {{ relation }} where {{ where }}) dbt_subquery
+        {%- endset -%}
+        {{ return(filtered) }}
+    {%- else -%}
+        {{ return(relation) }}
+    {%- endif -%}
+{%- endmacro %}
