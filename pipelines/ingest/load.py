@@ -165,7 +165,9 @@ def run_ingestion(landing: Path, warehouse: Path, feedback_dir: Path, progress: 
                 raise UserError(f"the raw file {missing[0]} is missing{more}: restore the warehouse and its raw "
                                 f"folder with 'dcw restore <backup folder>'")
             new, touched = _new_files(files, wh.known_files(con), wh.logged_names(con), summary)
-            wh.note_unchanged(con, touched)
+            if touched:
+                wh.note_unchanged(con, touched)
+                wh.write_mirror(con, raw)
             seen = wh.record_first_seen(con, [f.source_file for f in new], now or datetime.now())
             for f in new:
                 f.first_seen = seen[f.source_file]

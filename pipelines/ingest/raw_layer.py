@@ -352,12 +352,11 @@ def logged_names(con) -> set[str]:
 def note_unchanged(con, touched: list[tuple[str, int]]) -> None:
     """A known file whose modification time changed but not its bytes (touched, copied): its
     newest version's time is updated so later runs need not hash it again."""
-    if touched:
-        con.executemany(
-            """UPDATE raw.submissions SET modified_ns = ?
-               WHERE landing_path = ? AND file_version = (SELECT max(file_version) FROM raw.submissions
-                                                          WHERE landing_path = ?)""",
-            [(mtime, path, path) for path, mtime in touched])
+    con.executemany(
+        """UPDATE raw.submissions SET modified_ns = ?
+           WHERE landing_path = ? AND file_version = (SELECT max(file_version) FROM raw.submissions
+                                                      WHERE landing_path = ?)""",
+        [(mtime, path, path) for path, mtime in touched])
 
 
 def originals(con) -> dict[str, tuple[str, str]]:
