@@ -317,9 +317,13 @@ def summary_rows(outcome: FileOutcome, problems: int) -> list[tuple[str, object]
         ("截止 By", _by_when(outcome)),
     ]
     if outcome.version > 1:
-        rows.insert(1, ("版本 Version", f"第 {outcome.version} 版：文件读取后内容有改动，已按新版本重新读取，取代上一版 "
-                                        f"version {outcome.version}: the file changed after it was read; it was read "
-                                        f"again and replaces the previous version"))
+        # A rejected version replaces nothing (docs/input_contract.md, "Files in motion").
+        kept = outcome.status == "rejected"
+        rows.insert(1, ("版本 Version", f"第 {outcome.version} 版：文件读取后内容有改动，已重新读取；"
+                                        + ("上一版仍然有效 " if kept else "取代上一版 ")
+                                        + f"version {outcome.version}: the file changed after it was read and was "
+                                        + ("read again; the previous version still counts" if kept
+                                           else "read again; it replaces the previous version")))
     if problems:
         rows.append(("问题 Problems", f"{problems} 项，见下表；表格行号即 Excel 左侧显示的行号 "
                                      f"{problems}, listed below; the sheet row is the row number Excel shows"))

@@ -70,6 +70,8 @@ def test_a_later_version_that_is_rejected_replaces_nothing(env):
     env.ingest()
     assert [(r["file_version"], r["status"]) for r in _log(env, p)] == [(1, "accepted"), (2, "rejected")]
     assert [c[0] for c in _current_claims(env)] == ["CL1"]
+    text = (env.feedback / "D0001" / (p.name + ".v2.feedback.csv")).read_text(encoding="utf-8-sig")
+    assert "上一版仍然有效" in text and "the previous version still counts" in text
 
 
 def test_changed_back_to_earlier_bytes_is_read_again_not_a_duplicate(env):
