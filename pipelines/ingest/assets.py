@@ -53,7 +53,8 @@ def ingest(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         raise dg.Failure(description=str(e), metadata={"user_error": True}, allow_retries=False) from None
     d = summary.as_dict()
     progress.done(f"{d['files_new']:,} new files, {d['rows_accepted']:,} rows accepted, {d['rows_quarantined']:,} quarantined")
-    for what, files in (("changed while being read, left for the next run", summary.files_in_motion),
+    for what, files in (("bytes changed since it was read, read again as its next version", summary.files_changed),
+                        ("changed while being read, left for the next run", summary.files_in_motion),
                         ("could not be opened, retried by the next run", summary.files_unopenable),
                         ("feedback could not be written, kept for the next run", summary.feedback_pending)):
         for f in files:

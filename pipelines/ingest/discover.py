@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 import stat
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from enum import IntEnum
 from pathlib import Path
@@ -47,6 +47,12 @@ class LandedFile:
     reason_detail: str | None = None  # why the name is rejected (BAD_FILE_NAME), else None
     modified_ns: int | None = None  # st_mtime_ns: with the size, tells a known file is unchanged
     first_seen: datetime | None = None  # when a run first discovered the file (local time)
+    landing_path: str | None = None  # the path in the landing folder; None: source_file is it
+    version: int = 1  # the how-manieth read of the path (its bytes changed since the last)
+
+    def __post_init__(self) -> None:
+        if self.landing_path is None:
+            self.landing_path = self.source_file
 
     @property
     def bad_name(self) -> bool:
@@ -63,6 +69,23 @@ class LandedFile:
     @property
     def order_key(self) -> tuple:
         return (self.stage, self.submitted_at or datetime.max, self.source_file)
+
+
+VERSION_MARK = "@v"
+
+
+def version_name(landing_path: str, version: int) -> str:
+    """The source_file of a version of a landed file: the path itself for the first read,
+    `<path>@v<N>` for the N-th (docs/input_contract.md, "Files in motion")."""
+    return landing_path if version == 1 else f"{landing_path}{VERSION_MARK}{version}"
+
+
+def as_version(f: LandedFile, version: int, taken: set[str] | frozenset = frozenset()) -> LandedFile:
+    """`f` as the given version of its path, or the next one whose name is not `taken` (a
+    file may literally be named like a version)."""
+    while version_name(f.landing_path, version) in taken:
+        version += 1
+    return replace(f, source_file=version_name(f.landing_path, version), version=version)
 
 
 def discover(landing: Path) -> list[LandedFile]:

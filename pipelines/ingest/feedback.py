@@ -33,6 +33,7 @@ import polars as pl
 
 from pipelines import codes
 from pipelines.contracts.spec import KINDS
+from pipelines.ingest.discover import VERSION_MARK
 
 # A cell starting with one of these is a formula (or DDE payload) to Excel, LibreOffice, WPS.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -120,10 +121,13 @@ class FileOutcome:
     header_row: int = 1  # the header's row number in the sheet
     headers: dict[str, str] = field(default_factory=dict)  # column -> header as written
     missing: tuple[str, ...] = ()  # required columns the header lacks
+    version: int = 1  # the how-manieth read of the file (its bytes changed since the last)
 
     @property
     def name(self) -> str:
-        return self.source_file.rsplit("/", 1)[-1]
+        """The file's name as the dealer landed it (without the version of source_file)."""
+        name = self.source_file.rsplit("/", 1)[-1]
+        return name.rsplit(VERSION_MARK, 1)[0] if self.version > 1 else name
 
     @property
     def sent_as_xlsx(self) -> bool:
@@ -312,6 +316,14 @@ def summary_rows(outcome: FileOutcome, problems: int) -> list[tuple[str, object]
         ("需重新提交 To send again", _resubmit(outcome)),
         ("截止 By", _by_when(outcome)),
     ]
+    if outcome.version > 1:
+        # A rejected version replaces nothing (docs/input_contract.md, "Files in motion").
+        kept = outcome.status == "rejected"
+        rows.insert(1, ("版本 Version", f"第 {outcome.version} 版：文件读取后内容有改动，已重新读取；"
+                                        + ("上一版仍然有效 " if kept else "取代上一版 ")
+                                        + f"version {outcome.version}: the file changed after it was read and was "
+                                        + ("read again; the previous version still counts" if kept
+                                           else "read again; it replaces the previous version")))
     if problems:
         rows.append(("问题 Problems", f"{problems} 项，见下表；表格行号即 Excel 左侧显示的行号 "
                                      f"{problems}, listed below; the sheet row is the row number Excel shows"))
@@ -323,7 +335,8 @@ def summary_rows(outcome: FileOutcome, problems: int) -> list[tuple[str, object]
 
 
 def file_stem(source_file: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]", "_", source_file.rsplit("/", 1)[-1])
+    """The feedback's file name stem: the landed name, `.v<N>` after it for a later version."""
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", source_file.rsplit("/", 1)[-1].replace(VERSION_MARK, ".v"))
 
 
 def write_feedback(folder: Path, outcome: FileOutcome, lines: list[tuple]) -> list[Path]:

@@ -17,8 +17,10 @@ Feedback is part of the batch: its lines commit with the batch into an outbox
 delays the feedback, never loses it.
 
 A file already in the log is taken as unchanged when its size and modification time are those
-logged (as make and rsync do); otherwise it is hashed again, and changed bytes under a known
-name are reported, not reloaded. So a night reads only what is new, not the whole history.
+logged (as make and rsync do); otherwise it is hashed again: the same bytes (a touched or copied
+file) change nothing but the logged time; other bytes are read again as a new version of the
+file (`<path>@v<N>`), which supersedes the older one as a resubmission does. So a night reads
+only what is new, not the whole history.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ from pipelines.core.settings import DEFAULT_DUCKDB_MEMORY, connect_warehouse, ra
 from pipelines.contracts._base import PERIOD_END, PERIOD_START
 from pipelines.contracts.spec import KINDS, REFERENCE_RULES, FileKind
 from pipelines.ingest import raw_layer as wh
-from pipelines.ingest.discover import LandedFile, Stage, discover, submission_time_problem
+from pipelines.ingest.discover import LandedFile, Stage, as_version, discover, submission_time_problem
 from pipelines.ingest.feedback import IDENTITY, IDENTITY_FIELDS, FileOutcome, problem_lines, row_lines, write_feedback
 from pipelines.ingest.read import FID, MAX_FILE_BYTES, POS, ReadResult, read_file, stack
 from pipelines.ingest.validate import IDX, References, check_rows, claim_ids_taken, quarantine_rows
@@ -57,7 +59,7 @@ READ_THREADS = min(4, os.cpu_count() or 1)
 class IngestSummary:
     files_seen: int = 0
     files_new: int = 0
-    files_changed: list[str] = field(default_factory=list)  # known name, other bytes: not reloaded
+    files_changed: list[str] = field(default_factory=list)  # known name, other bytes: read as a new version
     by_status: dict[str, int] = field(default_factory=dict)  # of the new files, after the run
     rows_read: int = 0
     rows_accepted: int = 0
@@ -162,7 +164,10 @@ def run_ingestion(landing: Path, warehouse: Path, feedback_dir: Path, progress: 
                 more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
                 raise UserError(f"the raw file {missing[0]} is missing{more}: restore the warehouse and its raw "
                                 f"folder with 'dcw restore <backup folder>'")
-            new = _new_files(files, wh.known_files(con), summary)
+            new, touched = _new_files(files, wh.known_files(con), wh.logged_names(con), summary)
+            if touched:
+                wh.note_unchanged(con, touched)
+                wh.write_mirror(con, raw)
             seen = wh.record_first_seen(con, [f.source_file for f in new], now or datetime.now())
             for f in new:
                 f.first_seen = seen[f.source_file]
@@ -240,19 +245,26 @@ def _left_for_next_run(it: _Item, summary: IngestSummary) -> bool:
     return moved
 
 
-def _new_files(files: list[LandedFile], known: dict, summary: IngestSummary) -> list[LandedFile]:
-    """The files not in the log; known names whose bytes changed go to summary.files_changed."""
-    new = []
+def _new_files(files: list[LandedFile], known: dict, taken: set[str],
+               summary: IngestSummary) -> tuple[list[LandedFile], list[tuple[str, int]]]:
+    """The files to read: those not in the log, and a new version of each known file whose
+    bytes changed since its newest version was read (named in summary.files_changed). Also
+    returns (path, modification time) of known files touched without a change of bytes."""
+    new, touched = [], []
+    taken = taken | {f.source_file for f in files}
     for f in files:
         if f.source_file not in known:
             new.append(f)
             continue
-        logged_hash, logged_size, logged_mtime = known[f.source_file]
+        logged_hash, logged_size, logged_mtime, version = known[f.source_file]
         if not f.regular or (f.size_bytes, f.modified_ns) == (logged_size, logged_mtime):
             continue
-        if f.size_bytes != logged_size or _hash_file(f.path)[0] != logged_hash:
-            summary.files_changed.append(f.source_file)
-    return new
+        if f.size_bytes == logged_size and _hash_file(f.path)[0] == logged_hash:
+            touched.append((f.source_file, f.modified_ns))
+            continue
+        summary.files_changed.append(f.source_file)
+        new.append(as_version(f, version + 1, taken))
+    return new, touched
 
 
 def _batches(files: list[LandedFile], max_files: int, max_bytes: int):
@@ -336,13 +348,15 @@ def _guessed_kind(f: LandedFile) -> tuple[FileKind, str] | None:
     return kind, ext
 
 
-def _resolve_duplicate(it: _Item, originals: dict[str, str]) -> None:
+def _resolve_duplicate(it: _Item, originals: dict[str, tuple[str, str]]) -> None:
     """In submission order: the first file with given bytes is the original; later ones are
-    duplicates whatever their parse said. Files rejected for their name take no part."""
+    duplicates whatever their parse said. Files rejected for their name take no part. A new
+    version with the bytes of an earlier version of the same path (changed, then changed
+    back) is no duplicate: it is read, and replaces the version in between."""
     if it.content_hash is None or it.code in ("BAD_FILE_NAME", "BAD_SUBMISSION_TIME"):
         return
-    original = originals.setdefault(it.content_hash, it.f.source_file)
-    if original != it.f.source_file:
+    original, path = originals.setdefault(it.content_hash, (it.f.source_file, it.f.landing_path))
+    if original != it.f.source_file and path != it.f.landing_path:
         it.status, it.code, it.duplicate_of, it.read = "duplicate", "DUPLICATE_FILE", original, None
         it.detail = f"byte-identical to {original}"
 
@@ -481,6 +495,8 @@ def _submission_rows(items: list[_Item], batch_id: str, ingested_at: datetime) -
         "batch_id": batch_id,
         "modified_ns": it.f.modified_ns,
         "first_seen_at": it.f.first_seen,
+        "landing_path": it.f.landing_path,
+        "file_version": it.f.version,
     } for it in items]
     return pl.DataFrame(rows, schema=wh.SUBMISSIONS_POLARS)
 
@@ -508,7 +524,7 @@ def _outcome(it: _Item) -> FileOutcome:
         kind=f.kind.name if f.kind else None, ext=f.ext, rows_read=it.rows_read,
         rows_quarantined=it.rows_quarantined, submitted_at=f.submitted_at, period_start=f.period_start,
         problems=list(it.problems) if it.status == "rejected" else [], header_row=it.header_row,
-        headers=it.headers, missing=it.missing,
+        headers=it.headers, missing=it.missing, version=f.version,
     )
 
 

@@ -42,6 +42,9 @@ SUBMISSIONS = {
     "rows_accepted": "INTEGER", "rows_quarantined": "INTEGER", "superseded_by": "VARCHAR",
     "duplicate_of": "VARCHAR", "ingested_at": "TIMESTAMP", "batch_id": "VARCHAR",
     "modified_ns": "BIGINT", "first_seen_at": "TIMESTAMP",
+    # A landed file read again after its bytes changed is a new version of itself
+    # (docs/input_contract.md, "Files in motion"): its source_file is `<landing_path>@v<N>`.
+    "landing_path": "VARCHAR", "file_version": "INTEGER",
 }
 SUBMISSIONS_POLARS = {
     "source_file": pl.String, "kind": pl.String, "source": pl.String, "dealer_id": pl.String,
@@ -50,7 +53,7 @@ SUBMISSIONS_POLARS = {
     "reason_detail": pl.String, "rows_read": pl.Int32, "rows_accepted": pl.Int32,
     "rows_quarantined": pl.Int32, "superseded_by": pl.String, "duplicate_of": pl.String,
     "ingested_at": pl.Datetime("us"), "batch_id": pl.String, "modified_ns": pl.Int64,
-    "first_seen_at": pl.Datetime("us"),
+    "first_seen_at": pl.Datetime("us"), "landing_path": pl.String, "file_version": pl.Int32,
 }
 QUARANTINE = {
     "source_file": "VARCHAR", "source_row": "INTEGER", "kind": "VARCHAR", "dealer_id": "VARCHAR",
@@ -118,6 +121,10 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, raw: Path) -> None:
     con.execute("CREATE SCHEMA IF NOT EXISTS raw")
     _create(con, "submissions", SUBMISSIONS)
     con.execute("ALTER TABLE raw.submissions ADD COLUMN IF NOT EXISTS first_seen_at TIMESTAMP")
+    for column in ("landing_path", "file_version"):
+        con.execute(f"ALTER TABLE raw.submissions ADD COLUMN IF NOT EXISTS {column} {SUBMISSIONS[column]}")
+    # A log written before versions existed: every file it holds is the first read of its name.
+    con.execute("UPDATE raw.submissions SET landing_path = source_file, file_version = 1 WHERE landing_path IS NULL")
     for table, columns in BOOKKEEPING.items():
         _create(con, table, columns, META)
     committed = {b for (b,) in con.execute("SELECT DISTINCT batch_id FROM raw.submissions").fetchall()}
@@ -213,7 +220,8 @@ def check_inputs(con, landing: Path, raw: Path, landed: set[str]) -> None:
         return
     others = []
     if then["landing"] != now["landing"]:
-        logged = {f for (f,) in con.execute("SELECT source_file FROM raw.submissions").fetchall()}
+        logged = {f for (f,) in con.execute(
+            "SELECT coalesce(landing_path, source_file) FROM raw.submissions").fetchall()}
         if not logged <= landed:
             others.append("landing")
     if then["raw"] != now["raw"] and not _raw_is_ours(con, raw):
@@ -327,23 +335,42 @@ def write_mirror(con, raw: Path) -> None:
     _copy(con, "SELECT * FROM raw.submissions ORDER BY source_file", raw / MIRROR)
 
 
-def known_files(con) -> dict[str, tuple[str | None, int | None, int | None]]:
-    """source_file -> (content_hash, size_bytes, modified_ns) of every file in the submission log."""
-    rows = con.execute("SELECT source_file, content_hash, size_bytes, modified_ns FROM raw.submissions").fetchall()
-    return {f: (h, size, mtime) for f, h, size, mtime in rows}
-
-
-def originals(con) -> dict[str, str]:
-    """content_hash -> the earliest logged file with those bytes (the original a later copy
-    duplicates). Files rejected for their name are not considered: they are otherwise ignored."""
+def known_files(con) -> dict[str, tuple[str | None, int | None, int | None, int]]:
+    """landing_path -> (content_hash, size_bytes, modified_ns, file_version) of the newest
+    version of every file in the submission log."""
     rows = con.execute(
-        """SELECT content_hash, arg_min(source_file, (submitted_at, source_file))
+        """SELECT landing_path, arg_max((content_hash, size_bytes, modified_ns, file_version), file_version)
+           FROM raw.submissions GROUP BY landing_path""").fetchall()
+    return {path: tuple(v.values()) if isinstance(v, dict) else tuple(v) for path, v in rows}
+
+
+def logged_names(con) -> set[str]:
+    """Every source_file of the log (a new version's name must not be taken)."""
+    return {f for (f,) in con.execute("SELECT source_file FROM raw.submissions").fetchall()}
+
+
+def note_unchanged(con, touched: list[tuple[str, int]]) -> None:
+    """A known file whose modification time changed but not its bytes (touched, copied): its
+    newest version's time is updated so later runs need not hash it again."""
+    con.executemany(
+        """UPDATE raw.submissions SET modified_ns = ?
+           WHERE landing_path = ? AND file_version = (SELECT max(file_version) FROM raw.submissions
+                                                      WHERE landing_path = ?)""",
+        [(mtime, path, path) for path, mtime in touched])
+
+
+def originals(con) -> dict[str, tuple[str, str]]:
+    """content_hash -> (source_file, landing_path) of the earliest logged file with those bytes
+    (the original a later copy duplicates). Files rejected for their name are not considered:
+    they are otherwise ignored."""
+    rows = con.execute(
+        """SELECT content_hash, arg_min((source_file, landing_path), (submitted_at, source_file))
            FROM raw.submissions
            WHERE content_hash IS NOT NULL
              AND coalesce(reason_code, '') NOT IN ('BAD_FILE_NAME', 'BAD_SUBMISSION_TIME')
            GROUP BY content_hash"""
     ).fetchall()
-    return dict(rows)
+    return {h: tuple(v.values()) if isinstance(v, dict) else tuple(v) for h, v in rows}
 
 
 def reference_values(con, kind: str, column: str) -> pl.Series:
@@ -372,8 +399,12 @@ def log_files(con, frame: pl.DataFrame) -> None:
 
 
 def apply_superseding(con) -> None:
-    """Mark every usable file that a newer one of the same kind (+ dealer + period for dealer
-    files) replaces as superseded, pointing at the newest. Rows already right are not touched."""
+    """Mark every usable file that a newer one replaces as superseded, pointing at the newest:
+    of the same kind (+ dealer + period for dealer files) for the kinds replaced whole, and for
+    every kind a newer usable version of the same landed file (its bytes changed after it was
+    read; claims and shipments are otherwise superseded per row downstream). Versions of one
+    name share its submission time, so the newer version comes first by its number. Rows
+    already right are not touched."""
     kinds = list(SUPERSEDING_KINDS)
     con.execute(
         """
@@ -381,11 +412,12 @@ def apply_superseding(con) -> None:
             SELECT source_file,
                    first_value(source_file) OVER (
                        PARTITION BY kind,
+                                    CASE WHEN kind NOT IN (SELECT unnest(?::VARCHAR[])) THEN landing_path END,
                                     CASE WHEN source = 'dealer' THEN dealer_id END,
                                     CASE WHEN source = 'dealer' THEN period_start END
-                       ORDER BY submitted_at DESC, source_file DESC) AS newest
+                       ORDER BY submitted_at DESC, landing_path DESC, file_version DESC) AS newest
             FROM raw.submissions
-            WHERE kind IN (SELECT unnest(?::VARCHAR[]))
+            WHERE kind IS NOT NULL
               AND status IN ('accepted', 'partially_accepted', 'superseded')
         )
         UPDATE raw.submissions AS s

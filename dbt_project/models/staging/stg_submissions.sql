@@ -16,5 +16,8 @@ select
     superseded_by,
     duplicate_of,
     ingested_at,
-    batch_id
+    batch_id,
+    {#- a log written before versions existed holds first reads only -#}
+    coalesce(landing_path, source_file) as landing_path,
+    coalesce(file_version, 1) as file_version
 from {{ source('raw', 'submissions') }}

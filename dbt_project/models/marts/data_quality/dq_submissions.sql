@@ -16,5 +16,7 @@ select
     superseded_by,
     duplicate_of,
     ingested_at,
-    batch_id
+    batch_id,
+    landing_path,
+    file_version
 from {{ ref('stg_submissions') }}
