@@ -192,21 +192,41 @@ def dbt_env(cfg: Settings, target: str = "duckdb") -> dict[str, str]:
     }
 
 
-def build_args(data_tests: bool = True) -> list[str]:
-    """`dbt build`, or `dbt run` (the models without their data tests)."""
-    return ["build" if data_tests else "run"]
+# The forecast marts (dbt Python models) and what is built on them: the nightly build's, never
+# an intraday one's (docs/operations.md).
+FORECAST_SELECTOR = "path:models/marts/forecast+"
+
+
+def build_args(data_tests: bool = True, select: Sequence[str] = (), exclude: Sequence[str] = ()) -> list[str]:
+    """`dbt build`, or `dbt run` (the models without their data tests), of the nodes `select`
+    (dbt selectors, their union; default: all) less `exclude`."""
+    args = ["build" if data_tests else "run"]
+    if select:
+        args += ["--select", *select]
+    if exclude:
+        args += ["--exclude", *exclude]
+    return args
+
+
+def downstream_of(tables: Sequence[str]) -> list[str]:
+    """The dbt selection of everything built on the raw tables `tables` (e.g. ['sales'] ->
+    ['source:raw.sales+'])."""
+    return [f"source:raw.{t}+" for t in sorted(set(tables))]
 
 
 def build_warehouse(
-    warehouse: Path | Settings, as_of: date | None = None, target: str = "duckdb", data_tests: bool = True
-) -> None:
+    warehouse: Path | Settings, as_of: date | None = None, target: str = "duckdb", data_tests: bool = True,
+    select: Sequence[str] = (), exclude: Sequence[str] = (),
+) -> list[dict]:
     """Run `dbt build` (every model and data test; only the models when not `data_tests`)
     on dbt target `target` for the warehouse `warehouse` (a file, its raw layer beside it; or
     the `Settings` of a run), as of the business date `as_of` (default: the settings' date,
     else today). Both targets read the raw layer; `duckdb` builds into the warehouse file,
-    `spark` into spark_dir(warehouse).
+    `spark` into spark_dir(warehouse). `select` / `exclude` (dbt selectors) narrow the build,
+    e.g. to `downstream_of(tables)` without `FORECAST_SELECTOR`.
 
-    Raises WarehouseBuildError naming each model or test that failed (and why) in one line.
+    Returns the nodes dbt ran (run_results.json's results). Raises WarehouseBuildError naming
+    each model or test that failed (and why) in one line.
     """
     if target not in TARGETS:
         raise UserError(f"unknown dbt target {target!r}: expected one of {', '.join(TARGETS)}")
@@ -220,7 +240,7 @@ def build_warehouse(
     # the customer keys dbt's staging joins to the lines (a no-op when nothing new landed);
     # the nightly job runs this as its own asset (pipelines/customers/assets.py)
     resolve_customers(cfg.raw)
-    run_dbt(build_args(data_tests), cfg, target=target)
+    return run_dbt(build_args(data_tests, select, exclude), cfg, target=target)
 
 
 def _require_spark() -> None:
@@ -268,7 +288,7 @@ def joined_selection(args: list[str]) -> list[str]:
 
 
 def run_dbt(args: list[str], cfg: Settings | None, target: str = "duckdb",
-            artifacts: Path | None = None) -> None:
+            artifacts: Path | None = None) -> list[dict]:
     """dbt `args` through the `dbt` resource for the warehouse of `cfg` (None: only the
     project, as `dbt parse` needs) on dbt target `target`; artifacts and logs in `artifacts`
     (default: a temporary folder, kept only when dbt fails). Raises WarehouseBuildError
@@ -277,7 +297,7 @@ def run_dbt(args: list[str], cfg: Settings | None, target: str = "duckdb",
     Each call has its own artifacts folder (callers run in parallel: tests, the CLI beside
     Dagster) but starts from the project's last parse state, target/partial_parse.msgpack
     (dagster-dbt copies it in), and leaves its own there: dbt then re-parses only what
-    changed."""
+    changed. Returns the results of run_results.json (the nodes dbt ran)."""
     folder = Path(artifacts) if artifacts is not None else Path(tempfile.mkdtemp(prefix="dcw-dbt-"))
     env = dbt_env(cfg, target) if cfg is not None else None
     invocation = dbt_resource().cli([*joined_selection(args), "--quiet"], raise_on_error=False, target_path=folder, env=env)
@@ -287,7 +307,8 @@ def run_dbt(args: list[str], cfg: Settings | None, target: str = "duckdb",
                   if e.raw_event["info"].get("level") == "error"]
     keep_parse_state(folder)
     what = "dbt " + " ".join(takewhile(lambda a: not a.startswith("-"), args))  # no option values
-    failures = _failures(folder / "run_results.json")
+    results = _results(folder / "run_results.json")
+    failures = _failures(results)
     if failures or invocation.process.returncode != 0:
         if not failures:
             reason = one_line(errors[0]) if errors else f"see the dbt log in {folder}"
@@ -297,6 +318,7 @@ def run_dbt(args: list[str], cfg: Settings | None, target: str = "duckdb",
         raise WarehouseBuildError(f"{what} failed: {shown}" + (f" (and {more} more)" if more > 0 else ""))
     if artifacts is None:
         shutil.rmtree(folder, ignore_errors=True)
+    return results
 
 
 def keep_parse_state(artifacts: Path, cache: Path | None = None) -> None:
@@ -310,19 +332,29 @@ def keep_parse_state(artifacts: Path, cache: Path | None = None) -> None:
         os.replace(scratch, cache)
 
 
-def _failures(run_results: Path) -> list[str]:
-    """'<kind> <name>: <message>' for each node of run_results.json that errored or failed."""
+def _results(run_results: Path) -> list[dict]:
     import json
 
     if not run_results.exists():
         return []
+    return json.loads(run_results.read_text(encoding="utf-8")).get("results", [])
+
+
+def _failures(results: list[dict]) -> list[str]:
+    """'<kind> <name>: <message>' for each node of run_results.json that errored or failed."""
     out = []
-    for r in json.loads(run_results.read_text(encoding="utf-8")).get("results", []):
+    for r in results:
         status = str(r.get("status")).lower()
         if status in ("error", "fail", "runtime error"):
             kind, _package, name = r["unique_id"].split(".")[:3]
             out.append(f"{kind} {name}: {one_line(r.get('message') or status)}")
     return out
+
+
+def built_models(results: list[dict]) -> list[str]:
+    """The unique ids of the models a dbt invocation built (its results of status success)."""
+    return [r["unique_id"] for r in results
+            if r["unique_id"].startswith("model.") and str(r.get("status")).lower() == "success"]
 
 
 ensure_manifest()

@@ -53,6 +53,7 @@ def test_landing_sensor_triggers_once_per_new_file(tmp_path):
     (landing / "erp" / "regions_20250101.csv").write_text("city_code\n")
     first, cursor = _tick(None, landing)
     assert isinstance(first, dg.RunRequest)
+    assert landing_sensor.job_name == "intraday"  # not the whole nightly build
 
     again, same_cursor = _tick(cursor, landing)
     assert isinstance(again, dg.SkipReason) and same_cursor == cursor
@@ -133,3 +134,17 @@ def test_rerunning_one_month_of_the_monthly_close_changes_only_that_month(tmp_pa
     changed = {name for name in after if after[name] != before[name]}
     assert changed and all("2026-04" in name for name in changed)
     assert "50.50" in (out / "writeoff_2026-04_detail.csv").read_text(encoding="utf-8-sig")
+
+
+def test_the_intraday_build_selects_what_the_committed_batches_wrote():
+    from pipelines.dbt import build_args, downstream_of
+    from pipelines.orchestration.intraday import tables_of
+
+    assert tables_of([]) == []
+    # a rejected file: only the submission log; accepted sales: sales, the customer records
+    # resolved from them, and the quarantine for the rows that failed
+    assert tables_of([("prices", 0, 0)]) == ["submissions"]
+    assert tables_of([("sales", 3, 1), ("prices", 5, 0)]) == ["customer_records", "prices", "quarantine", "sales", "submissions"]
+    assert build_args(select=downstream_of(["sales", "prices"]), exclude=["path:models/marts/forecast+"]) == [
+        "build", "--select", "source:raw.prices+", "source:raw.sales+", "--exclude", "path:models/marts/forecast+"]
+    assert build_args(False) == ["run"]
