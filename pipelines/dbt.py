@@ -16,6 +16,8 @@ and `spark` (dbt-spark on a local pyspark session inside the dbt process; `pip i
 """
 
 import contextlib
+import hashlib
+import json
 import os
 import secrets
 import shutil
@@ -193,7 +195,7 @@ def dbt_env(cfg: Settings, target: str = "duckdb") -> dict[str, str]:
 
 
 # The forecast marts (dbt Python models) and what is built on them: the nightly build's, never
-# an intraday one's (docs/operations.md).
+# an intraday one's (docs/ingestion.md, "Intraday runs").
 FORECAST_SELECTOR = "path:models/marts/forecast+"
 
 
@@ -208,10 +210,26 @@ def build_args(data_tests: bool = True, select: Sequence[str] = (), exclude: Seq
     return args
 
 
-def downstream_of(tables: Sequence[str]) -> list[str]:
-    """The dbt selection of everything built on the raw tables `tables` (e.g. ['sales'] ->
-    ['source:raw.sales+'])."""
-    return [f"source:raw.{t}+" for t in sorted(set(tables))]
+LOG = "submissions"
+
+
+def downstream_of(tables: Sequence[str], manifest: Mapping[str, Any] | None = None) -> list[str]:
+    """The dbt selection of everything built on what the raw tables `tables` received (e.g.
+    ['sales'] -> ['source:raw.sales+']). Every staging model reads the submission log, but
+    only its own kind's files in it (macros/current_files.sql), so a kind's files select
+    through `source:raw.<kind>+` (the caller names the kind whenever a file of it was
+    accepted), and the log alone selects the models that read no other raw table
+    (`stg_submissions+`, ...), from the manifest (default: the project's)."""
+    out = {f"source:raw.{t}+" for t in tables if t != LOG}
+    if LOG in tables:
+        if manifest is None:
+            manifest = json.loads(Path(dbt_project.manifest_path).read_text(encoding="utf-8"))
+        log = f"source.dcw.raw.{LOG}"
+        for node in manifest["nodes"].values():
+            sources = [d for d in node.get("depends_on", {}).get("nodes", []) if d.startswith("source.dcw.raw.")]
+            if node["resource_type"] == "model" and sources == [log]:
+                out.add(f"{node['name']}+")
+    return sorted(out)
 
 
 def build_warehouse(
@@ -300,12 +318,13 @@ def run_dbt(args: list[str], cfg: Settings | None, target: str = "duckdb",
     changed. Returns the results of run_results.json (the nodes dbt ran)."""
     folder = Path(artifacts) if artifacts is not None else Path(tempfile.mkdtemp(prefix="dcw-dbt-"))
     env = dbt_env(cfg, target) if cfg is not None else None
+    reuse_parse_state(folder, env)
     invocation = dbt_resource().cli([*joined_selection(args), "--quiet"], raise_on_error=False, target_path=folder, env=env)
     # dagster-dbt echoes dbt's log lines to stdout: they go to the artifacts folder instead
     with open(folder / "dbt_stdout.log", "w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
         errors = [e.raw_event["info"]["msg"] for e in invocation.stream_raw_events()
                   if e.raw_event["info"].get("level") == "error"]
-    keep_parse_state(folder)
+    keep_parse_state(folder, env=env or {})
     what = "dbt " + " ".join(takewhile(lambda a: not a.startswith("-"), args))  # no option values
     results = _results(folder / "run_results.json")
     failures = _failures(results)
@@ -321,20 +340,59 @@ def run_dbt(args: list[str], cfg: Settings | None, target: str = "duckdb",
     return results
 
 
-def keep_parse_state(artifacts: Path, cache: Path | None = None) -> None:
-    """Make `artifacts`' parse state the project's (atomically: parallel callers read it)."""
+# dbt re-parses the whole project when its profile's connection (the warehouse path, the
+# memory bound, ...) differs from the one its saved parse state was made with. One shared state
+# flips with every other warehouse that runs dbt (tests, the benchmark's copies, `dbt parse`),
+# so a state is also kept per profile: a warehouse's next build starts from its own.
+PROFILE_VARIABLES = ("DCW_DBT_TARGET", "DCW_WAREHOUSE", "DCW_DUCKDB_MEMORY", "DCW_SPARK_DIR")  # profiles.yml's
+PARSE_STATES = "parse_states"
+PARSE_STATES_KEPT = 8  # the most recently used profiles' states (each is a few MB)
+
+
+def parse_state_cache(env: Mapping[str, str] | None) -> Path:
+    """Where the parse state of the profile that `env` (the variables of a dbt process, over
+    this process's environment) gives dbt is kept."""
+    values = {**os.environ, **(env or {})}
+    key = hashlib.sha256(json.dumps([values.get(k) for k in PROFILE_VARIABLES]).encode()).hexdigest()[:16]
+    return DBT_PROJECT_DIR / dbt_project.target_path / PARSE_STATES / f"{key}.msgpack"
+
+
+def reuse_parse_state(artifacts: Path, env: Mapping[str, str] | None) -> None:
+    """Start an invocation in `artifacts` from its profile's parse state, when one is kept
+    (else dagster-dbt copies in the project's last one)."""
+    own, target = parse_state_cache(env), artifacts / PARTIAL_PARSE
+    if own.exists() and not target.exists():
+        artifacts.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(OSError):  # pruned meanwhile by a parallel caller: parse as before
+            shutil.copyfile(own, target)
+
+
+def keep_parse_state(artifacts: Path, cache: Path | None = None, env: Mapping[str, str] | None = None) -> None:
+    """Make `artifacts`' parse state the project's (atomically: parallel callers read it),
+    and, given the invocation's `env`, its profile's (the least recently used are pruned)."""
     cache = cache or DBT_PROJECT_DIR / dbt_project.target_path / PARTIAL_PARSE
     state = artifacts / PARTIAL_PARSE
-    if state.exists():
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        scratch = cache.with_name(f".{PARTIAL_PARSE}.{os.getpid()}.{secrets.token_hex(4)}")
+    if not state.exists():
+        return
+    for path in (cache, *([parse_state_cache(env)] if env is not None else [])):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        scratch = path.with_name(f".{PARTIAL_PARSE}.{os.getpid()}.{secrets.token_hex(4)}")
         shutil.copyfile(state, scratch)
-        os.replace(scratch, cache)
+        os.replace(scratch, path)
+    if env is not None:
+        kept = sorted(parse_state_cache(env).parent.glob("*.msgpack"), key=_mtime, reverse=True)
+        for old in kept[PARSE_STATES_KEPT:]:
+            old.unlink(missing_ok=True)
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
 
 
 def _results(run_results: Path) -> list[dict]:
-    import json
-
     if not run_results.exists():
         return []
     return json.loads(run_results.read_text(encoding="utf-8")).get("results", [])
@@ -377,8 +435,10 @@ def dbt_warehouse_assets(context: AssetExecutionContext, dbt: DbtCli, warehouse:
         artifacts = cfg.warehouse.parent / "dbt_target" / "last_run"
         shutil.rmtree(artifacts, ignore_errors=True)
         artifacts.mkdir(parents=True)
-        invocation = dbt.cli(build_args(), context=context, env=dbt_env(cfg), target_path=artifacts)
+        env = dbt_env(cfg)
+        reuse_parse_state(artifacts, env)
+        invocation = dbt.cli(build_args(), context=context, env=env, target_path=artifacts)
         try:
             yield from invocation.stream()
         finally:
-            keep_parse_state(invocation.target_path)
+            keep_parse_state(invocation.target_path, env=env)

@@ -142,9 +142,21 @@ def test_the_intraday_build_selects_what_the_committed_batches_wrote():
 
     assert tables_of([]) == []
     # a rejected file: only the submission log; accepted sales: sales, the customer records
-    # resolved from them, and the quarantine for the rows that failed
-    assert tables_of([("prices", 0, 0)]) == ["submissions"]
-    assert tables_of([("sales", 3, 1), ("prices", 5, 0)]) == ["customer_records", "prices", "quarantine", "sales", "submissions"]
-    assert build_args(select=downstream_of(["sales", "prices"]), exclude=["path:models/marts/forecast+"]) == [
-        "build", "--select", "source:raw.prices+", "source:raw.sales+", "--exclude", "path:models/marts/forecast+"]
+    # resolved from them, and the quarantine for the rows that failed; an accepted file
+    # without rows still supersedes its kind's previous version
+    assert tables_of([("prices", "rejected", 0)]) == ["submissions"]
+    assert tables_of([("sales", "partially_accepted", 1), ("prices", "accepted", 0)]) == [
+        "customer_records", "prices", "quarantine", "sales", "submissions"]
+    assert downstream_of(["sales", "prices"]) == ["source:raw.prices+", "source:raw.sales+"]
+    # every staging model reads the log, each for its own kind: the log alone selects only
+    # the models that read nothing else
+    manifest = {"nodes": {
+        "model.dcw.stg_submissions": {"resource_type": "model", "name": "stg_submissions",
+                                      "depends_on": {"nodes": ["source.dcw.raw.submissions"]}},
+        "model.dcw.stg_prices": {"resource_type": "model", "name": "stg_prices",
+                                 "depends_on": {"nodes": ["source.dcw.raw.prices", "source.dcw.raw.submissions"]}}}}
+    assert downstream_of(["submissions"], manifest) == ["stg_submissions+"]
+    assert "stg_submissions+" in downstream_of(["submissions"])
+    assert build_args(select=["a+", "b+"], exclude=["path:models/marts/forecast+"]) == [
+        "build", "--select", "a+", "b+", "--exclude", "path:models/marts/forecast+"]
     assert build_args(False) == ["run"]
