@@ -178,6 +178,33 @@ def copy_warehouse(warehouse: Path, name: str) -> Path:
     return copy
 
 
+def land_one_file(data: ScaleData, warehouse: Path, day: date) -> Path:
+    """A dealer's resubmission landing during `day`: the newest accepted CSV sales file of
+    the built warehouse again, submitted at noon of `day`, without its last line (other
+    bytes: not a duplicate). Returns its path in the landing folder."""
+    import duckdb
+
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        [(name,)] = con.execute(
+            "select source_file from raw.submissions where kind = 'sales' and status = 'accepted' "
+            "and rows_accepted > 1 and lower(source_file) like '%.csv' order by submitted_at desc, source_file limit 1"
+        ).fetchall()
+    finally:
+        con.close()
+    source = data.landing / name
+    stem = source.stem.rsplit("_", 1)[0]  # sales_<dealer>_<month>_<submitted>
+    target = source.with_name(f"{stem}_{day:%Y%m%d}T120000{source.suffix}")
+    body = source.read_bytes().rstrip(b"\r\n").rsplit(b"\n", 1)[0] + b"\n"
+    target.write_bytes(body)
+    return target
+
+
+def intraday_rows(landed: Path) -> int:
+    """Data rows of the landed file (its lines less the header)."""
+    return max(landed.read_bytes().count(b"\n") - 1, 0)
+
+
 def _stages(phase: dict, rows: dict) -> dict:
     out = {}
     for name, s in phase["stages"].items():
@@ -223,6 +250,13 @@ def bench_scale(scale: str, data_root: Path = DATA) -> dict:
         restore_held(data)
     night = run_phase("night", phase_env(data, warehouse, last_day + timedelta(days=1)), data.work,
                       f"{scale}: night adding {len(held)} file(s) of {last_day}")
+    landed = land_one_file(data, warehouse, last_day + timedelta(days=1))
+    landed_rows = intraday_rows(landed)
+    try:
+        intraday = run_phase("intraday", phase_env(data, warehouse, last_day + timedelta(days=1)), data.work,
+                             f"{scale}: intraday job for {landed.name}")
+    finally:
+        landed.unlink(missing_ok=True)  # the landing folder is the next run's history
 
     stages = _stages(full, full["info"]["rows"])
     incremental = _stages(night, night["info"]["rows"])
@@ -245,6 +279,8 @@ def bench_scale(scale: str, data_root: Path = DATA) -> dict:
         "held_back": {"day": last_day.isoformat(), "files": len(held),
                       "rows_read": night["info"]["rows_read"]},
         "night_chain": chain,
+        "intraday": {**_stages(intraday, {"intraday": landed_rows}),
+                     "file": landed.name, **intraday["info"]},
         "stages": stages,
         "incremental": incremental,
         "baselines": baselines,
@@ -327,6 +363,8 @@ def markdown(result: dict) -> str:
         shown = [*INGEST_SPLIT, *r["night_chain"]]
         rows = [(f"full: {name}", r["stages"][name]) for name in shown if name in r["stages"]]
         rows += [(f"night +1 day: {name}", r["incremental"][name]) for name in shown if name in r["incremental"]]
+        rows += [(f"intraday, 1 file: {name}", s) for name, s in r.get("intraday", {}).items()
+                 if isinstance(s, dict) and "seconds" in s]
         rows += [(f"baseline: {name}", s) for name, s in r["baselines"].items()]
         for label, s in rows:
             lines.append(f"| {label} | {_fmt(s['seconds'], 2)} | {_fmt(s.get('cpu_seconds'), 2)} | {_fmt(s['rows'], 0)} | "

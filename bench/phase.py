@@ -15,6 +15,8 @@ Phases:
 - `bare_parse`: the floor for the ingestion: every file the ingestion parses, read with
   polars alone (no validation, no load).
 - `dbt_run`: `dbt run --full-refresh` (models only, no data tests) on a built warehouse.
+- `intraday`: the intraday job (pipelines/orchestration/intraday.py) for a file landed on the
+  built warehouse, whole and step by step (ingest, dbt, publish).
 - `floor`: the transformation's floor (bench/floor.py): dbt's compiled models run as one
   DuckDB script on a built warehouse (stage `floor_sql`), then any dbt Python model and what
   is built on it (stage `floor_python`).
@@ -168,7 +170,34 @@ def floor_phase(meter: Meter) -> dict:
     return {"schemas": plan.schemas, "tables": built, "script": str(Path(cfg.warehouse).with_suffix(".sql"))}
 
 
-PHASES = {"night": night, "bare_parse": bare_parse, "dbt_run": dbt_run, "floor": floor_phase}
+INTRADAY_STEPS = {"ingest_landed": "intraday_ingest", "build_landed": "intraday_dbt",
+                  "publish_landed": "intraday_publish"}
+
+
+def intraday(meter: Meter) -> dict:
+    """The intraday job (what the landing sensor starts) on the built warehouse, for what
+    landed since: from the job's start to the feedback written and the marts published. Its
+    steps are reported too (they share the job's peak RSS)."""
+    import dagster as dg
+
+    from pipelines.core.resource import WarehouseResource
+    from pipelines.orchestration.definitions import build_definitions
+    from pipelines.orchestration.nightly import QUIET
+
+    cfg = Settings.from_env()
+    job = build_definitions(WarehouseResource.from_settings(cfg)).resolve_job_def("intraday")
+    with dg.DagsterInstance.ephemeral() as instance:
+        with meter.stage("intraday"):
+            result = job.execute_in_process(instance=instance, run_config=QUIET)
+    steps = {e.step_key: e.event_specific_data.duration_ms / 1000 for e in result.all_events if e.is_step_success}
+    for op, name in INTRADAY_STEPS.items():
+        meter.record(name, steps[op], meter.stages["intraday"].peak_rss)
+    written = [e.asset_key.to_user_string() for e in result.all_events if e.is_step_materialization]
+    return {"tables": result.output_for_node("ingest_landed"), "marts": result.output_for_node("build_landed"),
+            "materialized": written}
+
+
+PHASES = {"night": night, "bare_parse": bare_parse, "dbt_run": dbt_run, "floor": floor_phase, "intraday": intraday}
 
 
 def main(argv: list[str]) -> int:

@@ -16,6 +16,8 @@ and `spark` (dbt-spark on a local pyspark session inside the dbt process; `pip i
 """
 
 import contextlib
+import hashlib
+import json
 import os
 import secrets
 import shutil
@@ -192,25 +194,61 @@ def dbt_env(cfg: Settings, target: str = "duckdb") -> dict[str, str]:
     }
 
 
-def build_args(data_tests: bool = True, full_refresh: bool = False) -> list[str]:
-    """`dbt build`, or `dbt run` (the models without their data tests); `full_refresh`
-    builds the incremental models whole, as tables (dbt_project/README.md, Incremental models)."""
-    return ["build" if data_tests else "run", *(["--full-refresh"] if full_refresh else [])]
+# The forecast marts (dbt Python models) and what is built on them: the nightly build's, never
+# an intraday one's (docs/ingestion.md, "Intraday runs").
+FORECAST_SELECTOR = "path:models/marts/forecast+"
+
+
+def build_args(data_tests: bool = True, select: Sequence[str] = (), exclude: Sequence[str] = (),
+               full_refresh: bool = False) -> list[str]:
+    """`dbt build`, or `dbt run` (the models without their data tests), of the nodes `select`
+    (dbt selectors, their union; default: all) less `exclude`; `full_refresh` builds the
+    incremental models whole, as tables (dbt_project/README.md, Incremental models)."""
+    args = ["build" if data_tests else "run", *(["--full-refresh"] if full_refresh else [])]
+    if select:
+        args += ["--select", *select]
+    if exclude:
+        args += ["--exclude", *exclude]
+    return args
+
+
+LOG = "submissions"
+
+
+def downstream_of(tables: Sequence[str], manifest: Mapping[str, Any] | None = None) -> list[str]:
+    """The dbt selection of everything built on what the raw tables `tables` received (e.g.
+    ['sales'] -> ['source:raw.sales+']). Every staging model reads the submission log, but
+    only its own kind's files in it (macros/current_files.sql), so a kind's files select
+    through `source:raw.<kind>+` (the caller names the kind whenever a file of it was
+    accepted), and the log alone selects the models that read no other raw table
+    (`stg_submissions+`, ...), from the manifest (default: the project's)."""
+    out = {f"source:raw.{t}+" for t in tables if t != LOG}
+    if LOG in tables:
+        if manifest is None:
+            manifest = json.loads(Path(dbt_project.manifest_path).read_text(encoding="utf-8"))
+        log = f"source.dcw.raw.{LOG}"
+        for node in manifest["nodes"].values():
+            sources = [d for d in node.get("depends_on", {}).get("nodes", []) if d.startswith("source.dcw.raw.")]
+            if node["resource_type"] == "model" and sources == [log]:
+                out.add(f"{node['name']}+")
+    return sorted(out)
 
 
 def build_warehouse(
     warehouse: Path | Settings, as_of: date | None = None, target: str = "duckdb", data_tests: bool = True,
+    select: Sequence[str] = (), exclude: Sequence[str] = (),
     full_refresh: bool = False,
-) -> None:
+) -> list[dict]:
     """Run `dbt build` (every model and data test; only the models when not `data_tests`)
     on dbt target `target` for the warehouse `warehouse` (a file, its raw layer beside it; or
     the `Settings` of a run), as of the business date `as_of` (default: the settings' date,
     else today). Both targets read the raw layer; `duckdb` builds into the warehouse file,
-    `spark` into spark_dir(warehouse).
+    `spark` into spark_dir(warehouse). `select` / `exclude` (dbt selectors) narrow the build,
+    e.g. to `downstream_of(tables)` without `FORECAST_SELECTOR`.
 
     `full_refresh` rebuilds the incremental models whole (dbt's --full-refresh).
-
-    Raises WarehouseBuildError naming each model or test that failed (and why) in one line.
+    Returns the nodes dbt ran (run_results.json's results). Raises WarehouseBuildError naming
+    each model or test that failed (and why) in one line.
     """
     if target not in TARGETS:
         raise UserError(f"unknown dbt target {target!r}: expected one of {', '.join(TARGETS)}")
@@ -224,7 +262,7 @@ def build_warehouse(
     # the customer keys dbt's staging joins to the lines (a no-op when nothing new landed);
     # the nightly job runs this as its own asset (pipelines/customers/assets.py)
     resolve_customers(cfg.raw)
-    run_dbt(build_args(data_tests, full_refresh), cfg, target=target)
+    return run_dbt(build_args(data_tests, select, exclude, full_refresh), cfg, target=target)
 
 
 def _require_spark() -> None:
@@ -272,7 +310,7 @@ def joined_selection(args: list[str]) -> list[str]:
 
 
 def run_dbt(args: list[str], cfg: Settings | None, target: str = "duckdb",
-            artifacts: Path | None = None) -> None:
+            artifacts: Path | None = None) -> list[dict]:
     """dbt `args` through the `dbt` resource for the warehouse of `cfg` (None: only the
     project, as `dbt parse` needs) on dbt target `target`; artifacts and logs in `artifacts`
     (default: a temporary folder, kept only when dbt fails). Raises WarehouseBuildError
@@ -281,17 +319,19 @@ def run_dbt(args: list[str], cfg: Settings | None, target: str = "duckdb",
     Each call has its own artifacts folder (callers run in parallel: tests, the CLI beside
     Dagster) but starts from the project's last parse state, target/partial_parse.msgpack
     (dagster-dbt copies it in), and leaves its own there: dbt then re-parses only what
-    changed."""
+    changed. Returns the results of run_results.json (the nodes dbt ran)."""
     folder = Path(artifacts) if artifacts is not None else Path(tempfile.mkdtemp(prefix="dcw-dbt-"))
     env = dbt_env(cfg, target) if cfg is not None else None
+    reuse_parse_state(folder, env)
     invocation = dbt_resource().cli([*joined_selection(args), "--quiet"], raise_on_error=False, target_path=folder, env=env)
     # dagster-dbt echoes dbt's log lines to stdout: they go to the artifacts folder instead
     with open(folder / "dbt_stdout.log", "w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
         errors = [e.raw_event["info"]["msg"] for e in invocation.stream_raw_events()
                   if e.raw_event["info"].get("level") == "error"]
-    keep_parse_state(folder)
+    keep_parse_state(folder, env=env or {})
     what = "dbt " + " ".join(takewhile(lambda a: not a.startswith("-"), args))  # no option values
-    failures = _failures(folder / "run_results.json")
+    results = _results(folder / "run_results.json")
+    failures = _failures(results)
     if failures or invocation.process.returncode != 0:
         if not failures:
             reason = one_line(errors[0]) if errors else f"see the dbt log in {folder}"
@@ -301,32 +341,82 @@ def run_dbt(args: list[str], cfg: Settings | None, target: str = "duckdb",
         raise WarehouseBuildError(f"{what} failed: {shown}" + (f" (and {more} more)" if more > 0 else ""))
     if artifacts is None:
         shutil.rmtree(folder, ignore_errors=True)
+    return results
 
 
-def keep_parse_state(artifacts: Path, cache: Path | None = None) -> None:
-    """Make `artifacts`' parse state the project's (atomically: parallel callers read it)."""
+# dbt re-parses the whole project when its profile's connection (the warehouse path, the
+# memory bound, ...) differs from the one its saved parse state was made with. One shared state
+# flips with every other warehouse that runs dbt (tests, the benchmark's copies, `dbt parse`),
+# so a state is also kept per profile: a warehouse's next build starts from its own.
+PROFILE_VARIABLES = ("DCW_DBT_TARGET", "DCW_WAREHOUSE", "DCW_DUCKDB_MEMORY", "DCW_SPARK_DIR")  # profiles.yml's
+PARSE_STATES = "parse_states"
+PARSE_STATES_KEPT = 8  # the most recently used profiles' states (each is a few MB)
+
+
+def parse_state_cache(env: Mapping[str, str] | None) -> Path:
+    """Where the parse state of the profile that `env` (the variables of a dbt process, over
+    this process's environment) gives dbt is kept."""
+    values = {**os.environ, **(env or {})}
+    key = hashlib.sha256(json.dumps([values.get(k) for k in PROFILE_VARIABLES]).encode()).hexdigest()[:16]
+    return DBT_PROJECT_DIR / dbt_project.target_path / PARSE_STATES / f"{key}.msgpack"
+
+
+def reuse_parse_state(artifacts: Path, env: Mapping[str, str] | None) -> None:
+    """Start an invocation in `artifacts` from its profile's parse state, when one is kept
+    (else dagster-dbt copies in the project's last one)."""
+    own, target = parse_state_cache(env), artifacts / PARTIAL_PARSE
+    if own.exists() and not target.exists():
+        artifacts.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(OSError):  # pruned meanwhile by a parallel caller: parse as before
+            shutil.copyfile(own, target)
+
+
+def keep_parse_state(artifacts: Path, cache: Path | None = None, env: Mapping[str, str] | None = None) -> None:
+    """Make `artifacts`' parse state the project's (atomically: parallel callers read it),
+    and, given the invocation's `env`, its profile's (the least recently used are pruned)."""
     cache = cache or DBT_PROJECT_DIR / dbt_project.target_path / PARTIAL_PARSE
     state = artifacts / PARTIAL_PARSE
-    if state.exists():
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        scratch = cache.with_name(f".{PARTIAL_PARSE}.{os.getpid()}.{secrets.token_hex(4)}")
+    if not state.exists():
+        return
+    for path in (cache, *([parse_state_cache(env)] if env is not None else [])):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        scratch = path.with_name(f".{PARTIAL_PARSE}.{os.getpid()}.{secrets.token_hex(4)}")
         shutil.copyfile(state, scratch)
-        os.replace(scratch, cache)
+        os.replace(scratch, path)
+    if env is not None:
+        kept = sorted(parse_state_cache(env).parent.glob("*.msgpack"), key=_mtime, reverse=True)
+        for old in kept[PARSE_STATES_KEPT:]:
+            old.unlink(missing_ok=True)
 
 
-def _failures(run_results: Path) -> list[str]:
-    """'<kind> <name>: <message>' for each node of run_results.json that errored or failed."""
-    import json
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
 
+
+def _results(run_results: Path) -> list[dict]:
     if not run_results.exists():
         return []
+    return json.loads(run_results.read_text(encoding="utf-8")).get("results", [])
+
+
+def _failures(results: list[dict]) -> list[str]:
+    """'<kind> <name>: <message>' for each node of run_results.json that errored or failed."""
     out = []
-    for r in json.loads(run_results.read_text(encoding="utf-8")).get("results", []):
+    for r in results:
         status = str(r.get("status")).lower()
         if status in ("error", "fail", "runtime error"):
             kind, _package, name = r["unique_id"].split(".")[:3]
             out.append(f"{kind} {name}: {one_line(r.get('message') or status)}")
     return out
+
+
+def built_models(results: list[dict]) -> list[str]:
+    """The unique ids of the models a dbt invocation built (its results of status success)."""
+    return [r["unique_id"] for r in results
+            if r["unique_id"].startswith("model.") and str(r.get("status")).lower() == "success"]
 
 
 ensure_manifest()
@@ -349,8 +439,10 @@ def dbt_warehouse_assets(context: AssetExecutionContext, dbt: DbtCli, warehouse:
         artifacts = cfg.warehouse.parent / "dbt_target" / "last_run"
         shutil.rmtree(artifacts, ignore_errors=True)
         artifacts.mkdir(parents=True)
-        invocation = dbt.cli(build_args(), context=context, env=dbt_env(cfg), target_path=artifacts)
+        env = dbt_env(cfg)
+        reuse_parse_state(artifacts, env)
+        invocation = dbt.cli(build_args(), context=context, env=env, target_path=artifacts)
         try:
             yield from invocation.stream()
         finally:
-            keep_parse_state(invocation.target_path)
+            keep_parse_state(invocation.target_path, env=env)

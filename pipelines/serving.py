@@ -17,6 +17,12 @@ Each table and column carries its dbt description as a DuckDB comment (`COMMENT 
 from the dbt manifest: an analyst sees what a figure means in `duckdb_tables()` /
 `duckdb_columns()` or any tool that shows comments, without the docs at hand.
 
+Only what changed is rewritten: when a serving file exists, the new file starts as a byte copy
+of it, and a mart is copied again only when its content differs from the warehouse's (its
+columns and types, its row count and an order-independent sum of its rows' hashes: a scan of
+both, far cheaper than writing the table), or when it is new; a mart no longer in the
+warehouse is dropped. The new file still replaces the old one by the one rename.
+
 A connection that is already open keeps reading the copy it opened (Linux keeps the old inode
 alive until it is closed) and sees the new copy once it reconnects. Within one process DuckDB
 caches a database per path while any connection to it is open, so an analyst's notebook must
@@ -25,6 +31,7 @@ close its connections to the file before reconnecting (duckdb/duckdb#15912).
 
 import json
 import os
+import shutil
 from pathlib import Path
 
 import dagster as dg
@@ -106,10 +113,14 @@ def write_data_dictionary(path: Path = DICTIONARY, manifest: Path | None = None)
     return Path(path)
 
 
-def publish_marts(warehouse: Path, serving: Path, descriptions: Descriptions | None = None) -> dict:
+def publish_marts(warehouse: Path, serving: Path, descriptions: Descriptions | None = None,
+                  changed: set[str] | None = None) -> dict:
     """Copy schema `marts` of `warehouse` into `serving`, replacing it in one step, with the
-    marts' descriptions (default: the dbt manifest's) as comments.
-    Returns {"serving": path, "tables": {table: rows}}."""
+    marts' descriptions (default: the dbt manifest's) as comments. Of an existing serving file
+    only the marts whose content differs are rewritten (see the module's docstring); `changed`,
+    when given, names the only marts that may have changed (e.g. those dbt built in this run):
+    the others are kept without comparing them.
+    Returns {"serving": path, "tables": {table: rows}, "copied": [the marts written]}."""
     warehouse, serving = Path(warehouse).resolve(), Path(serving).resolve()
     if not warehouse.exists():
         raise UserError(f"warehouse {warehouse} does not exist (run 'dcw run' first)")
@@ -127,7 +138,11 @@ def publish_marts(warehouse: Path, serving: Path, descriptions: Descriptions | N
     try:
         if descriptions is None:
             descriptions = mart_descriptions()
-        tables = _copy_marts(warehouse, tmp, descriptions)
+        previous = serving if serving.exists() else None
+        if previous is not None:
+            # a private copy: a reader keeps the serving file as it is until the rename
+            shutil.copyfile(previous, tmp)
+        tables, copied = _copy_marts(warehouse, tmp, descriptions, previous is not None, changed)
         _fsync(tmp)
         os.replace(tmp, serving)
         _fsync(serving.parent)
@@ -135,10 +150,14 @@ def publish_marts(warehouse: Path, serving: Path, descriptions: Descriptions | N
         tmp.unlink(missing_ok=True)
         tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
         raise
-    return {"serving": str(serving), "tables": tables}
+    return {"serving": str(serving), "tables": tables, "copied": copied}
 
 
-def _copy_marts(warehouse: Path, target: Path, descriptions: Descriptions) -> dict[str, int]:
+def _copy_marts(warehouse: Path, target: Path, descriptions: Descriptions, update: bool = False,
+                changed: set[str] | None = None) -> tuple[dict[str, int], list[str]]:
+    """Write schema `marts` of `warehouse` into `target` (when `update`: a copy of the previous
+    serving file, of which only differing marts are rewritten). Returns the rows per mart and
+    the marts written."""
     # The warehouse is attached under its own catalog name (its file stem, as dbt names it),
     # so a view that names its tables with the catalog still resolves.
     source = warehouse.stem
@@ -146,36 +165,64 @@ def _copy_marts(warehouse: Path, target: Path, descriptions: Descriptions) -> di
     try:
         con.execute(f"attach {_literal(str(target))} as {_NEW}")
         con.execute(f"attach {_literal(str(warehouse))} as {_quote(source)} (read_only)")
-        names = [t for (t,) in con.execute(
-            "select table_name from information_schema.tables "
-            "where table_catalog = ? and table_schema = ? order by table_name",
-            [source, SCHEMA],
-        ).fetchall()]
+        names = _tables(con, source)
         if not names:
             raise UserError(f"warehouse {warehouse} has no tables in schema {SCHEMA} (run 'dcw run' first)")
-        con.execute(f"create schema {_NEW}.{SCHEMA}")
-        rows = {}
+        served = set(_tables(con, _NEW)) if update else set()
+        if not update:
+            con.execute(f"create schema {_NEW}.{SCHEMA}")
+        for gone in sorted(served - set(names)):
+            con.execute(f"drop table {_NEW}.{SCHEMA}.{_quote(gone)}")
+        rows, copied = {}, []
         for name in names:
             t = f"{SCHEMA}.{_quote(name)}"
             withheld = ", ".join(_quote(c) for c in WITHHELD.get(name, ()))
             columns = f"* exclude ({withheld})" if withheld else "*"
-            con.execute(f"create table {_NEW}.{t} as select {columns} from {_quote(source)}.{t}")
+            kept = name in served and (
+                (changed is not None and name not in changed)
+                or _fingerprint(con, f"(select {columns} from {_quote(source)}.{t})") == _fingerprint(con, f"{_NEW}.{t}"))
+            if not kept:
+                con.execute(f"create or replace table {_NEW}.{t} as select {columns} from {_quote(source)}.{t}")
+                copied.append(name)
             rows[name] = con.execute(f"select count(*) from {_NEW}.{t}").fetchone()[0]
-            _comment(con, f"{_NEW}.{t}", *descriptions.get(name, ("", {})))
+            _comment(con, _NEW, name, *descriptions.get(name, ("", {})))
         con.execute(f"checkpoint {_NEW}")
         con.execute(f"detach {_NEW}")
         con.execute(f"detach {_quote(source)}")
     finally:
         con.close()
-    return rows
+    return rows, copied
 
 
-def _comment(con: duckdb.DuckDBPyConnection, table: str, description: str, columns: dict[str, str]) -> None:
-    if description:
+def _tables(con: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:
+    return [t for (t,) in con.execute(
+        "select table_name from information_schema.tables "
+        "where table_catalog = ? and table_schema = ? order by table_name",
+        [catalog, SCHEMA],
+    ).fetchall()]
+
+
+def _fingerprint(con: duckdb.DuckDBPyConnection, relation: str) -> tuple:
+    """The columns and types of `relation`, its row count and the sum of its rows' hashes (a
+    sum, not an xor: repeated rows count). Equal fingerprints: the same content, in any order."""
+    shape = con.execute(f"select column_name, column_type from (describe {relation})").fetchall()
+    count, total = con.execute(f"select count(*), sum(hash(r)::hugeint) from {relation} r").fetchone()
+    return shape, count, total
+
+
+def _comment(con: duckdb.DuckDBPyConnection, catalog: str, name: str, description: str,
+             columns: dict[str, str]) -> None:
+    """The descriptions as comments on table `catalog.marts.name`, each written only when it
+    differs from the comment there (a kept mart has them from the previous publish)."""
+    table = f"{catalog}.{SCHEMA}.{_quote(name)}"
+    where = "database_name = ? and schema_name = ? and table_name = ?"
+    [(current,)] = con.execute(f"select comment from duckdb_tables() where {where}", [catalog, SCHEMA, name]).fetchall()
+    if description and description != current:
         con.execute(f"comment on table {table} is {_literal(description)}")
-    present = {c for (c,) in con.execute(f"select column_name from (describe {table})").fetchall()}
+    present = dict(con.execute(f"select column_name, comment from duckdb_columns() where {where}",
+                               [catalog, SCHEMA, name]).fetchall())
     for column, text in columns.items():
-        if text and column in present:
+        if text and column in present and present[column] != text:
             con.execute(f"comment on column {table}.{_quote(column)} is {_literal(text)}")
 
 

@@ -53,6 +53,7 @@ def test_landing_sensor_triggers_once_per_new_file(tmp_path):
     (landing / "erp" / "regions_20250101.csv").write_text("city_code\n")
     first, cursor = _tick(None, landing)
     assert isinstance(first, dg.RunRequest)
+    assert landing_sensor.job_name == "intraday"  # not the whole nightly build
 
     again, same_cursor = _tick(cursor, landing)
     assert isinstance(again, dg.SkipReason) and same_cursor == cursor
@@ -133,3 +134,29 @@ def test_rerunning_one_month_of_the_monthly_close_changes_only_that_month(tmp_pa
     changed = {name for name in after if after[name] != before[name]}
     assert changed and all("2026-04" in name for name in changed)
     assert "50.50" in (out / "writeoff_2026-04_detail.csv").read_text(encoding="utf-8-sig")
+
+
+def test_the_intraday_build_selects_what_the_committed_batches_wrote():
+    from pipelines.dbt import build_args, downstream_of
+    from pipelines.orchestration.intraday import tables_of
+
+    assert tables_of([]) == []
+    # a rejected file: only the submission log; accepted sales: sales, the customer records
+    # resolved from them, and the quarantine for the rows that failed; an accepted file
+    # without rows still supersedes its kind's previous version
+    assert tables_of([("prices", "rejected", 0)]) == ["submissions"]
+    assert tables_of([("sales", "partially_accepted", 1), ("prices", "accepted", 0)]) == [
+        "customer_records", "prices", "quarantine", "sales", "submissions"]
+    assert downstream_of(["sales", "prices"]) == ["source:raw.prices+", "source:raw.sales+"]
+    # every staging model reads the log, each for its own kind: the log alone selects only
+    # the models that read nothing else
+    manifest = {"nodes": {
+        "model.dcw.stg_submissions": {"resource_type": "model", "name": "stg_submissions",
+                                      "depends_on": {"nodes": ["source.dcw.raw.submissions"]}},
+        "model.dcw.stg_prices": {"resource_type": "model", "name": "stg_prices",
+                                 "depends_on": {"nodes": ["source.dcw.raw.prices", "source.dcw.raw.submissions"]}}}}
+    assert downstream_of(["submissions"], manifest) == ["stg_submissions+"]
+    assert "stg_submissions+" in downstream_of(["submissions"])
+    assert build_args(select=["a+", "b+"], exclude=["path:models/marts/forecast+"]) == [
+        "build", "--select", "a+", "b+", "--exclude", "path:models/marts/forecast+"]
+    assert build_args(False) == ["run"]

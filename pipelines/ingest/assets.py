@@ -39,11 +39,18 @@ _DESCRIPTIONS = {
     can_subset=False,
 )
 def ingest(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-    s = warehouse.settings
+    for key, meta in ingest_landing(warehouse.settings, context.log):
+        yield dg.MaterializeResult(asset_key=key, metadata=meta)
+
+
+def ingest_landing(s, log) -> list[tuple[dg.AssetKey, dict]]:
+    """The ingestion of the landing folder of settings `s` (under the warehouse lock), its
+    warnings logged to `log`; returns each ingestion asset's key with its metadata (the
+    `ingest` asset's, and the intraday job's materializations: pipelines/orchestration/intraday.py)."""
     progress = Progress("ingest", "files")
     progress.start(f"looking for new files in {s.landing}")
     try:
-        with s.lock(log=context.log.info):
+        with s.lock(log=log.info):
             summary = run_ingestion(s.landing, s.warehouse, s.feedback, progress=progress, raw=s.raw,
                                     duckdb_memory=s.duckdb_memory, receipts=s.feedback_receipts)
             with s.connect(read_only=True) as con:
@@ -58,18 +65,20 @@ def ingest(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
                         ("could not be opened, retried by the next run", summary.files_unopenable),
                         ("feedback could not be written, kept for the next run", summary.feedback_pending)):
         for f in files:
-            context.log.warning(f"{escape_controls(f)}: {what}")
+            log.warning(f"{escape_controls(f)}: {what}")
             print(f"[ingest] {escape_controls(f)}: {what}", file=sys.stderr, flush=True)
-    context.log.info(f"ingest: {d}")
+    log.info(f"ingest: {d}")
+    out = []
     for t, key in RAW_KEYS.items():
         meta = {"row_count": dg.MetadataValue.int(counts[t])}
         if t == "submissions":
             meta |= {"files_new": summary.files_new, "by_status": dg.MetadataValue.json(summary.by_status),
                      "files_changed": dg.MetadataValue.json(summary.files_changed)}
-        yield dg.MaterializeResult(asset_key=key, metadata=meta)
-    yield dg.MaterializeResult(asset_key=FEEDBACK_KEY, metadata={
+        out.append((key, meta))
+    out.append((FEEDBACK_KEY, {
         "files_written": len(summary.feedback_files), "folder": str(s.feedback),
-        "feedback_pending": dg.MetadataValue.json(summary.feedback_pending)})
+        "feedback_pending": dg.MetadataValue.json(summary.feedback_pending)}))
+    return out
 
 
 @dg.asset_check(

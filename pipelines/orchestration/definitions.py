@@ -16,6 +16,7 @@ from pipelines.core.resource import WarehouseResource
 from pipelines.customers.assets import customer_records
 from pipelines.dbt import dbt_resource, dbt_warehouse_assets
 from pipelines.ingest.assets import ingest_assets, ingest_checks
+from pipelines.orchestration.intraday import intraday_job
 from pipelines.orchestration.jobs import (ingest_job, monthly_close_job, nightly_job, quarterly_close_job,
                                           reminders_job)
 from pipelines.orchestration.schedules import (monthly_close_schedule, nightly_schedule,
@@ -31,7 +32,7 @@ def build_definitions(warehouse: WarehouseResource) -> Definitions:
         assets=[*ingest_assets, customer_records, dbt_warehouse_assets, serving_marts, writeoff_report,
                 rebate_report, replenishment_feedback],
         asset_checks=[*ingest_checks, *ge_checks],
-        jobs=[nightly_job, ingest_job, monthly_close_job, quarterly_close_job, reminders_job],
+        jobs=[nightly_job, ingest_job, monthly_close_job, quarterly_close_job, reminders_job, intraday_job],
         schedules=[nightly_schedule, monthly_close_schedule, quarterly_close_schedule, reminders_schedule],
         sensors=[landing_sensor, run_failure_alert],
         resources={"dbt": dbt_resource(), "warehouse": warehouse},

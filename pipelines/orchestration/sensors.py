@@ -1,4 +1,5 @@
-"""Sensors: new files in the landing folder start ingestion; a failed run leaves an alert.
+"""Sensors: new files in the landing folder start the intraday job (pipelines/orchestration/
+intraday.py: ingestion and only the marts the files feed); a failed run leaves an alert.
 
 The landing sensor never opens the warehouse (DuckDB allows one process to hold the file, and
 a running job may be that process). It lists the landing folder and keeps, as its cursor, a
@@ -27,7 +28,7 @@ from dagster import (
 )
 
 from pipelines.core.resource import WarehouseResource
-from pipelines.orchestration.jobs import nightly_job
+from pipelines.orchestration.intraday import intraday_job
 
 
 def landing_listing(landing: Path) -> list[tuple[str, int, int]]:
@@ -51,10 +52,11 @@ def listing_digest(listing: list[tuple[str, int, int]]) -> str:
 
 @sensor(
     name="landing_files",
-    job=nightly_job,
+    job=intraday_job,
     minimum_interval_seconds=60,
     default_status=DefaultSensorStatus.RUNNING,
-    description="Starts ingestion and everything built on it when files arrive in the landing folder.",
+    description="Starts the intraday job when files arrive in the landing folder: ingestion, then "
+    "only the marts built on the raw tables the files wrote, then their publish.",
 )
 def landing_sensor(context: SensorEvaluationContext, warehouse: WarehouseResource):
     landing = warehouse.settings.landing

@@ -82,11 +82,11 @@ def _raise_stop(signum, frame) -> None:
 
 
 def sensor_notice(landing: Path | None) -> str:
-    """What `dcw ui` says first: its daemon runs the landing sensor, which starts the nightly
+    """What `dcw ui` says first: its daemon runs the landing sensor, which starts the intraday
     job when the landing folder's listing changes, also on the first start of an instance."""
     where = f" {landing}" if landing else " the landing folder"
     return (f"dcw: starting the Dagster UI with its daemon: the landing_files sensor is on, so files in{where} "
-            "start the nightly job within a minute (also now, on a new instance); stop the sensor under "
+            "start the intraday job within a minute (also now, on a new instance); stop the sensor under "
             "Automation in the UI. SIGTERM or Ctrl+C stops the UI and everything it started.")
 
 

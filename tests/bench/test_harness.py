@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import fields
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -81,6 +82,15 @@ def test_json_has_every_stage_and_ratio(tiny):
     # the night's new ones after it
     assert r["stages"]["customers"]["rows"] > 0
     assert r["incremental"]["customers"]["rows"] < r["stages"]["customers"]["rows"]
+    # the intraday job for one landed dealer file: timed whole and by step; it rebuilt the
+    # sales marts, published them, and left the forecast alone
+    day = r["intraday"]
+    for name in ("intraday", "intraday_ingest", "intraday_dbt", "intraday_publish"):
+        assert positive(day[name]["seconds"]) and positive(day[name]["peak_rss"]), name
+    assert day["intraday"]["rows"] > 0 and day["file"].startswith("sales_")
+    assert "sales" in day["tables"] and "fct_price_deviation" in day["marts"]
+    assert "serving_marts" in day["materialized"] and "marts/fct_forecast" not in day["materialized"]
+    assert not list((Path(out).parents[1] / "data" / "tiny" / "landing").rglob(day["file"]))  # taken back
 
 
 def test_markdown_lists_every_stage_and_ratio(tiny):
@@ -91,6 +101,7 @@ def test_markdown_lists_every_stage_and_ratio(tiny):
         assert f"full: {name}" in rows and f"night +1 day: {name}" in rows
     for name in ("bare_parse", "dbt_run", *floor_stages()):
         assert f"baseline: {name}" in rows
+    assert "intraday, 1 file: intraday" in rows
     for name, q in result["scales"]["tiny"]["ratios"].items():
         verdict = "PASS" if q["pass"] else "FAIL"
         assert f"{q['value']:.3f}" in rows[name] and (name == "transform_run" or verdict in rows[name])

@@ -79,6 +79,41 @@ def test_a_reader_holding_the_serving_file_open_does_not_block_a_publish(tmp_pat
         con.close()
 
 
+def _served(serving) -> dict:
+    con = duckdb.connect(str(serving), read_only=True)
+    try:
+        return {t: con.execute(f"select * from marts.{t} order by all").fetchall()
+                for (t,) in con.execute("select table_name from duckdb_tables() order by 1").fetchall()}
+    finally:
+        con.close()
+
+
+def test_a_publish_rewrites_only_the_marts_that_changed(tmp_path):
+    wh = build_warehouse(tmp_path / "warehouse.duckdb", 3)
+    serving = tmp_path / "dcw.duckdb"
+    assert publish_marts(wh, serving, {})["copied"] == ["dim_b", "fct_a"]
+    assert publish_marts(wh, serving, {})["copied"] == []  # nothing changed: nothing rewritten
+    create_marts(wh, """
+        update marts.fct_a set id = id + 10 where id = 2;
+        create table marts.fct_new as select 1 as n;
+        drop table marts.dim_b;
+    """)
+    result = publish_marts(wh, serving, {"fct_a": ("One row per A.", {"id": "The A's number."})})
+    assert result["copied"] == ["fct_a", "fct_new"] and result["tables"] == {"fct_a": 3, "fct_new": 1}
+    assert _served(serving) == {"fct_a": [(0,), (1,), (12,)], "fct_new": [(1,)]}  # dim_b dropped
+    con = duckdb.connect(str(serving), read_only=True)
+    try:
+        assert con.execute("select comment from duckdb_columns() where table_name = 'fct_a'").fetchone()[0] == "The A's number."
+    finally:
+        con.close()
+    # the caller's word that only fct_new may have changed: fct_a is kept without comparing
+    create_marts(wh, "update marts.fct_a set id = 99 where id = 0")
+    assert publish_marts(wh, serving, {}, changed={"fct_new"})["copied"] == []
+    assert publish_marts(wh, serving, {})["copied"] == ["fct_a"]
+    assert _served(serving)["fct_a"] == [(1,), (12,), (99,)]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dcw.duckdb", "warehouse.duckdb"]
+
+
 def test_a_failed_publish_keeps_the_previous_copy(tmp_path):
     wh = build_warehouse(tmp_path / "warehouse.duckdb", 3)
     serving = tmp_path / "dcw.duckdb"

@@ -82,7 +82,7 @@ def test_dcw_ui_serves_until_interrupted(tmp_path):
 def test_sigterm_stops_the_whole_process_tree_within_seconds(tmp_path):
     """What `kill` and service managers send: the webserver, the daemon and the code servers
     stop with `dcw ui`, not only `dcw ui` itself. The first thing it says is that the
-    landing sensor will start the nightly job."""
+    landing sensor will start the intraday job."""
     port = free_port()
     moved = f"import pathlib, pipelines.orchestration.ui as ui; ui.DAGSTER_HOME = pathlib.Path({str(tmp_path / 'home')!r})"
     log = tmp_path / "dcw_ui.log"
@@ -96,7 +96,7 @@ def test_sigterm_stops_the_whole_process_tree_within_seconds(tmp_path):
             assert time.monotonic() < deadline, log.read_text(errors="replace")[-3000:]
             time.sleep(0.5)
         first = log.read_text(errors="replace").splitlines()[0]
-        assert "landing_files sensor" in first and "nightly job" in first
+        assert "landing_files sensor" in first and "intraday job" in first
         tree = psutil.Process(proc.pid).children(recursive=True)
         names = " ".join(" ".join(p.cmdline()) for p in tree)
         assert "dagster_webserver" in names and "dagster._daemon" in names, names

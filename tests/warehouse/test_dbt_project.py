@@ -249,6 +249,28 @@ def test_a_parse_leaves_its_state_for_the_next_invocation(tmp_path):
     assert project_cache.stat().st_mtime_ns > before
 
 
+def test_each_warehouse_starts_from_its_own_parse_state(tmp_path):
+    """dbt re-parses everything when the profile (the warehouse path) differs from the saved
+    state's: a warehouse's state survives another warehouse's build."""
+    from pipelines.dbt import parse_state_cache, reuse_parse_state
+
+    one, other = ({"DCW_WAREHOUSE": str(tmp_path / name)} for name in ("one.duckdb", "other.duckdb"))
+    assert parse_state_cache(one) != parse_state_cache(other)
+    assert parse_state_cache({**one, "DCW_AS_OF": "2025-01-01"}) == parse_state_cache(one)  # not the profile's
+    shared = tmp_path / "shared" / PARTIAL_PARSE
+    for env, state in ((one, b"one"), (other, b"other")):
+        run = tmp_path / state.decode()
+        run.mkdir()
+        (run / PARTIAL_PARSE).write_bytes(state)
+        keep_parse_state(run, shared, env=env)
+    assert shared.read_bytes() == b"other"  # the last one, as before
+    again = tmp_path / "again"
+    reuse_parse_state(again, one)
+    assert (again / PARTIAL_PARSE).read_bytes() == b"one"
+    for env in (one, other):
+        parse_state_cache(env).unlink()
+
+
 @pytest.mark.slow  # dbt docs generate over a built warehouse
 def test_docs_generate_documents_every_built_column(channel_warehouse, tmp_path, manifest):
     index = generate_docs(channel_warehouse[0], tmp_path / "docs")

@@ -1,0 +1,133 @@
+"""The intraday job: what the landing sensor starts when files arrive during the day
+(docs/ingestion.md, "Intraday runs").
+
+The nightly job rebuilds every mart, the forecasts and runs every check; a dealer who uploads
+at noon should not wait for that. This job ingests the landing folder (feedback written as in
+the night), then builds with dbt only what is downstream of the raw tables that received rows
+from this run's batches (`source:raw.<table>+`, known only once the ingestion has committed),
+never the forecast models, then publishes the marts dbt rebuilt. A file that brought no rows
+(a duplicate, a rejected file) costs its feedback and nothing more.
+
+Its steps are ops, not the assets' own steps: an asset job fixes its dbt selection when the
+run is launched, and a mart left out at run time would skip the publish behind it. Each op
+reports what it wrote as asset materializations, so the assets' history in the UI shows the
+intraday updates beside the nightly ones.
+"""
+
+
+import json
+
+import dagster as dg
+
+from pipelines.core.resource import WarehouseResource
+from pipelines.core.settings import Settings
+from pipelines.customers.assets import KEY as CUSTOMER_RECORDS
+from pipelines.dbt import FORECAST_SELECTOR, build_warehouse, built_models, dbt_project, downstream_of, translator
+from pipelines.ingest.assets import ingest_landing
+from pipelines.orchestration.jobs import RETRY
+from pipelines.serving import SCHEMA as MARTS
+from pipelines.serving import serving_marts
+
+SERVING_KEY = serving_marts.key
+
+
+def committed_batches(cfg: Settings) -> set[str]:
+    """The batches the submission log holds (none before the first ingestion)."""
+    if not cfg.warehouse.exists():
+        return set()
+    with cfg.lock(), cfg.connect(read_only=True) as con:
+        if not con.execute("select count(*) from duckdb_tables() where schema_name = 'raw' "
+                           "and table_name = 'submissions'").fetchone()[0]:
+            return set()
+        return {b for (b,) in con.execute("select distinct batch_id from raw.submissions").fetchall()}
+
+
+CURRENT = ("accepted", "partially_accepted")  # the statuses whose files are read (macros/current_files.sql)
+
+
+def touched_tables(cfg: Settings, before: set[str]) -> list[str]:
+    """The raw tables (dbt sources `raw.<table>`) that batches committed since `before` wrote
+    to (see tables_of)."""
+    with cfg.lock(), cfg.connect(read_only=True) as con:
+        rows = con.execute("select batch_id, kind, status, coalesce(sum(rows_quarantined), 0) "
+                           "from raw.submissions group by all").fetchall()
+    return tables_of([(kind, status, quarantined) for batch, kind, status, quarantined in rows if batch not in before])
+
+
+def tables_of(logged: list[tuple[str | None, str, int]]) -> list[str]:
+    """The raw tables written by submissions logged as (kind, status, rows quarantined): the
+    submission log whenever a file was logged; a kind when one of its files was accepted
+    (even without rows: it supersedes the previous version); the quarantine when rows failed;
+    the customer records when sales came in (the resolution reads them)."""
+    tables = {"submissions"} if logged else set()
+    for kind, status, quarantined in logged:
+        if kind and status in CURRENT:
+            tables.add(kind)
+        if quarantined:
+            tables.add("quarantine")
+    if "sales" in tables:
+        tables.add(CUSTOMER_RECORDS.path[-1])
+    return sorted(tables)
+
+
+@dg.op(description="Ingests the landing folder (dealer feedback written); returns the raw tables "
+                   "this run's batches wrote.")
+def ingest_landed(context: dg.OpExecutionContext, warehouse: WarehouseResource) -> list[str]:
+    cfg = warehouse.settings
+    before = committed_batches(cfg)
+    for key, meta in ingest_landing(cfg, context.log):
+        yield dg.AssetMaterialization(asset_key=key, metadata=meta)
+    tables = touched_tables(cfg, before)
+    context.log.info(f"raw tables written: {', '.join(tables) or 'none'}")
+    yield dg.Output(tables)
+
+
+@dg.op(description="dbt build of the models downstream of the raw tables written (forecasts "
+                   "excluded, data tests of what is built included); returns the marts built.")
+def build_landed(context: dg.OpExecutionContext, warehouse: WarehouseResource, tables: list[str]) -> list[str]:
+    if not tables:
+        context.log.info("no rows landed: nothing to build")
+        yield dg.Output([])
+        return
+    cfg = warehouse.settings
+    select = downstream_of(tables)
+    with cfg.lock(log=context.log.info):
+        # the customer resolution runs first inside build_warehouse (a no-op without new sales)
+        results = build_warehouse(cfg, select=select, exclude=[FORECAST_SELECTOR])
+    nodes = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))["nodes"]
+    built = [nodes[u] for u in built_models(results) if u in nodes]
+    if CUSTOMER_RECORDS.path[-1] in tables:
+        yield dg.AssetMaterialization(asset_key=CUSTOMER_RECORDS, description="resolved by the intraday run")
+    for node in built:
+        yield dg.AssetMaterialization(asset_key=translator.get_asset_key(node),
+                                      metadata={"dbt_select": " ".join(select)})
+    marts = sorted(n.get("alias") or n["name"] for n in built if n.get("schema") == MARTS)
+    context.log.info(f"dbt built {len(built)} models ({len(marts)} marts) for {', '.join(select)}")
+    yield dg.Output(marts)
+
+
+@dg.op(description="Publishes the marts built to the serving file (only those that changed).")
+def publish_landed(context: dg.OpExecutionContext, warehouse: WarehouseResource, marts: list[str]) -> None:
+    from pipelines.serving import publish_marts
+
+    if not marts:
+        context.log.info("no mart built: the serving file stays as it is")
+        return
+    s = warehouse.settings
+    with s.lock(log=context.log.info):
+        result = publish_marts(s.warehouse, s.serving, changed=set(marts))
+    context.log.info(f"serving: {len(result['copied'])} of {len(result['tables'])} tables rewritten in {result['serving']}")
+    context.log_event(dg.AssetMaterialization(asset_key=SERVING_KEY, metadata={
+        "path": result["serving"], "copied": dg.MetadataValue.json(result["copied"])}))
+
+
+@dg.job(
+    name="intraday",
+    description="Files landed during the day: ingest them (dealer feedback), rebuild only the marts "
+    "downstream of the raw tables they wrote (no forecasts), publish those marts. The nightly job "
+    "keeps the whole build and every check.",
+    op_retry_policy=RETRY,
+    tags={"dcw/writes": "warehouse"},
+)
+def intraday_job():
+    publish_landed(build_landed(ingest_landed()))
