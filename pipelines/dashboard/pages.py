@@ -15,7 +15,7 @@ from pipelines.dashboard import cache as cached
 from pipelines.dashboard import queries as q
 from pipelines.dashboard.cache import Source
 from pipelines.dashboard.export import csv_bytes, xlsx_bytes
-from pipelines.dashboard.labels import CODE_COLUMNS, for_display, header, with_wording
+from pipelines.dashboard.labels import for_display, header, with_wording
 
 PAGES = [  # (url path, title): the navigation, in order
     ("overview", "总览 Overview"),

@@ -17,7 +17,6 @@ from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
-from pipelines.synth import world
 from pipelines.synth.context import Context
 from pipelines.synth.expect import accrue, quarter_target
 from pipelines.synth.formats import ERP_PROFILE, csv_bytes

@@ -9,7 +9,6 @@ import polars as pl
 import pytest
 import yaml
 
-from pipelines.core.errors import UserError
 from pipelines.core.settings import Settings
 from pipelines.dbt import DBT_PROJECT_DIR, run_dbt
 from pipelines.forecast import (
