@@ -276,6 +276,7 @@ def bench_scale(scale: str, data_root: Path = DATA) -> dict:
         "params": generator_params(scale),
         "files": full["info"]["files_seen"],
         "rows_read": full["info"]["rows_read"],
+        "customers": full["info"].get("customers"),
         "held_back": {"day": last_day.isoformat(), "files": len(held),
                       "rows_read": night["info"]["rows_read"]},
         "night_chain": chain,
@@ -369,6 +370,11 @@ def markdown(result: dict) -> str:
         for label, s in rows:
             lines.append(f"| {label} | {_fmt(s['seconds'], 2)} | {_fmt(s.get('cpu_seconds'), 2)} | {_fmt(s['rows'], 0)} | "
                          f"{_fmt(s['rows_per_s'], 0)} | {_fmt(s['peak_rss'] / MIB, 0)} |")
+        scores = (r.get("customers") or {}).get("scores")
+        if scores:
+            lines += ["", f"Customer resolution of the full build against the generator's identity truth: "
+                          f"pairwise precision {scores['precision']:.4f}, recall {scores['recall']:.4f} "
+                          f"({scores['lines']:,} lines, {scores['unresolved']:,} without a key)."]
         lines += ["", "| ratio | value | budget | result | same ratio of CPU seconds | measured as |",
                   "|---|---:|---:|---|---:|---|"]
         for name, q in r["ratios"].items():

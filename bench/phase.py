@@ -47,6 +47,7 @@ def _count(warehouse: Path, sql: str) -> int:
 
 
 def night(meter: Meter) -> dict:
+    from pipelines.customers.quality import resolution_scores
     from pipelines.customers.resolve import resolve as resolve_customers
     from pipelines.dbt import build_warehouse  # parses the dbt project if stale: before timing
     from pipelines.ingest.load import run_ingestion
@@ -70,6 +71,8 @@ def night(meter: Meter) -> dict:
     with meter.stage("customers"):
         resolved = resolve_customers(cfg.raw)
     rows["customers"] = resolved.new_records
+    # how right it is, against the generator's identity truth (not timed; none on a real landing)
+    scores = resolution_scores(cfg.landing, cfg.raw) if resolved.new_records else None
     rows["dbt"] = _count(cfg.warehouse, "select sum(rows_accepted) from raw.submissions")
     with meter.stage("dbt"):
         build_warehouse(cfg)
@@ -86,7 +89,8 @@ def night(meter: Meter) -> dict:
     return {"rows": rows, "chain": chain, "files_seen": summary.files_seen, "files_new": summary.files_new,
             "rows_read": summary.rows_read, "by_status": summary.by_status,
             "customers": {"spellings": resolved.records, "new_spellings": resolved.new_records,
-                          "customers": resolved.customers, "new_customers": resolved.new_customers}}
+                          "customers": resolved.customers, "new_customers": resolved.new_customers,
+                          "scores": scores}}
 
 
 def separate_forecast():

@@ -82,6 +82,9 @@ def test_json_has_every_stage_and_ratio(tiny):
     # the night's new ones after it
     assert r["stages"]["customers"]["rows"] > 0
     assert r["incremental"]["customers"]["rows"] < r["stages"]["customers"]["rows"]
+    # and how right it is, against the generator's identity truth
+    scores = r["customers"]["scores"]
+    assert scores["lines"] > 0 and 0 < scores["precision"] <= 1 and 0 < scores["recall"] <= 1
     # the intraday job for one landed dealer file: timed whole and by step; it rebuilt the
     # sales marts, published them, and left the forecast alone
     day = r["intraday"]
