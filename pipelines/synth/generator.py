@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
+import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict
 
@@ -39,7 +40,9 @@ def generate(params: GeneratorParams, progress: Progress | None = None, workers:
     helpers = pool_size(workers)
     if not helpers:
         return _generate(params, progress, None)
-    with ProcessPoolExecutor(helpers) as pool:
+    # Helpers start from a fresh server process, never by forking this one: a fork of a
+    # process with threads (DuckDB's, a test runner's) can inherit a held lock and crash.
+    with ProcessPoolExecutor(helpers, mp_context=multiprocessing.get_context("forkserver")) as pool:
         return _generate(params, progress, pool)
 
 
