@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import signal
 import socket
+import subprocess
 import time
 import urllib.request
 
@@ -49,8 +50,25 @@ def test_dcw_dashboard_serves_the_serving_file_until_interrupted(tmp_path, demo_
             assert time.monotonic() < deadline, log.read_text(errors="replace")[-3000:]
             time.sleep(0.2)
         proc.send_signal(signal.SIGINT)  # what Ctrl+C sends to the foreground process
-        assert proc.wait(timeout=60) == 0, log.read_text(errors="replace")[-3000:]
+        try:
+            status = proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"dcw dashboard still runs 60 s after Ctrl+C: {still_running(proc.pid)}; "
+                        f"its log: {log.read_text(errors='replace')[-3000:]}")
+        assert status == 0, log.read_text(errors="replace")[-3000:]
         with socket.socket() as probe:
             assert probe.connect_ex((HOST, port)) != 0, "the dashboard still answers after Ctrl+C"
     finally:
         stop(proc)
+
+
+def still_running(pid: int) -> str:
+    """What a process that does not stop is doing: its state and threads, and its children."""
+    import psutil
+
+    try:
+        p = psutil.Process(pid)
+        kids = ", ".join(f"{c.pid} {c.name()} {c.status()}" for c in p.children(recursive=True))
+        return f"pid {pid} {p.status()} with {p.num_threads()} threads; children: {kids or 'none'}"
+    except psutil.NoSuchProcess:
+        return f"pid {pid} gone"
