@@ -6,6 +6,8 @@ first rows."""
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -24,6 +26,14 @@ def _script(serving: str) -> None:
 def sell_out(app: AppTest) -> float:
     (shown,) = [m.value for m in app.metric if m.label.startswith("销量 Sell-out")]
     return float(shown.replace(",", ""))
+
+
+@pytest.fixture(autouse=True)
+def main_module_restored(monkeypatch):
+    """AppTest runs its script as `__main__` and leaves it there; a later process pool of the
+    test session (the generator's helpers) would then re-run that script in each helper and
+    crash. Put the session's own `__main__` back after each test."""
+    monkeypatch.setitem(sys.modules, "__main__", sys.modules["__main__"])
 
 
 @pytest.fixture
