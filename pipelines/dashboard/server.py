@@ -4,6 +4,7 @@ file to read, answering its health endpoint once it serves."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -52,6 +53,9 @@ def stop_dashboard(process: subprocess.Popen, timeout: float = STOP_TIMEOUT) -> 
 def run_dashboard(serving: Path, host: str, port: int) -> int:
     """`dcw dashboard`: serve until Ctrl+C; its exit status."""
     url = f"http://{host}:{port}"
+    # Ctrl+C stops it even when it was started with SIGINT ignored (a background job of a
+    # non-interactive shell inherits that), as its first line promises
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     process = start_dashboard(serving, host, port)
     try:
         wait_until_healthy(process, url, timeout=float("inf"))
