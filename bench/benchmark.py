@@ -232,6 +232,17 @@ def _cpu(stages: dict, names) -> float:
     return sum(stages[n]["cpu_seconds"] for n in names)
 
 
+def fresh_run(scale: str, data_root: Path) -> tuple[ScaleData, tuple, date, list[str], Path]:
+    """The scale's data with its last day held back and an empty work folder: the data, the
+    load average before, the day held back, its files and the warehouse to build."""
+    data = ensure_data(scale, data_root)
+    shutil.rmtree(data.work, ignore_errors=True)
+    data.work.mkdir(parents=True)
+    load_before = os.getloadavg()
+    last_day, held = hold_back_last_day(data)
+    return data, load_before, last_day, held, data.work / "warehouse.duckdb"
+
+
 def customer_checks(stages: dict, incremental: dict) -> dict:
     """The customer resolution's seconds against its budgets: the full build's (every spelling)
     and the night's (its new spellings)."""
@@ -243,13 +254,8 @@ def customer_checks(stages: dict, incremental: dict) -> dict:
 def bench_customers(scale: str, data_root: Path = DATA) -> dict:
     """`--stages customers`: only the ingestion and the customer resolution, on the same files
     as the whole benchmark (the history, then the held-back day), with the same figures."""
-    data = ensure_data(scale, data_root)
-    load_before = os.getloadavg()
-    last_day, held = hold_back_last_day(data)
+    data, load_before, last_day, held, warehouse = fresh_run(scale, data_root)
     try:
-        shutil.rmtree(data.work, ignore_errors=True)
-        data.work.mkdir(parents=True)
-        warehouse = data.work / "warehouse.duckdb"
         full = run_phase("customers", phase_env(data, warehouse, last_day), data.work,
                          f"{scale}: ingest and resolve the customers up to {last_day - timedelta(days=1)}")
     finally:
@@ -284,13 +290,8 @@ def _common(scale: str, full: dict, night: dict, last_day: date, held: list[str]
 
 
 def bench_scale(scale: str, data_root: Path = DATA) -> dict:
-    data = ensure_data(scale, data_root)
-    load_before = os.getloadavg()
-    last_day, held = hold_back_last_day(data)
+    data, load_before, last_day, held, warehouse = fresh_run(scale, data_root)
     try:
-        shutil.rmtree(data.work, ignore_errors=True)
-        data.work.mkdir(parents=True)
-        warehouse = data.work / "warehouse.duckdb"
         env = phase_env(data, warehouse, last_day)
 
         bare = run_phase("bare_parse", env, data.work, f"{scale}: bare polars parse")
