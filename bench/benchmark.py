@@ -51,6 +51,9 @@ SCALES: dict[str, dict] = {
 }
 
 BUDGETS = {"ingest": 2.0, "transform": 1.5, "incremental": 0.05}
+# the customer resolution's own budgets, in seconds (docs/customers.md): a full resolution of
+# every spelling, and a night's new ones linked to the customers already known
+CUSTOMER_BUDGETS = {"customers_full": 120.0, "customers_night": 10.0}
 MEMORY_BUDGET_M = 4 * GIB
 MEMORY_GROWTH_L = 1.5
 
@@ -229,14 +232,66 @@ def _cpu(stages: dict, names) -> float:
     return sum(stages[n]["cpu_seconds"] for n in names)
 
 
-def bench_scale(scale: str, data_root: Path = DATA) -> dict:
+def fresh_run(scale: str, data_root: Path) -> tuple[ScaleData, tuple, date, list[str], Path]:
+    """The scale's data with its last day held back and an empty work folder: the data, the
+    load average before, the day held back, its files and the warehouse to build."""
     data = ensure_data(scale, data_root)
+    shutil.rmtree(data.work, ignore_errors=True)
+    data.work.mkdir(parents=True)
     load_before = os.getloadavg()
     last_day, held = hold_back_last_day(data)
+    return data, load_before, last_day, held, data.work / "warehouse.duckdb"
+
+
+def customer_checks(stages: dict, incremental: dict) -> dict:
+    """The customer resolution's seconds against its budgets: the full build's (every spelling)
+    and the night's (its new spellings)."""
+    return {name: _ratio(s["customers"]["seconds"], 1.0, CUSTOMER_BUDGETS[name], f"customer resolution, {what}, seconds")
+            for name, s, what in (("customers_full", stages, "full build"), ("customers_night", incremental, "night +1 day"))
+            if "customers" in s}
+
+
+def bench_customers(scale: str, data_root: Path = DATA) -> dict:
+    """`--stages customers`: only the ingestion and the customer resolution, on the same files
+    as the whole benchmark (the history, then the held-back day), with the same figures."""
+    data, load_before, last_day, held, warehouse = fresh_run(scale, data_root)
     try:
-        shutil.rmtree(data.work, ignore_errors=True)
-        data.work.mkdir(parents=True)
-        warehouse = data.work / "warehouse.duckdb"
+        full = run_phase("customers", phase_env(data, warehouse, last_day), data.work,
+                         f"{scale}: ingest and resolve the customers up to {last_day - timedelta(days=1)}")
+    finally:
+        restore_held(data)
+    night = run_phase("customers", phase_env(data, warehouse, last_day + timedelta(days=1)), data.work,
+                      f"{scale}: ingest and resolve the customers of {len(held)} file(s) of {last_day}")
+    stages = _stages(full, full["info"]["rows"])
+    incremental = _stages(night, night["info"]["rows"])
+    return {**_common(scale, full, night, last_day, held, stages, incremental, load_before),
+            "stage_set": "customers", "baselines": {},
+            "ratios": customer_checks(stages, incremental)}
+
+
+def _common(scale: str, full: dict, night: dict, last_day: date, held: list[str], stages: dict,
+            incremental: dict, load_before: tuple) -> dict:
+    """What every kind of run records of a scale: the data, the two nights, memory and load."""
+    return {
+        "params": generator_params(scale),
+        "files": full["info"]["files_seen"],
+        "rows_read": full["info"]["rows_read"],
+        "customers": full["info"].get("customers"),
+        "customers_night": night["info"].get("customers"),
+        "held_back": {"day": last_day.isoformat(), "files": len(held),
+                      "rows_read": night["info"]["rows_read"]},
+        "night_chain": full["info"]["chain"],
+        "stages": stages,
+        "incremental": incremental,
+        "peak_rss": max(s["peak_rss"] for s in (*stages.values(), *incremental.values())),
+        # other work on the machine slows every figure; the 1-minute load average says how much
+        "load_average": {"before": load_before[0], "after": os.getloadavg()[0]},
+    }
+
+
+def bench_scale(scale: str, data_root: Path = DATA) -> dict:
+    data, load_before, last_day, held, warehouse = fresh_run(scale, data_root)
+    try:
         env = phase_env(data, warehouse, last_day)
 
         bare = run_phase("bare_parse", env, data.work, f"{scale}: bare polars parse")
@@ -271,25 +326,13 @@ def bench_scale(scale: str, data_root: Path = DATA) -> dict:
     floor_s = sum(baselines[s]["seconds"] for s in floor_stages)
     night_what = "+".join(chain)
     floor_what = " + ".join(floor_stages)
-    peak = max(s["peak_rss"] for s in (*stages.values(), *incremental.values()))
     return {
-        "params": generator_params(scale),
-        "files": full["info"]["files_seen"],
-        "rows_read": full["info"]["rows_read"],
-        "customers": full["info"].get("customers"),
-        "held_back": {"day": last_day.isoformat(), "files": len(held),
-                      "rows_read": night["info"]["rows_read"]},
-        "night_chain": chain,
+        **_common(scale, full, night, last_day, held, stages, incremental, load_before),
         "intraday": {**_stages(intraday, {"intraday": landed_rows}),
                      "file": landed.name, **intraday["info"]},
-        "stages": stages,
-        "incremental": incremental,
         "baselines": baselines,
         "bare_parse": bare["info"],
         "floor": {**floor["info"], "warehouse": str(warehouse.with_name("floor.duckdb"))},
-        "peak_rss": peak,
-        # other work on the machine slows every figure; the 1-minute load average says how much
-        "load_average": {"before": load_before[0], "after": os.getloadavg()[0]},
         "ratios": {
             "ingest": _ratio(stages["ingest"]["seconds"], baselines["bare_parse"]["seconds"], BUDGETS["ingest"],
                              "ingestion / bare polars parse of the same files",
@@ -303,6 +346,7 @@ def bench_scale(scale: str, data_root: Path = DATA) -> dict:
             "incremental": _ratio(one_day, full_night, BUDGETS["incremental"],
                                   f"night adding the last day / full build ({night_what})",
                                   (_cpu(incremental, chain_next), _cpu(stages, chain))),
+            **customer_checks(stages, incremental),
         },
     }
 
@@ -321,7 +365,8 @@ def memory_check(scale: str, peak: int, m_peak: int | None) -> dict | None:
 def latest_m_peak(results: Path) -> int | None:
     for path in sorted(results.glob("*.json"), reverse=True):
         m = json.loads(path.read_text(encoding="utf-8")).get("scales", {}).get("M")
-        if m:
+        # a run of some stages only (`--stages customers`) is not the nightly chain's peak
+        if m and "stage_set" not in m:
             return m["peak_rss"]
     return None
 
@@ -370,11 +415,14 @@ def markdown(result: dict) -> str:
         for label, s in rows:
             lines.append(f"| {label} | {_fmt(s['seconds'], 2)} | {_fmt(s.get('cpu_seconds'), 2)} | {_fmt(s['rows'], 0)} | "
                          f"{_fmt(s['rows_per_s'], 0)} | {_fmt(s['peak_rss'] / MIB, 0)} |")
-        scores = (r.get("customers") or {}).get("scores")
-        if scores:
-            lines += ["", f"Customer resolution of the full build against the generator's identity truth: "
-                          f"pairwise precision {scores['precision']:.4f}, recall {scores['recall']:.4f} "
-                          f"({scores['lines']:,} lines, {scores['unresolved']:,} without a key)."]
+        for key, what in (("customers", "the full build"), ("customers_night", "the night +1 day")):
+            got = r.get(key) or {}
+            scores = got.get("scores")
+            if scores:
+                lines += ["", f"Customer resolution of {what} against the generator's identity truth: "
+                              f"pairwise precision {scores['precision']:.4f}, recall {scores['recall']:.4f} "
+                              f"({scores['lines']:,} lines, {scores['unresolved']:,} without a key; "
+                              f"{got['spellings']:,} spellings, {got['customers']:,} customers)."]
         lines += ["", "| ratio | value | budget | result | same ratio of CPU seconds | measured as |",
                   "|---|---:|---:|---|---:|---|"]
         for name, q in r["ratios"].items():
@@ -397,12 +445,18 @@ def code_version() -> str | None:
         return None
 
 
-def run(scales: list[str], data_root: Path = DATA, results: Path = RESULTS) -> tuple[Path, dict]:
+# what a run measures: the whole benchmark, or the ingestion and customer resolution only
+STAGE_SETS = {"all": bench_scale, "customers": bench_customers}
+
+
+def run(scales: list[str], data_root: Path = DATA, results: Path = RESULTS,
+        stages: str = "all") -> tuple[Path, dict]:
     stamp = datetime.now().strftime("%Y%m%dT%H%M%S")
     # the run id is the results' file name: what the README quotes beside a figure
-    result = {"run_id": stamp, "timestamp": stamp, "commit": code_version(), "machine": machine(), "scales": {}}
+    result = {"run_id": stamp, "timestamp": stamp, "commit": code_version(), "machine": machine(),
+              "stages": stages, "scales": {}}
     for scale in scales:
-        r = bench_scale(scale, data_root)
+        r = STAGE_SETS[stages](scale, data_root)
         m_peak = result["scales"]["M"]["peak_rss"] if "M" in result["scales"] else latest_m_peak(results)
         memory = memory_check(scale, r["peak_rss"], m_peak)
         if memory is not None:
@@ -418,6 +472,8 @@ def run(scales: list[str], data_root: Path = DATA, results: Path = RESULTS) -> t
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.benchmark", description=__doc__.split("\n\n")[0])
     parser.add_argument("--scales", default="S,M", help=f"comma-separated, of {', '.join(SCALES)} (default S,M)")
+    parser.add_argument("--stages", default="all", choices=sorted(STAGE_SETS),
+                        help="all (default), or customers: only the ingestion and the customer resolution")
     args = parser.parse_args(argv)
     scales = [s.strip() for s in args.scales.split(",") if s.strip()]
     unknown = [s for s in scales if s not in SCALES]
@@ -425,7 +481,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: unknown scale(s) {', '.join(unknown) or '(none)'}; known: {', '.join(SCALES)}", file=sys.stderr)
         return 2
     try:
-        out, result = run(scales)
+        out, result = run(scales, stages=args.stages)
     except UserError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1

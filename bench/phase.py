@@ -12,6 +12,8 @@ Phases:
   with the ingestion's own split into discover, parse_validate and load when IngestSummary
   reports it. It reports its chain, so
   the benchmark sums what ran rather than a fixed list.
+- `customers`: only the night's first two stages, ingest and the customer resolution (what
+  `python -m bench.benchmark --stages customers` measures).
 - `bare_parse`: the floor for the ingestion: every file the ingestion parses, read with
   polars alone (no validation, no load).
 - `dbt_run`: `dbt run --full-refresh` (models only, no data tests) on a built warehouse.
@@ -46,15 +48,13 @@ def _count(warehouse: Path, sql: str) -> int:
         con.close()
 
 
-def night(meter: Meter) -> dict:
+def ingest_and_resolve(meter: Meter, cfg: Settings) -> tuple[dict, dict]:
+    """The night's first two stages, ingest and the customer resolution (the whole chain of
+    the `customers` phase): the rows per stage and the night's info so far."""
     from pipelines.customers.quality import resolution_scores
     from pipelines.customers.resolve import resolve as resolve_customers
-    from pipelines.dbt import build_warehouse  # parses the dbt project if stale: before timing
     from pipelines.ingest.load import run_ingestion
-    from pipelines.serving import publish_marts
 
-    cfg = Settings.from_env()
-    write_forecasts = separate_forecast()
     rows: dict[str, int] = {}
     with meter.stage("ingest"):
         summary = run_ingestion(cfg.landing, cfg.warehouse, cfg.feedback, raw=cfg.raw, duckdb_memory=cfg.duckdb_memory)
@@ -73,10 +73,31 @@ def night(meter: Meter) -> dict:
     rows["customers"] = resolved.new_records
     # how right it is, against the generator's identity truth (not timed; none on a real landing)
     scores = resolution_scores(cfg.landing, cfg.raw) if resolved.new_records else None
+    return rows, {"rows": rows, "chain": ["ingest", "customers"], "files_seen": summary.files_seen,
+                  "files_new": summary.files_new, "rows_read": summary.rows_read, "by_status": summary.by_status,
+                  "customers": {"spellings": resolved.records, "new_spellings": resolved.new_records,
+                                "customers": resolved.customers, "new_customers": resolved.new_customers,
+                                "scores": scores}}
+
+
+def customers(meter: Meter) -> dict:
+    """Only what the customer resolution needs: the ingestion, then the resolution (a full one
+    on a fresh raw layer, else the night's new spellings)."""
+    return ingest_and_resolve(meter, Settings.from_env())[1]
+
+
+def night(meter: Meter) -> dict:
+    from pipelines.dbt import build_warehouse  # parses the dbt project if stale: before timing
+    from pipelines.serving import publish_marts
+
+    cfg = Settings.from_env()
+    write_forecasts = separate_forecast()
+    rows, info = ingest_and_resolve(meter, cfg)
+    chain = info["chain"]
     rows["dbt"] = _count(cfg.warehouse, "select sum(rows_accepted) from raw.submissions")
     with meter.stage("dbt"):
         build_warehouse(cfg)
-    chain = ["ingest", "customers", "dbt"]
+    chain.append("dbt")
     if write_forecasts is not None:
         rows["forecast"] = _count(cfg.warehouse, "select count(*) from marts.fct_sell_through_monthly")
         with meter.stage("forecast"):
@@ -86,11 +107,7 @@ def night(meter: Meter) -> dict:
         published = publish_marts(cfg.warehouse, cfg.serving)
     rows["publish"] = sum(published["tables"].values())
     chain.append("publish")
-    return {"rows": rows, "chain": chain, "files_seen": summary.files_seen, "files_new": summary.files_new,
-            "rows_read": summary.rows_read, "by_status": summary.by_status,
-            "customers": {"spellings": resolved.records, "new_spellings": resolved.new_records,
-                          "customers": resolved.customers, "new_customers": resolved.new_customers,
-                          "scores": scores}}
+    return info
 
 
 def separate_forecast():
@@ -201,7 +218,7 @@ def intraday(meter: Meter) -> dict:
             "materialized": written}
 
 
-PHASES = {"night": night, "bare_parse": bare_parse, "dbt_run": dbt_run, "floor": floor_phase, "intraday": intraday}
+PHASES = {"night": night, "customers": customers, "bare_parse": bare_parse, "dbt_run": dbt_run, "floor": floor_phase, "intraday": intraday}
 
 
 def main(argv: list[str]) -> int:

@@ -28,17 +28,36 @@ _DROP = re.compile(r"[\s\-_.,，。·•、/\\'\"“”‘’:;：；!！?？&�
 
 @lru_cache(maxsize=1)
 def _t2s():
-    """Traditional -> simplified converter (opencc-python-reimplemented), or None if absent."""
+    """Traditional -> simplified converter (opencc-python-reimplemented) and the characters it
+    can change, or (None, empty) if absent."""
     try:
         from opencc import OpenCC
     except ImportError:  # pragma: no cover - listed in pyproject.toml
-        return None
+        return None, frozenset()
     try:
-        return OpenCC("t2s")
+        conv = OpenCC("t2s")
     except Exception:  # the official opencc package names its configs t2s.json
-        return OpenCC("t2s.json")
+        conv = OpenCC("t2s.json")
+    return conv, _changing_chars(conv)
 
 
+def _changing_chars(conv) -> frozenset[str] | None:
+    """Characters without which `conv.convert` returns its input unchanged: every character
+    the character table maps to something else, and the characters of any phrase that
+    changes without holding one of those. The converter is slow and most names are already
+    simplified, so a name holding none of them skips it. None when the tables cannot be read
+    (then every name is converted)."""
+    try:
+        conv.convert("")
+        tables = [d for group in conv._dict_chain_data for (*_, d) in group]
+    except Exception:  # noqa: BLE001 - the official opencc package: convert everything
+        return None
+    changing = {k for d in tables for k, v in d.items() if len(k) == 1 and v != k}
+    for d in tables:
+        for k, v in d.items():
+            if len(k) > 1 and v != k and changing.isdisjoint(k):
+                changing.update(k)
+    return frozenset(changing)
 def _prefixes() -> tuple[str, ...]:
     from pipelines.customers.places import PLACE_PREFIXES
     return PLACE_PREFIXES
@@ -52,20 +71,25 @@ def _districts() -> tuple[str, ...]:
 def fold(text: str) -> str:
     """Full-width to half-width (NFKC), lower case, traditional to simplified."""
     s = unicodedata.normalize("NFKC", text).lower()
-    conv = _t2s()
-    return conv.convert(s) if conv is not None else s
+    conv, changing = _t2s()
+    if conv is None or (changing is not None and changing.isdisjoint(s)):
+        return s
+    return conv.convert(s)
+
+
+@lru_cache(maxsize=1)
+def _place_prefix() -> re.Pattern:
+    """The place prefixes as one alternation, in their order, each only when at least two
+    characters follow (a regular expression tries the alternatives in order and backtracks
+    to the next when the lookahead fails, as a loop over them would)."""
+    return re.compile("^(?:" + "|".join(map(re.escape, _prefixes())) + ")(?=..)", re.S)
 
 
 def strip_places(s: str) -> str:
     """Remove leading province and city names (广东省广州市华润 -> 华润), repeatedly."""
-    changed = True
-    while changed:
-        changed = False
-        for p in _prefixes():
-            if s.startswith(p) and len(s) > len(p) + 1:
-                s = s[len(p):]
-                changed = True
-                break
+    prefix = _place_prefix()
+    while (m := prefix.match(s)) is not None:
+        s = s[m.end():]
     return s
 
 
@@ -81,11 +105,25 @@ def strip_suffixes(s: str, suffixes: tuple[str, ...]) -> str:
     return s
 
 
+def forms(name: str | None) -> tuple[str, str]:
+    """(name_norm, name_core) of a name, folding it once."""
+    if not name:
+        return "", ""
+    folded = fold(name)
+    return _norm(folded), _core(folded)
+
+
 def name_norm(name: str | None) -> str:
     """The normalised name, branch kept (brackets dropped, their text kept)."""
-    if not name:
-        return ""
-    s = fold(name)
+    return _norm(fold(name)) if name else ""
+
+
+def name_core(name: str | None) -> str:
+    """The core name: the normalised name without its branch part."""
+    return _core(fold(name)) if name else ""
+
+
+def _norm(s: str) -> str:
     s = re.sub(r"[()\[\]{}（）【】〔〕［］｛｝<>《》]", "", s)
     s = _DROP.sub("", s)
     s = strip_places(s)
@@ -99,11 +137,7 @@ def name_norm(name: str | None) -> str:
     return strip_suffixes(s, LEGAL_FORMS)
 
 
-def name_core(name: str | None) -> str:
-    """The core name: the normalised name without its branch part."""
-    if not name:
-        return ""
-    s = fold(name)
+def _core(s: str) -> str:
     s = _BRACKETS.sub("", s)
     s = _DROP.sub("", s)
     s = strip_places(s)

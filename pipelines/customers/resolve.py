@@ -33,7 +33,7 @@ import duckdb
 import polars as pl
 
 from pipelines.core.text import sql_literal
-from pipelines.customers.normalise import name_core, name_norm
+from pipelines.customers.normalise import forms
 from pipelines.ingest.raw_layer import private_folder, replace_private
 
 MODEL_PATH = Path(__file__).with_name("model.json")
@@ -141,11 +141,14 @@ def read_records(raw: Path, files: list[Path] | None = None) -> pl.DataFrame:
             phones as (
                 select customer_name, customer_city_code, phone, count(*) as n
                 from s where coalesce(phone, '') <> '' group by all
-            )
-            select s.customer_name, s.customer_city_code, count(*) as lines,
-                   (select arg_max(p.phone, (p.n, p.phone)) from phones as p
-                    where p.customer_name = s.customer_name and p.customer_city_code = s.customer_city_code) as phone
-            from s group by all
+            ),
+            best as (
+                select customer_name, customer_city_code, arg_max(phone, (n, phone)) as phone
+                from phones group by all
+            ),
+            spellings as (select customer_name, customer_city_code, count(*) as lines from s group by all)
+            select l.customer_name, l.customer_city_code, l.lines, b.phone
+            from spellings as l left join best as b using (customer_name, customer_city_code)
         """).to_arrow_table()
         rows = pl.from_arrow(rows) if not isinstance(rows, pl.DataFrame) else rows
     finally:
@@ -161,17 +164,15 @@ def read_records(raw: Path, files: list[Path] | None = None) -> pl.DataFrame:
 
 
 def with_ids(records: pl.DataFrame) -> pl.DataFrame:
-    return records.with_columns(
-        pl.struct("customer_name", "customer_city_code").map_elements(
-            lambda r: record_id(r["customer_name"], r["customer_city_code"]), return_dtype=pl.Utf8).alias("record_id"))
+    ids = [record_id(n, c) for n, c in zip(records["customer_name"].to_list(), records["customer_city_code"].to_list())]
+    return records.with_columns(pl.Series("record_id", ids, dtype=pl.Utf8))
 
 
 def with_forms(records: pl.DataFrame) -> pl.DataFrame:
     """Add the compared forms of the name (normalise.py)."""
-    return records.with_columns(
-        pl.col("customer_name").map_elements(name_norm, return_dtype=pl.Utf8).alias("name_norm"),
-        pl.col("customer_name").map_elements(name_core, return_dtype=pl.Utf8).alias("name_core"),
-    )
+    pairs = [forms(n) for n in records["customer_name"].to_list()]
+    return records.with_columns(pl.Series("name_norm", [p[0] for p in pairs], dtype=pl.Utf8),
+                                pl.Series("name_core", [p[1] for p in pairs], dtype=pl.Utf8))
 
 
 def prepare(records: pl.DataFrame) -> pl.DataFrame:

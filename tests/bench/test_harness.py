@@ -150,3 +150,29 @@ def test_floor_builds_exactly_dbts_marts(tiny):
                                check_exact=False, rel_tol=0, abs_tol=1e-9, check_row_order=True)
     finally:
         con.close()
+
+
+def test_customers_stages_only(tmp_path):
+    """`--stages customers`: the ingestion and the customer resolution only, full then the
+    held-back night, in the whole benchmark's JSON shape and markdown."""
+    out, result = bench.run(["tiny"], data_root=tmp_path / "data", results=tmp_path / "results", stages="customers")
+    saved = json.loads(out.read_text(encoding="utf-8"))
+    assert saved == json.loads(json.dumps(result)) and saved["stages"] == "customers"
+    r = saved["scales"]["tiny"]
+    assert r["stage_set"] == "customers" and r["night_chain"] == ["ingest", "customers"]
+    assert not {"dbt", "publish"} & (set(r["stages"]) | set(r["incremental"]))
+    full, night = r["stages"]["customers"], r["incremental"]["customers"]
+    assert positive(full["seconds"]) and positive(full["peak_rss"]) and full["rows"] == r["customers"]["spellings"] > 0
+    assert night["rows"] == r["customers_night"]["new_spellings"] < full["rows"]
+    assert r["incremental"]["ingest"]["rows"] == r["held_back"]["rows_read"] < r["rows_read"]
+    scores = r["customers"]["scores"]
+    assert scores["lines"] > 0 and 0.9 < scores["precision"] <= 1 and 0.9 < scores["recall"] <= 1
+    assert set(r["ratios"]) == {"customers_full", "customers_night", "memory"}
+    assert r["ratios"]["customers_full"]["value"] == full["seconds"]
+    assert r["ratios"]["customers_night"]["budget"] == bench.CUSTOMER_BUDGETS["customers_night"]
+    md = out.with_suffix(".md").read_text(encoding="utf-8")
+    assert "| full: customers |" in md and "| night +1 day: customers |" in md and "| customers_full |" in md
+    assert f"precision {scores['precision']:.4f}, recall {scores['recall']:.4f}" in md
+    # a run of some stages is not the nightly chain: an L run does not take its peak for M's
+    (tmp_path / "results" / "as_if_M.json").write_text(json.dumps({"scales": {"M": r}}), encoding="utf-8")
+    assert bench.latest_m_peak(tmp_path / "results") is None

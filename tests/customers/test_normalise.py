@@ -62,3 +62,27 @@ def test_place_prefix_only_stripped_when_a_name_is_left():
 def test_empty_and_missing_names():
     assert name_core(None) == name_norm(None) == ""
     assert name_core("") == ""
+
+
+def test_skipping_the_converter_for_simplified_names_changes_nothing():
+    """fold calls OpenCC only for a name holding a character it can change: every entry of its
+    tables (characters and phrases), alone and inside a simplified name, folds as the
+    converter itself would convert it."""
+    import unicodedata
+
+    from pipelines.customers.normalise import _t2s
+
+    conv, changing = _t2s()
+    assert conv is not None and changing
+    keys = [k for group in conv._dict_chain_data for (*_, table) in group for k in table]
+    assert len(keys) > 1000
+    for key in keys:
+        for text in (key, f"华润{key}酒店"):
+            assert fold(text) == conv.convert(unicodedata.normalize("NFKC", text).lower()), text
+
+
+def test_forms_are_the_normalised_and_the_core_name():
+    from pipelines.customers.normalise import forms
+
+    for written in ("廣州華潤酒店有限公司天河分公司", "华润酒店（天河店）", "ＡＢＣ华润", "", None):
+        assert forms(written) == (name_norm(written), name_core(written))
