@@ -183,8 +183,9 @@ def scale_up(serving: Path, n: int, out_dir: Path = SCALED) -> Path:
     work = out.with_suffix(".tmp")
     work.unlink(missing_ok=True)
     shutil.copyfile(serving, work)
-    con = duckdb.connect(str(work), config={"enable_progress_bar": False})
+    con = duckdb.connect(str(work))
     try:
+        con.execute("set enable_progress_bar = false")  # not a global option in newer DuckDB
         tables = [t for (t,) in con.execute(
             "select table_name from information_schema.columns where table_schema = 'marts' "
             "and column_name = 'dealer_id' order by 1").fetchall()]

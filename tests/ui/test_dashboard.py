@@ -90,7 +90,7 @@ def test_every_page_opens_without_error(page, dashboard, name):
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     open_page(page, dashboard, name)
     assert page.locator('[data-testid="stMetric"]').count() >= 3
-    assert page.locator('[data-testid="stDataFrame"]').count() >= 2
+    assert page.locator('[data-testid="stTable"], [data-testid="stDataFrame"]').count() >= 2
     assert_no_error(page, dashboard)
     assert errors == []
 
