@@ -66,7 +66,36 @@ def measure(browser, base: str, kind: str, rows: int, runs: int) -> dict:
     return {"samples": samples, **{f"{k}_median": statistics.median(s[k] for s in samples) for k in samples[0]}}
 
 
-def main(argv: list[str] | None = None) -> dict:
+def cases(kinds: list[str], sizes: list[int]) -> list[tuple[str, int]]:
+    """(kind, rows) to measure: the empty page first, the table kinds at every size."""
+    kinds = ["empty"] + [k for k in kinds if k in KINDS and k != "empty"]
+    return [(k, n) for k in kinds for n in (sizes if k in SIZED else [sizes[0]])]
+
+
+def measure_kinds(browser, todo: list[tuple[str, int]], runs: int) -> dict[str, dict]:
+    """The probe's server on a free port, each (kind, rows) of `todo` measured in `browser`."""
+    port = _free_port()
+    base = f"http://{HOST}:{port}"
+    process = spawn(command(port), log=Path(os.devnull))
+    try:
+        wait_until_answering(process, base + HEALTH, 60, what="the elements probe")
+        return {f"{kind}:{n}": measure(browser, base, kind, n, runs) for kind, n in todo}
+    finally:
+        stop_tree(process, 15)
+
+
+def markdown(out: dict[str, dict]) -> str:
+    empty = next(iter(out.values()))["renderer_cpu_ms_median"]
+    lines = ["| element | first render | drawn | main thread (JS) | renderer CPU | renderer CPU over the empty page |",
+             "|---|---:|---:|---:|---:|---:|"]
+    for case, r in out.items():
+        lines.append(f"| {case} | {r['fcp_ms_median']:.0f} ms | {r['drawn_ms_median']:.0f} ms | "
+                     f"{r['main_thread_ms_median']:.0f} ms ({r['script_ms_median']:.0f}) | "
+                     f"{r['renderer_cpu_ms_median']:.0f} ms | {r['renderer_cpu_ms_median'] - empty:+.0f} ms |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
     from playwright.sync_api import sync_playwright
 
     parser = argparse.ArgumentParser(prog="python -m bench.dashboard_elements", description=__doc__.split("\n\n")[0])
@@ -74,40 +103,21 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--rows", default="20,1000", help="table sizes for table, html and dataframe")
     parser.add_argument("--kinds", default=",".join(KINDS), help="the kinds to measure (empty is always first)")
     args = parser.parse_args(argv)
-    sizes = [int(r) for r in args.rows.split(",")]
-    kinds = ["empty"] + [k for k in args.kinds.split(",") if k in KINDS and k != "empty"]
-    cases = [(k, n) for k in kinds for n in (sizes if k in SIZED else [sizes[0]])]
-    port = _free_port()
-    base = f"http://{HOST}:{port}"
     load_before = os.getloadavg()[0]
-    process = spawn(command(port), log=Path(os.devnull))
-    out = {}
-    try:
-        wait_until_answering(process, base + HEALTH, 60, what="the elements probe")
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            try:
-                for kind, n in cases:
-                    out[f"{kind}:{n}"] = measure(browser, base, kind, n, args.runs)
-            finally:
-                browser.close()
-    finally:
-        stop_tree(process, 15)
-    empty = out[f"empty:{sizes[0]}"]["renderer_cpu_ms_median"]
-    lines = [f"{args.runs} loads per kind; load average {load_before:.1f} at the start, {os.getloadavg()[0]:.1f} at the end",
-             "", "| element | first render | drawn | main thread (JS) | renderer CPU | renderer CPU over the empty page |",
-             "|---|---:|---:|---:|---:|---:|"]
-    for case, r in out.items():
-        lines.append(f"| {case} | {r['fcp_ms_median']:.0f} ms | {r['drawn_ms_median']:.0f} ms | "
-                     f"{r['main_thread_ms_median']:.0f} ms ({r['script_ms_median']:.0f}) | "
-                     f"{r['renderer_cpu_ms_median']:.0f} ms | {r['renderer_cpu_ms_median'] - empty:+.0f} ms |")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            out = measure_kinds(browser, cases(args.kinds.split(","), [int(r) for r in args.rows.split(",")]), args.runs)
+        finally:
+            browser.close()
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"dashboard-elements-{time.strftime('%Y%m%dT%H%M%S')}.json").write_text(json.dumps(
         {"load_average_1m_before": load_before, "load_average_1m": os.getloadavg()[0], "runs": args.runs, "kinds": out},
         indent=2))
-    print("\n".join(lines))
-    return out
+    print(f"{args.runs} loads per kind; load average {load_before:.1f} at the start, {os.getloadavg()[0]:.1f} at the end\n")
+    print(markdown(out))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -186,13 +186,14 @@ def test_the_dashboard_bench_measures_every_page(browser, dashboard):
     assert dashboard.log_errors() == []
 
 
-def test_the_elements_bench_measures_an_empty_page_and_a_table():
+def test_the_elements_bench_measures_an_empty_page_and_a_table(browser):
     """bench/dashboard_elements.py once per kind, so the element-by-element figures cannot rot."""
-    from bench.dashboard_elements import main
+    from bench.dashboard_elements import cases, markdown, measure_kinds
 
-    result = main(["--runs", "1", "--rows", "5", "--kinds", "table"])
+    result = measure_kinds(browser, cases(["table"], [5]), runs=1)
     assert list(result) == ["empty:5", "table:5"]
     for times in result.values():
         assert 0 < times["fcp_ms_median"] <= times["drawn_ms_median"]
         assert 0 < times["script_ms_median"] <= times["main_thread_ms_median"]
         assert times["renderer_cpu_ms_median"] > 0
+    assert "| table:5 |" in markdown(result)
