@@ -15,7 +15,7 @@ from pipelines.dashboard import cache as cached
 from pipelines.dashboard import queries as q
 from pipelines.dashboard.cache import Source
 from pipelines.dashboard.export import csv_bytes, xlsx_bytes
-from pipelines.dashboard.labels import for_display, header, with_wording
+from pipelines.dashboard.labels import for_display, header, whole_numbers, with_wording
 
 PAGES = [  # (url path, title): the navigation, in order
     ("overview", "总览 Overview"),
@@ -65,7 +65,7 @@ def table(title: str, result: q.Result, key: str, wording: dict[str, str] | None
     if grid:
         st.dataframe(shown.head(SHOWN_ROWS), hide_index=True, width="stretch")
     else:
-        st.table(shown.head(FIRST_ROWS), border="horizontal", hide_index=True)
+        st.table(whole_numbers(shown.head(FIRST_ROWS)), border="horizontal", hide_index=True)
     left, right, _ = st.columns([1, 1, 6])
     left.download_button("下载 CSV", data=lambda: csv_bytes(shown), file_name=f"{key}.csv",
                          mime="text/csv", key=f"csv_{key}", on_click="ignore")
