@@ -64,6 +64,19 @@ def for_display(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def whole_numbers(frame: pd.DataFrame) -> pd.DataFrame:
+    """Float columns whose every value is whole as integers: the marts keep quantities as
+    DECIMAL(18,4), which a static table would show as `530.0000`."""
+    out = frame
+    for c in frame.columns:
+        if pd.api.types.is_float_dtype(frame[c].dtype):
+            values = frame[c].dropna()
+            if (values == values.round()).all():
+                out = out if out is not frame else frame.copy()
+                out[c] = frame[c].round().astype("Int64")
+    return out
+
+
 def with_wording(frame: pd.DataFrame, column: str, family: str, into: str) -> pd.DataFrame:
     """`frame` with column `into` after `column`: each code's Chinese wording (the code itself
     when the seed does not know it, several codes joined with '；')."""

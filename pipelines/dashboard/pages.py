@@ -15,7 +15,7 @@ from pipelines.dashboard import cache as cached
 from pipelines.dashboard import queries as q
 from pipelines.dashboard.cache import Source
 from pipelines.dashboard.export import csv_bytes, xlsx_bytes
-from pipelines.dashboard.labels import for_display, header, with_wording
+from pipelines.dashboard.labels import for_display, header, whole_numbers, with_wording
 
 PAGES = [  # (url path, title): the navigation, in order
     ("overview", "总览 Overview"),
@@ -31,6 +31,10 @@ PAGES = [  # (url path, title): the navigation, in order
 # Rows of a table sent to the browser: every row shown is serialised, sent and laid out by
 # the page; nobody reads further than this on screen, and the downloads carry every row.
 SHOWN_ROWS = 1000
+# A table's first view: its first rows as a static table. The interactive grid (sorting,
+# scrolling, SHOWN_ROWS rows) is a canvas the browser's main thread builds and draws at
+# several times a static table's cost, so it is sent only when asked for (docs/dashboard.md).
+FIRST_ROWS = 20
 
 def not_published(what: list[str]) -> None:
     st.info(f"尚未发布，此部分暂不显示 Not published yet, section skipped: {', '.join(what)}")
@@ -51,11 +55,17 @@ def table(title: str, result: q.Result, key: str, wording: dict[str, str] | None
     if frame.empty:
         st.caption("无数据 No rows for these filters")
     shown = for_display(frame)
-    if len(shown) > SHOWN_ROWS:
-        st.caption(f"显示前 {SHOWN_ROWS:,} 行，共 {len(shown):,} 行；下载含全部 · "
-                   f"First {SHOWN_ROWS:,} of {len(shown):,} rows shown; the downloads hold them all")
     _count("tables")
-    st.dataframe(shown.head(SHOWN_ROWS), hide_index=True, width="stretch")
+    grid = len(shown) > FIRST_ROWS and st.toggle(
+        f"交互表格（可排序，前 {min(len(shown), SHOWN_ROWS):,} 行） Interactive grid, sortable", key=f"grid_{key}")
+    rows = SHOWN_ROWS if grid else FIRST_ROWS
+    if len(shown) > rows:
+        st.caption(f"显示前 {rows:,} 行，共 {len(shown):,} 行；下载含全部 · "
+                   f"First {rows:,} of {len(shown):,} rows shown; the downloads hold them all")
+    if grid:
+        st.dataframe(shown.head(SHOWN_ROWS), hide_index=True, width="stretch")
+    else:
+        st.table(whole_numbers(shown.head(FIRST_ROWS)), border="horizontal", hide_index=True)
     left, right, _ = st.columns([1, 1, 6])
     left.download_button("下载 CSV", data=lambda: csv_bytes(shown), file_name=f"{key}.csv",
                          mime="text/csv", key=f"csv_{key}", on_click="ignore")
@@ -84,6 +94,17 @@ def metrics(items: list[tuple[str, str]]) -> None:
 
 def _month(m) -> str:
     return pd.Timestamp(m).strftime("%Y-%m") if m is not None and not pd.isna(m) else "—"
+
+
+# The charts' tab, the last of a page's: a Vega-Lite chart costs the browser more than any
+# other element to start and draw, so a page's first view has none (docs/dashboard.md).
+CHARTS = "图表 Charts"
+
+
+def chart(result: q.Result, draw: Callable[[pd.DataFrame], object]) -> None:
+    """`draw` the result as shown (headers as in its table) unless its mart is missing or empty."""
+    if not result.missing and not result.frame.empty:
+        draw(for_display(result.frame))
 
 
 def tabbed(key: str, sections: list[tuple[str, Callable[[], object]]]) -> None:
@@ -141,32 +162,36 @@ def overview(db: Source, f: q.Filters) -> None:
                  (f"期末库存 Stock {_month(t['last_month'])}", _number(t["closing_qty"])),
                  ("经销商 Dealers", _number(t["dealers"]))])
     monthly = cached.run(db, q.overview_by_region_month, f)
+    table("按大区和月份 By region and month", monthly, "overview_region_month")
+    tabbed("overview", [("销量预测 Sell-out forecast", lambda: _forecast(db, f)),
+                        (CHARTS, lambda: (_trend(monthly), _forecast_chart(db, f)))])
+
+
+def _trend(monthly: q.Result) -> None:
     if not monthly.missing and not monthly.frame.empty:
+        st.subheader("进货、销量与库存 Sell-in, sell-out and stock")
         trend = monthly.frame.groupby("month", as_index=False)[["sell_in_qty", "sell_out_qty", "closing_qty"]].sum()
         st.line_chart(for_display(trend), x=header("month"))
-    table("按大区和月份 By region and month", monthly, "overview_region_month")
-    tabbed("overview", [("销量预测 Sell-out forecast", lambda: _forecast(db, f))])
 
 
 def _forecast(db: Source, f: q.Filters) -> None:
+    table("预测明细 Forecast by region and month", cached.run(db, q.forecast_by_region_month, f), "forecast_region_month",
+          note="区间按产品相加（比总量自身的 80% 区间更宽）；经销商筛选不适用于预测 · "
+               "Bounds are summed over products (wider than the total's own 80 % interval); "
+               "the dealer filter does not apply to the forecast")
+
+
+def _forecast_chart(db: Source, f: q.Filters) -> None:
     forecast = cached.run(db, q.forecast_by_region_month, f)
-    st.subheader("销量预测 Sell-out forecast")
-    if forecast.missing:
-        not_published(forecast.missing)
-        return
-    frame = forecast.frame
-    if not frame.empty:
-        total = frame.groupby("month", as_index=False)[["actual_qty", "forecast_qty", "forecast_lo", "forecast_hi"]].sum(min_count=1)
+    if not forecast.missing and not forecast.frame.empty:
+        st.subheader("销量预测 Sell-out forecast")
+        total = forecast.frame.groupby("month", as_index=False)[["actual_qty", "forecast_qty", "forecast_lo", "forecast_hi"]].sum(min_count=1)
         base = alt.Chart(total).encode(x=alt.X("month:T", title="月份 Month"))
         band = base.mark_area(opacity=0.25).encode(y=alt.Y("forecast_lo:Q", title="数量 Qty"), y2="forecast_hi:Q")
         actual = base.mark_line(point=True).encode(y="actual_qty:Q", tooltip=["month:T", "actual_qty:Q"])
         fc = base.mark_line(point=True, strokeDash=[4, 3], color="orange").encode(
             y="forecast_qty:Q", tooltip=["month:T", "forecast_qty:Q", "forecast_lo:Q", "forecast_hi:Q"])
         st.altair_chart(band + actual + fc, width="stretch")
-    table("预测明细 Forecast by region and month", forecast, "forecast_region_month",
-          note="区间按产品相加（比总量自身的 80% 区间更宽）；经销商筛选不适用于预测 · "
-               "Bounds are summed over products (wider than the total's own 80 % interval); "
-               "the dealer filter does not apply to the forecast")
 
 
 def dealer(db: Source, f: q.Filters) -> None:
@@ -188,7 +213,6 @@ def dealer(db: Source, f: q.Filters) -> None:
                  ("建议级别 Suggested tier", str(latest["suggested_tier"] or "—")),
                  ("窜货标记 Diversion flags", _number(len(flags.frame)) if not flags.missing else "—"),
                  ("库存预警 Stock alerts", _number(len(alerts.frame)) if not alerts.missing else "—")])
-        st.line_chart(for_display(history.frame[["month", "composite_score"]]), x=header("month"))
     table("评分卡历史 Scorecard history", history, f"scorecard_{chosen}")
     tabbed("dealer", [
         ("窜货标记 Diversion flags", lambda: table("窜货标记（证据与来源） Diversion flags, evidence and source", flags,
@@ -203,6 +227,8 @@ def dealer(db: Source, f: q.Filters) -> None:
             table("库存预警 Stock alerts", alerts, f"alerts_{chosen}"))),
         ("客户覆盖 Customer coverage", lambda: table("客户覆盖 Customer coverage",
                                                     cached.run(db, q.dealer_coverage, f, chosen), f"coverage_{chosen}")),
+        (CHARTS, lambda: chart(history, lambda d: st.line_chart(d[[header("month"), header("composite_score")]],
+                                                                 x=header("month")))),
     ])
 
 
@@ -216,8 +242,6 @@ def diversion(db: Source, f: q.Filters) -> None:
         metrics([("窜货标记 Flags", _number(frame["flags"].sum())),
                  ("涉及数量 Units", _number(frame["qty"].sum())),
                  ("涉及经销商 Dealers", _number(len(dealers.frame)) if not dealers.missing else "—")])
-        if not frame.empty:
-            st.bar_chart(for_display(frame), x=header("month"), y=header("flags"), color=header("rule"))
     table("按大区和规则 By region and rule", cached.run(db, q.flags_by_region_rule, f), "flags_region_rule",
           wording={"rule": "diversion"})
     tabbed("diversion", [
@@ -230,6 +254,8 @@ def diversion(db: Source, f: q.Filters) -> None:
                                         "flagged_batches", wording={"rule": "diversion"})),
         ("负库存 Negative stock", lambda: table("负库存（月度信号） Negative stock, the monthly sign",
                                              cached.run(db, q.negative_stock, f), "negative_stock")),
+        (CHARTS, lambda: chart(by_rule, lambda d: st.bar_chart(d, x=header("month"), y=header("flags"),
+                                                               color=header("rule")))),
     ])
 
 
@@ -242,9 +268,6 @@ def finance(db: Source, f: q.Filters) -> None:
         metrics([("申请数 Claims", _number(t["claims"])), ("申请金额 Claimed", _number(t["claimed_amount"], 2)),
                  ("核准金额 Approved", _number(t["approved_amount"], 2)), ("驳回 Rejected", _number(t["rejected_claims"]))])
     by_month = cached.run(db, q.writeoff_by_month_status, f)
-    if not by_month.missing and not by_month.frame.empty:
-        st.bar_chart(for_display(by_month.frame), x=header("writeoff_month"), y=header("approved_amount"),
-                     color=header("status"))
     table("核销（按月和状态） Write-off by month and status", by_month, "writeoff_month_status",
           wording={"status": "claim_status"})
     tabbed("finance", [
@@ -255,6 +278,8 @@ def finance(db: Source, f: q.Filters) -> None:
             note="回报率 = (增量毛利 − 核准费用) / 核准费用 · ROI = (incremental gross margin − approved spend) / approved spend")),
         ("返利计提 Rebate accrual", lambda: table("返利计提 Rebate accrual", cached.run(db, q.rebate_accrual, f),
                                                "rebate_accrual")),
+        (CHARTS, lambda: chart(by_month, lambda d: st.bar_chart(d, x=header("writeoff_month"),
+                                                                y=header("approved_amount"), color=header("status")))),
     ])
 
 
@@ -312,7 +337,8 @@ DATA_READY_JS = """(name) => {
   const mark = document.getElementById("%s");
   if (!mark || mark.dataset.page !== name) return false;
   const drawn = (id) => document.querySelectorAll(`[data-testid="${id}"]`).length;
-  return drawn("stDataFrame") >= Number(mark.dataset.tables) && drawn("stMetric") >= Number(mark.dataset.metrics)
+  const tables = drawn("stTable") + drawn("stDataFrame");
+  return tables >= Number(mark.dataset.tables) && drawn("stMetric") >= Number(mark.dataset.metrics)
     && !document.querySelector('[data-testid="stSkeleton"]');
 }""" % READY
 

@@ -97,11 +97,37 @@ def _long_table_script() -> None:
     table("长表 Long", q.Result(pd.DataFrame({"source_row": range(SHOWN_ROWS + 500)}), []), "long")
 
 
-def test_a_long_table_sends_its_first_rows_and_says_so():
-    from pipelines.dashboard.pages import SHOWN_ROWS
+def test_a_long_table_shows_its_first_rows_static_and_the_grid_on_demand():
+    from pipelines.dashboard.pages import FIRST_ROWS, SHOWN_ROWS
 
     app = AppTest.from_function(_long_table_script, default_timeout=60).run()
     assert not app.exception
+    assert not app.dataframe  # no interactive grid on the first view
+    (shown,) = app.table
+    assert len(shown.value) == FIRST_ROWS
+    assert any(f"显示前 {FIRST_ROWS:,} 行，共 {SHOWN_ROWS + 500:,} 行" in c.value for c in app.caption)
+    app.toggle(key="grid_long").set_value(True).run()
+    assert not app.exception
+    assert not app.table
     (shown,) = app.dataframe
     assert len(shown.value) == SHOWN_ROWS
     assert any(f"共 {SHOWN_ROWS + 500:,} 行" in c.value for c in app.caption)
+
+
+def _short_table_script() -> None:
+    import pandas as pd
+
+    from pipelines.dashboard import queries as q
+    from pipelines.dashboard.pages import FIRST_ROWS, table
+
+    table("短表 Short", q.Result(pd.DataFrame({"source_row": range(FIRST_ROWS)}), []), "short")
+
+
+def test_a_short_table_is_shown_whole_without_a_grid_toggle():
+    from pipelines.dashboard.pages import FIRST_ROWS
+
+    app = AppTest.from_function(_short_table_script, default_timeout=60).run()
+    assert not app.exception
+    (shown,) = app.table
+    assert len(shown.value) == FIRST_ROWS
+    assert not app.toggle and not app.caption

@@ -14,7 +14,7 @@ import pytest
 from pipelines.dashboard import queries as q
 from pipelines.dashboard.db import open_serving
 from pipelines.dashboard.export import csv_bytes, mask_phones, xlsx_bytes
-from pipelines.dashboard.labels import for_display, header, with_wording
+from pipelines.dashboard.labels import for_display, header, whole_numbers, with_wording
 from pipelines.serving import publish_marts
 from tests.consumers.consumer_data import create_marts
 
@@ -197,3 +197,11 @@ def test_labels_are_chinese_then_the_marts_column():
     worded = with_wording(pd.DataFrame({"rule": ["FOREIGN_BATCH", "NEW_RULE"]}), "rule", "diversion", "rule_zh")
     assert worded.rule_zh.tolist()[1] == "NEW_RULE" and "批次" in worded.rule_zh.tolist()[0]
     assert with_wording(pd.DataFrame({"s": ["a"]}), "s", "no_such_family", "s_zh").s_zh.tolist() == ["a"]
+
+
+def test_a_static_table_shows_whole_quantities_without_decimals_and_keeps_the_rest():
+    frame = pd.DataFrame({"qty": [530.0, None, 1548.0], "share": [0.25, 1.0, None], "n": [1, 2, 3]})
+    shown = whole_numbers(frame)
+    assert shown["qty"].tolist() == [530, pd.NA, 1548] and str(shown["qty"].dtype) == "Int64"
+    assert shown["share"].equals(frame["share"]) and shown["n"].equals(frame["n"])
+    assert frame["qty"].dtype == "float64"  # the frame itself (the downloads') untouched

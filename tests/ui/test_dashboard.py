@@ -90,7 +90,7 @@ def test_every_page_opens_without_error(page, dashboard, name):
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     open_page(page, dashboard, name)
     assert page.locator('[data-testid="stMetric"]').count() >= 3
-    assert page.locator('[data-testid="stDataFrame"]').count() >= 2
+    assert page.locator('[data-testid="stTable"], [data-testid="stDataFrame"]').count() >= 2
     assert_no_error(page, dashboard)
     assert errors == []
 
@@ -182,4 +182,18 @@ def test_the_dashboard_bench_measures_every_page(browser, dashboard):
         assert times["switch_median_ms"] > 0 and times["returning_median_ms"] > 0
         assert times["server_ms_median"] > 0  # the ready mark carries the server's script time
         assert 0 < times["script_ms_median"] <= times["main_thread_ms_median"]
+        assert times["renderer_cpu_ms_median"] > 0  # the browser's renderer processes' CPU
     assert dashboard.log_errors() == []
+
+
+def test_the_elements_bench_measures_an_empty_page_and_a_table(browser):
+    """bench/dashboard_elements.py once per kind, so the element-by-element figures cannot rot."""
+    from bench.dashboard_elements import cases, markdown, measure_kinds
+
+    result = measure_kinds(browser, cases(["table"], [5]), runs=1)
+    assert list(result) == ["empty:5", "table:5"]
+    for times in result.values():
+        assert 0 < times["fcp_ms_median"] <= times["drawn_ms_median"]
+        assert 0 < times["script_ms_median"] <= times["main_thread_ms_median"]
+        assert times["renderer_cpu_ms_median"] > 0
+    assert "| table:5 |" in markdown(result)
