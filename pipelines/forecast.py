@@ -153,11 +153,10 @@ def month_effects(total: np.ndarray, months: list[date]) -> tuple[np.ndarray, fl
         if m.month > 1:
             x[t, m.month] = 1.0
     x, log_total = x[selling], np.log(total[selling])
-    with threadpool_limits(1):
-        beta = np.linalg.lstsq(x, log_total, rcond=None)[0]
-        free = len(log_total) - x.shape[1]
-        residual = float(((log_total - x @ beta) ** 2).sum() / free) if free > 0 else 0.0
-        spread = float(np.mean(np.diag(np.linalg.pinv(x.T @ x))[2:]))
+    beta = np.linalg.lstsq(x, log_total, rcond=None)[0]
+    free = len(log_total) - x.shape[1]
+    residual = float(((log_total - x @ beta) ** 2).sum() / free) if free > 0 else 0.0
+    spread = float(np.mean(np.diag(np.linalg.pinv(x.T @ x))[2:]))
     effects = np.concatenate([[0.0], beta[2:]])
     return effects - effects.mean(), residual * spread
 
