@@ -16,14 +16,17 @@ Model per series, decided on the history it is fitted on:
 - intermittent, ADI > 1.32 (average demand interval = months / months with sales, the
   Syntetos–Boylan cut-off; a series that never sold has ADI = ∞): `CrostonSBA`, whose 80%
   interval comes from statsforecast's ConformalIntervals (Croston has no native interval).
-- otherwise `Theta`, fitted on the series divided by its calendar and multiplied back: the
-  campaign lift (1 + lift × the month's share of days in a campaign in scope, `Calendar`,
-  the lift learnt by `campaign_lift`) times the seasonal profile pooled over the regions
-  (`seasonal_profile` of the sums with the lift taken out). Why pooled, not a seasonal
-  model: with the two years of history dealers' data usually has, 11 extra seasonal states
-  lose on AICc and the model falls back to a non-seasonal one; the pooled profile is
-  estimated from 7× the data. Why Theta alone: the mean of AutoETS and Theta gained 2% WAPE
-  in the rolling backtest at four times the fitting time, which the nightly build runs.
+- otherwise `ThetaETS` (the mean of Theta and AutoETS), fitted on the series divided by its
+  calendar and multiplied back: the campaign lift (1 + lift × the month's share of days in a
+  campaign in scope, `Calendar`, the lift learnt by `campaign_lift`) times the seasonal
+  profile pooled over the regions (`month_effects` of the sums with the lift taken out; a
+  sku's shrunk toward its category's, `shrunk_profiles`). At sku × region the model is fitted
+  on the sku's calendar-adjusted sum over its regions and the region gets its share of the
+  last SHARE_MONTHS (`fit_level`). Why pooled, not a seasonal model: with the two years of
+  history dealers' data usually has, 11 extra seasonal states lose on AICc and the model
+  falls back to a non-seasonal one; the pooled profile is estimated from many series. The
+  candidates and the rolling backtest that chose among them: docs/marts.md ("How the models
+  were chosen").
 Levels are reconciled (`reconcile`) so category × region and national forecasts are the
 sums of the sku × region ones, and the intervals are widened by the scale the rolling
 backtest learnt (`interval_scales`). Forecasts and interval bounds are clipped at 0, so
