@@ -62,6 +62,7 @@ MIN_HISTORY = 7
 ADI_INTERMITTENT = 1.32
 SEASON = 12
 PROFILE_FLOOR = 0.1
+MIN_FREE = 6
 CONFORMAL_WINDOWS = 5
 ROLLING_ORIGINS = 4
 # a region's share of its sku is measured over its last year: regions grow apart slowly
@@ -158,7 +159,8 @@ def month_effects(total: np.ndarray, months: list[date]) -> tuple[np.ndarray, fl
     x, log_total = x[selling], np.log(total[selling])
     beta = np.linalg.lstsq(x, log_total, rcond=None)[0]
     free = len(log_total) - x.shape[1]
-    residual = float(((log_total - x @ beta) ** 2).sum() / free) if free > 0 else 0.0
+    # too few months beyond the parameters to tell noise from season: no trust in its own
+    residual = float(((log_total - x @ beta) ** 2).sum() / free) if free >= MIN_FREE else math.inf
     spread = float(np.mean(np.diag(np.linalg.pinv(x.T @ x))[2:]))
     effects = np.concatenate([[0.0], beta[2:]])
     return effects - effects.mean(), residual * spread
@@ -180,12 +182,14 @@ def shrunk_profiles(own: dict[str, tuple[np.ndarray, float] | None], group: dict
                     pooled: dict[str, tuple[np.ndarray, float] | None]) -> dict[str, np.ndarray | None]:
     """Each member's profile (a sku's) shrunk toward its group's (its category's): the
     empirical-Bayes weight τ² / (τ² + v) on its own month effects, v their sampling variance
-    and τ² how far the group's members really differ (their spread around the group's less
-    the sampling variance). Products of a category that share its season get its profile,
+    and τ² how far the group's members really differ (the median over them of their spread
+    around the group's less their sampling variance; a median, so that one odd member, a
+    launch, does not unpool the others). A member with fewer than MIN_FREE months beyond the
+    regression's parameters has an infinite v: its group's profile. Products of a category that share its season get its profile,
     estimated from all their sales; a product with a season of its own keeps it."""
     spread: dict[str, list[float]] = {}
     for key, fitted in own.items():
-        if fitted is not None and pooled.get(group[key]) is not None:
+        if fitted is not None and math.isfinite(fitted[1]) and pooled.get(group[key]) is not None:
             spread.setdefault(group[key], []).append(
                 float(np.mean((fitted[0] - pooled[group[key]][0]) ** 2)) - fitted[1])
     out: dict[str, np.ndarray | None] = {}
@@ -194,7 +198,7 @@ def shrunk_profiles(own: dict[str, tuple[np.ndarray, float] | None], group: dict
         if fitted is None or base is None:
             out[key] = None if fitted is None and base is None else as_profile((fitted or base)[0])
             continue
-        tau = max(float(np.mean(spread[group[key]])), 0.0)
+        tau = max(float(np.median(spread.get(group[key], [0.0]))), 0.0)
         weight = tau / (tau + fitted[1]) if tau + fitted[1] > 0 else 1.0
         out[key] = as_profile(weight * fitted[0] + (1 - weight) * base[0])
     return out
