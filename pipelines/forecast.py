@@ -16,14 +16,17 @@ Model per series, decided on the history it is fitted on:
 - intermittent, ADI > 1.32 (average demand interval = months / months with sales, the
   Syntetos–Boylan cut-off; a series that never sold has ADI = ∞): `CrostonSBA`, whose 80%
   interval comes from statsforecast's ConformalIntervals (Croston has no native interval).
-- otherwise `Theta`, fitted on the series divided by its calendar and multiplied back: the
-  campaign lift (1 + lift × the month's share of days in a campaign in scope, `Calendar`,
-  the lift learnt by `campaign_lift`) times the seasonal profile pooled over the regions
-  (`seasonal_profile` of the sums with the lift taken out). Why pooled, not a seasonal
-  model: with the two years of history dealers' data usually has, 11 extra seasonal states
-  lose on AICc and the model falls back to a non-seasonal one; the pooled profile is
-  estimated from 7× the data. Why Theta alone: the mean of AutoETS and Theta gained 2% WAPE
-  in the rolling backtest at four times the fitting time, which the nightly build runs.
+- otherwise `ThetaETS` (the mean of Theta and AutoETS), fitted on the series divided by its
+  calendar and multiplied back: the campaign lift (1 + lift × the month's share of days in a
+  campaign in scope, `Calendar`, the lift learnt by `campaign_lift`) times the seasonal
+  profile pooled over the regions (`month_effects` of the sums with the lift taken out; a
+  sku's shrunk toward its category's, `shrunk_profiles`). At sku × region the model is fitted
+  on the sku's calendar-adjusted sum over its regions and the region gets its share of the
+  last SHARE_MONTHS (`fit_level`). Why pooled, not a seasonal model: with the two years of
+  history dealers' data usually has, 11 extra seasonal states lose on AICc and the model
+  falls back to a non-seasonal one; the pooled profile is estimated from many series. The
+  candidates and the rolling backtest that chose among them: docs/marts.md ("How the models
+  were chosen").
 Levels are reconciled (`reconcile`) so category × region and national forecasts are the
 sums of the sku × region ones, and the intervals are widened by the scale the rolling
 backtest learnt (`interval_scales`). Forecasts and interval bounds are clipped at 0, so
@@ -42,13 +45,14 @@ import hashlib
 import math
 import warnings
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import date
 
 import duckdb
 import numpy as np
 import polars as pl
 import pyarrow as pa
-from statsforecast.models import CrostonSBA, Naive, Theta
+from statsforecast.models import AutoETS, CrostonSBA, Naive, Theta
 from statsforecast.utils import ConformalIntervals
 from threadpoolctl import threadpool_limits
 
@@ -58,16 +62,20 @@ MIN_HISTORY = 7
 ADI_INTERMITTENT = 1.32
 SEASON = 12
 PROFILE_FLOOR = 0.1
+MIN_FREE = 6
 CONFORMAL_WINDOWS = 5
 ROLLING_ORIGINS = 4
+# a region's share of its sku is measured over its last year: regions grow apart slowly
+SHARE_MONTHS = SEASON
 LIFT_GRID = tuple(round(0.1 * i, 1) for i in range(16))
 ALL = "*"
 UNKNOWN = UNKNOWN_REGION = "UNKNOWN"
 # bump when the models change, so the stored marts are refitted (see input_hash)
-MODEL_VERSION = "calendar-1"
+MODEL_VERSION = "pooled-ensemble-2"
 KEYS = ("sku", "category", "region")
 LEVELS = ("sku_region", "category_region", "national")
-# the column a level's seasonal profile is pooled over: a sku's regions, a category's regions
+# the column a level's seasonal profile is pooled over: a sku's regions (shrunk toward its
+# category's: `shrunk_profiles`), a category's regions
 PROFILE_BY = {"sku_region": "sku", "category_region": "category", "national": "level"}
 
 FORECAST_SCHEMA = {
@@ -132,22 +140,68 @@ def adi(y: np.ndarray) -> float:
     return math.inf if selling == 0 else len(y) / selling
 
 
+def month_effects(total: np.ndarray, months: list[date]) -> tuple[np.ndarray, float] | None:
+    """(log month effects per calendar month, index 0 = January, centred; their sampling
+    variance) of log(total) = level + trend × t + month effect, fitted by least squares on the
+    months with sales; None with less than a year of data or a calendar month never sold. A
+    regression, not ratios to a moving average: with the two years of history dealers' data
+    usually has, the moving window cannot be centred at either end and its trend leaks into
+    the index."""
+    n = len(total)
+    selling = total > 0
+    if n < SEASON or len({m.month for m, s in zip(months, selling) if s}) < SEASON:
+        return None
+    x = np.zeros((n, 2 + SEASON - 1))
+    x[:, 0], x[:, 1] = 1.0, np.arange(n) / SEASON
+    for t, m in enumerate(months):
+        if m.month > 1:
+            x[t, m.month] = 1.0
+    x, log_total = x[selling], np.log(total[selling])
+    beta = np.linalg.lstsq(x, log_total, rcond=None)[0]
+    free = len(log_total) - x.shape[1]
+    # too few months beyond the parameters to tell noise from season: no trust in its own
+    residual = float(((log_total - x @ beta) ** 2).sum() / free) if free >= MIN_FREE else math.inf
+    spread = float(np.mean(np.diag(np.linalg.pinv(x.T @ x))[2:]))
+    effects = np.concatenate([[0.0], beta[2:]])
+    return effects - effects.mean(), residual * spread
+
+
+def as_profile(effects: np.ndarray) -> np.ndarray:
+    index = np.exp(effects)
+    return np.maximum(index / index.mean(), PROFILE_FLOOR)
+
+
 def seasonal_profile(total: np.ndarray, months: list[date]) -> np.ndarray | None:
     """Multiplicative index per calendar month (index 0 = January) of a series of consecutive
-    months, or None with less than a year of data."""
-    n = len(total)
-    if n < SEASON:
-        return None
-    ratios: list[list[float]] = [[] for _ in range(SEASON)]
-    for t in range(n):
-        start = min(max(t - SEASON // 2, 0), n - SEASON)
-        level = total[start:start + SEASON].mean()
-        if level > 0:
-            ratios[months[t].month - 1].append(total[t] / level)
-    index = np.array([np.mean(r) if r else 1.0 for r in ratios])
-    if index.mean() <= 0:
-        return None
-    return np.maximum(index / index.mean(), PROFILE_FLOOR)
+    months (`month_effects`), or None."""
+    fitted = month_effects(total, months)
+    return None if fitted is None else as_profile(fitted[0])
+
+
+def shrunk_profiles(own: dict[str, tuple[np.ndarray, float] | None], group: dict[str, str],
+                    pooled: dict[str, tuple[np.ndarray, float] | None]) -> dict[str, np.ndarray | None]:
+    """Each member's profile (a sku's) shrunk toward its group's (its category's): the
+    empirical-Bayes weight τ² / (τ² + v) on its own month effects, v their sampling variance
+    and τ² how far the group's members really differ (the median over them of their spread
+    around the group's less their sampling variance; a median, so that one odd member, a
+    launch, does not unpool the others). A member with fewer than MIN_FREE months beyond the
+    regression's parameters has an infinite v: its group's profile. Products of a category that share its season get its profile,
+    estimated from all their sales; a product with a season of its own keeps it."""
+    spread: dict[str, list[float]] = {}
+    for key, fitted in own.items():
+        if fitted is not None and math.isfinite(fitted[1]) and pooled.get(group[key]) is not None:
+            spread.setdefault(group[key], []).append(
+                float(np.mean((fitted[0] - pooled[group[key]][0]) ** 2)) - fitted[1])
+    out: dict[str, np.ndarray | None] = {}
+    for key, fitted in own.items():
+        base = pooled.get(group[key])
+        if fitted is None or base is None:
+            out[key] = None if fitted is None and base is None else as_profile((fitted or base)[0])
+            continue
+        tau = max(float(np.median(spread.get(group[key], [0.0]))), 0.0)
+        weight = tau / (tau + fitted[1]) if tau + fitted[1] > 0 else 1.0
+        out[key] = as_profile(weight * fitted[0] + (1 - weight) * base[0])
+    return out
 
 
 @dataclass(frozen=True)
@@ -159,12 +213,40 @@ class Fit:
     detail: str
 
 
-def fit_series(y: np.ndarray, past: np.ndarray | None = None, future: np.ndarray | None = None) -> Fit:
+class ThetaETS:
+    """The mean of Theta and AutoETS (error, trend chosen by AICc; no season: the calendar is
+    taken out before) and of their 80% bounds: the ensemble the rolling backtest chose
+    (docs/marts.md, "How the models were chosen")."""
+
+    def forecast(self, y: np.ndarray, h: int, level: list[int]) -> dict[str, np.ndarray]:
+        outs = [Theta(season_length=1).forecast(y=y, h=h, level=level),
+                AutoETS(model="ZZN", season_length=1).forecast(y=y, h=h, level=level)]
+        return {key: np.mean([np.asarray(o[key], dtype=float) for o in outs], axis=0) for key in outs[0]}
+
+
+class Pooled:
+    """The calendar-adjusted sum of a sku's series over its regions (see `fit_level`), fitted
+    once for all of them, when the first needs it."""
+
+    def __init__(self, total: np.ndarray):
+        self.total = total
+
+    @cached_property
+    def forecast(self) -> dict[str, np.ndarray]:
+        return ThetaETS().forecast(y=self.total, h=HORIZON, level=[LEVEL])
+
+
+def fit_series(y: np.ndarray, past: np.ndarray | None = None, future: np.ndarray | None = None,
+               pooled: Pooled | None = None, share: float = 1.0) -> Fit:
     """Forecast the HORIZON months after the series `y` (see module doc). `past` and `future`
     are its calendar factors (seasonal profile × campaign lift) over the history and the
-    horizon; the smooth models are fitted on y / past and multiplied back by `future`."""
+    horizon; the smooth models are fitted on y / past and multiplied back by `future`, or,
+    given `pooled`, fitted on the pooled total and multiplied by the series' `share` of it too (the interval's
+    half-widths by √share: the variance of a part of a sum of counts is about its share of
+    the sum's)."""
     past = np.ones(len(y)) if past is None else past
     scale = np.ones(HORIZON) if future is None else future
+    width = None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # statsforecast's numeric warnings on flat series
         if len(y) < MIN_HISTORY:
@@ -174,9 +256,16 @@ def fit_series(y: np.ndarray, past: np.ndarray | None = None, future: np.ndarray
             croston = CrostonSBA(prediction_intervals=ConformalIntervals(h=HORIZON, n_windows=CONFORMAL_WINDOWS))
             out, scale = croston.forecast(y=y, h=HORIZON, level=[LEVEL]), np.ones(HORIZON)
             model, detail = "CrostonSBA", f"CrostonSBA, conformal interval (ADI {adi(y):.2f})"
+        elif pooled is not None:
+            out, scale, width = pooled.forecast, scale * share, 1 / math.sqrt(share)
+            model = "ThetaETS"
+            detail = f"ThetaETS on the sku's calendar-adjusted sum over its regions × this region's share {share:.3f}"
         else:
-            out = Theta(season_length=1).forecast(y=y / past, h=HORIZON, level=[LEVEL])
-            model, detail = "Theta", "Theta on the calendar-adjusted series"
+            out = ThetaETS().forecast(y=y / past, h=HORIZON, level=[LEVEL])
+            model, detail = "ThetaETS", "ThetaETS on the calendar-adjusted series"
+    if width is not None:  # half-widths of the share: √share of the total's, not share
+        mid = np.asarray(out["mean"], dtype=float)
+        out = {key: mid + width * (np.asarray(v, dtype=float) - mid) for key, v in out.items()}
 
     def bound(name: str) -> np.ndarray:
         values = np.asarray(out.get(name, out["mean"]), dtype=float) * scale
@@ -286,12 +375,21 @@ def campaign_lift(panel: pl.DataFrame, shares: pl.Series) -> float:
     return float(LIFT_GRID[int(np.argmin(ssr))]) if ssr.any() else 0.0
 
 
-def _profiles(panel: pl.DataFrame, by: str) -> dict[str, np.ndarray | None]:
+def _effects(panel: pl.DataFrame, by: str) -> dict[str, tuple[np.ndarray, float] | None]:
     totals = panel.group_by(by, "month").agg(pl.col("adjusted").sum()).sort(by, "month")
-    return {
-        key: seasonal_profile(g["adjusted"].to_numpy(), g["month"].to_list())
-        for (key,), g in totals.group_by(by, maintain_order=True)
-    }
+    return {key: month_effects(g["adjusted"].to_numpy(), g["month"].to_list())
+            for (key,), g in totals.group_by(by, maintain_order=True)}
+
+
+def _profiles(panel: pl.DataFrame, by: str) -> dict[str, np.ndarray | None]:
+    """Seasonal profile per value of `by` ('level': one for all); a sku's is shrunk toward its
+    category's (`shrunk_profiles`)."""
+    if by == "level":
+        panel = panel.with_columns(level=pl.lit(ALL))
+    if by != "sku":
+        return {key: None if e is None else as_profile(e[0]) for key, e in _effects(panel, by).items()}
+    group = dict(panel.select("sku", "category").unique("sku").iter_rows())
+    return shrunk_profiles(_effects(panel, "sku"), group, _effects(panel, "category"))
 
 
 @dataclass(frozen=True)
@@ -306,12 +404,15 @@ class SeriesFit:
 def fit_level(panel: pl.DataFrame, level: str, calendar: Calendar, lift: float) -> list[SeriesFit]:
     """Fit every series of a level's panel (history up to its last month) on its calendar:
     the seasonal profile pooled by PROFILE_BY[level] of the series with the campaign lift taken
-    out, times the campaign lift."""
+    out, times the campaign lift. A smooth sku × region series is forecast from its sku's
+    calendar-adjusted sum over the regions times its share of that sum over its last
+    SHARE_MONTHS: a sku's regions differ in size far more steadily than in their monthly
+    noise, so the level is learnt from all the sku's sales."""
     panel = panel.with_columns(calendar.column(panel)).with_columns(
         factor=1 + lift * pl.col("campaign_share")).with_columns(adjusted=pl.col("qty") / pl.col("factor"))
     by = PROFILE_BY[level]
-    profiles = _profiles(panel.with_columns(pl.lit(ALL).alias("level")), by) if by == "level" else _profiles(panel, by)
-    out = []
+    profiles = _profiles(panel, by)
+    items = []
     for keys, g in panel.partition_by(*KEYS, as_dict=True, maintain_order=True).items():
         months, y = g["month"].to_list(), g["qty"].to_numpy()
         future = [add_months(months[-1], h) for h in range(1, HORIZON + 1)]
@@ -321,7 +422,25 @@ def fit_level(panel: pl.DataFrame, level: str, calendar: Calendar, lift: float) 
         if profile is not None:
             past = past * profile[[m.month - 1 for m in months]]
             ahead = ahead * profile[[m.month - 1 for m in future]]
-        out.append(SeriesFit(keys, months, y, fit_series(y, past, ahead), shares))
+        items.append((keys, months, y, past, ahead, shares))
+    totals: dict[str, dict[date, float]] = {}
+    pools: dict[str, Pooled] = {}
+    if level == "sku_region":
+        for keys, months, y, past, *_ in items:
+            total = totals.setdefault(keys[0], {})
+            for month, value in zip(months, y / past):
+                total[month] = total.get(month, 0.0) + value
+    out = []
+    for keys, months, y, past, ahead, shares in items:
+        pooled, share = None, 1.0
+        if keys[0] in totals:
+            total = totals[keys[0]]
+            recent = months[-SHARE_MONTHS:]
+            own, share = sum(total[m] for m in recent), float((y / past)[-len(recent):].sum())
+            if own > 0 and share > 0:
+                share /= own
+                pooled = pools.setdefault(keys[0], Pooled(np.array([total[m] for m in sorted(total)])))
+        out.append(SeriesFit(keys, months, y, fit_series(y, past, ahead, pooled, share), shares))
     return out
 
 

@@ -94,7 +94,7 @@ def test_intermittent_series_get_croston_smooth_ones_ets_short_ones_naive():
     }, start=START)
     forecast, _ = build_forecasts(sales, add_months(START, 23))
     model = dict(forecast.select("sku", "model").unique().iter_rows())
-    assert model == {"I": "CrostonSBA", "S": "Theta", "Z": "CrostonSBA", "N": "Naive", "Y": "CrostonSBA"}
+    assert model == {"I": "CrostonSBA", "S": "ThetaETS", "Z": "CrostonSBA", "N": "Naive", "Y": "CrostonSBA"}
     croston = forecast.filter(pl.col("sku") == "I")
     assert (croston["forecast_hi"] > croston["forecast_lo"]).all()  # conformal interval
     assert forecast.filter(pl.col("sku") == "Z")["forecast_hi"].to_list() == [0.0] * HORIZON
@@ -282,9 +282,9 @@ def test_reconciled_levels_add_up_exactly():
 
 def test_with_known_promotions_the_forecast_beats_seasonal_naive_and_its_interval_holds_80_percent():
     """A world whose regional campaigns and spring campaign move from year to year (fixed
-    seed): over the rolling-origin backtest at sku × region the chosen forecast's WAPE is 32%
-    below seasonal naive (asserted: at least 30%), less so without the campaign calendar, and
-    the 80% interval covers 75-85% of the actual months."""
+    seed): over the rolling-origin backtest at sku × region the chosen forecast's WAPE is 33%
+    below seasonal naive (asserted: at least 30%; 25% below on the demo data, 14% on seed 11), less so without
+    the campaign calendar, and the 80% interval covers 75-85% of the actual months."""
     sales, campaigns = promoted_sales(seed=1)
     rows = {}
     for name, calendar in (("with", campaigns), ("without", None)):

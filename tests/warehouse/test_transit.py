@@ -248,3 +248,60 @@ def test_replenishment_suggestions_beside_the_dealers_feedback(q, root):
         sheet = load_workbook(feedback / dealer / f"replenishment_{dealer}_202505.xlsx").active
         orders = [r[at["suggested_order_qty"]] for r in sheet.iter_rows(min_row=5, values_only=True)]
         assert orders[:-1] == [r[10] for r in mart]
+
+
+# Sell-in forecast for May-July: the dealers of REPLENISH, each dealer's order to date
+# max(0, ceil(share x forecast to date + share x (hi - forecast) of the month - on hand -
+# in transit)), never falling, summed per sku x region.
+SELL_IN_PAIRS = {("P1", "North"): ("T1", "T2"), ("P2", "North"): ("T1",), ("P2", "East"): ("T3",)}
+
+
+def expected_sell_in(forecast: list[tuple[float, float]], dealers: tuple[str, ...], sku: str) -> list[int]:
+    """Cumulative sell-in per month, worked out from the forecast's (qty, hi) per month."""
+    total = [0, 0, 0]
+    for dealer in dealers:
+        share, on_hand, transit, *_ = REPLENISH[(dealer, sku)]
+        shipped = 0
+        for h in range(3):
+            to_date = share * sum(f for f, _ in forecast[:h + 1])
+            cover = share * (forecast[h][1] - forecast[h][0])
+            shipped = max(shipped, max(0, math.ceil(round(to_date + cover - on_hand - transit, 6))))
+            total[h] += shipped
+    return total
+
+
+@pytest.mark.parametrize("pair", sorted(SELL_IN_PAIRS))
+def test_sell_in_forecast_carries_the_replenishment_over_three_months(q, pair):
+    sku, region = pair
+    forecast = q("""select forecast_qty, forecast_hi from marts.fct_forecast
+                    where level = 'sku_region' and sku = ? and region = ? order by month""", sku, region)
+    rows = q("""select month, horizon_month, stock_month, dealers, forecast_qty, cum_forecast_qty, target_cover_qty,
+                       on_hand_qty, in_transit_qty, cum_sell_in_qty, sell_in_qty
+                from marts.fct_sell_in_forecast where sku = ? and region = ? order by month""", sku, region)
+    dealers = SELL_IN_PAIRS[pair]
+    assert [r[:4] for r in rows] == [(m(5 + h), h + 1, APRIL, len(dealers)) for h in range(3)]
+    shares = sum(REPLENISH[(d, sku)][0] for d in dealers)
+    cum = expected_sell_in(forecast, dealers, sku)
+    for h, row in enumerate(rows):
+        assert row[4] == forecast[h][0]
+        assert approx(row[5], shares * sum(f for f, _ in forecast[:h + 1]))
+        assert approx(row[6], shares * (forecast[h][1] - forecast[h][0]))
+        assert row[7:9] == (sum(Decimal(REPLENISH[(d, sku)][1]) for d in dealers),
+                            sum(Decimal(REPLENISH[(d, sku)][2]) for d in dealers))
+        assert row[9:] == (cum[h], cum[h] - (cum[h - 1] if h else 0))
+    suggested = q("""select sum(r.suggested_order_qty) from marts.rpt_replenishment as r
+                     where r.sku = ? and r.region = ?""", sku, region)[0][0]
+    assert rows[0][10] == suggested
+
+
+def test_sell_in_forecast_of_north_tea_by_hand(q):
+    """North P1: 13 a month (Naive); T1 (5/6 of it, 5 on hand + 3 in transit) orders from May,
+    T2 (1/6, 32 on hand) only once its stock runs out, not in these three months."""
+    (hi_may,) = q("""select forecast_hi from marts.fct_forecast where level = 'sku_region' and sku = 'P1'
+                     and region = 'North' and month = ?""", MAY)[0]
+    rows = q("""select cum_forecast_qty, sell_in_qty, formula from marts.fct_sell_in_forecast
+                where sku = 'P1' and region = 'North' order by month""")
+    assert [round(r[0], 6) for r in rows] == [13, 26, 39]
+    assert rows[0][1] == math.ceil(round(hi_may * 30 / 36 - 8, 6))  # T1's May order; T2 none
+    assert rows[0][2].startswith("13 forecast to date + ") and rows[0][2].endswith(
+        f" cover - 37 on hand - 3 in transit, per dealer max(0, ceil(...)): {rows[0][1]} to date, {rows[0][1]} this month")
