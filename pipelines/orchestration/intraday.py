@@ -22,7 +22,7 @@ import dagster as dg
 from pipelines.core.resource import WarehouseResource
 from pipelines.core.settings import Settings
 from pipelines.customers.assets import KEY as CUSTOMER_RECORDS
-from pipelines.dbt import FORECAST_SELECTOR, build_warehouse, built_models, dbt_project, downstream_of, translator
+from pipelines.dbt import FORECAST_SELECTOR, build_warehouse, built_models, dbt_project, downstream_of, tables_of, translator
 from pipelines.ingest.assets import ingest_landing
 from pipelines.orchestration.jobs import RETRY
 from pipelines.serving import SCHEMA as MARTS
@@ -42,9 +42,6 @@ def committed_batches(cfg: Settings) -> set[str]:
         return {b for (b,) in con.execute("select distinct batch_id from raw.submissions").fetchall()}
 
 
-CURRENT = ("accepted", "partially_accepted")  # the statuses whose files are read (macros/current_files.sql)
-
-
 def touched_tables(cfg: Settings, before: set[str]) -> list[str]:
     """The raw tables (dbt sources `raw.<table>`) that batches committed since `before` wrote
     to (see tables_of)."""
@@ -52,22 +49,6 @@ def touched_tables(cfg: Settings, before: set[str]) -> list[str]:
         rows = con.execute("select batch_id, kind, status, coalesce(sum(rows_quarantined), 0) "
                            "from raw.submissions group by all").fetchall()
     return tables_of([(kind, status, quarantined) for batch, kind, status, quarantined in rows if batch not in before])
-
-
-def tables_of(logged: list[tuple[str | None, str, int]]) -> list[str]:
-    """The raw tables written by submissions logged as (kind, status, rows quarantined): the
-    submission log whenever a file was logged; a kind when one of its files was accepted
-    (even without rows: it supersedes the previous version); the quarantine when rows failed;
-    the customer records when sales came in (the resolution reads them)."""
-    tables = {"submissions"} if logged else set()
-    for kind, status, quarantined in logged:
-        if kind and status in CURRENT:
-            tables.add(kind)
-        if quarantined:
-            tables.add("quarantine")
-    if "sales" in tables:
-        tables.add(CUSTOMER_RECORDS.path[-1])
-    return sorted(tables)
 
 
 @dg.op(description="Ingests the landing folder (dealer feedback written); returns the raw tables "
