@@ -1,8 +1,8 @@
 """The intraday job: what the landing sensor starts when files arrive during the day
 (docs/ingestion.md, "Intraday runs").
 
-The nightly job rebuilds every mart, the forecasts and runs every check; a dealer who uploads
-at noon should not wait for that. This job ingests the landing folder (feedback written as in
+The nightly job builds everything the day changed, the forecasts and their checks (dbt_project/
+README.md, "What a night builds"); a dealer who uploads at noon should not wait for that. This job ingests the landing folder (feedback written as in
 the night), then builds with dbt only what is downstream of the raw tables that received rows
 from this run's batches (`source:raw.<table>+`, known only once the ingestion has committed),
 never the forecast models, then publishes the marts dbt rebuilt. A file that brought no rows
@@ -106,7 +106,7 @@ def publish_landed(context: dg.OpExecutionContext, warehouse: WarehouseResource,
     name="intraday",
     description="Files landed during the day: ingest them (dealer feedback), rebuild only the marts "
     "downstream of the raw tables they wrote (no forecasts), publish those marts. The nightly job "
-    "keeps the whole build and every check.",
+    "builds everything the day changed, with its checks.",
     op_retry_policy=RETRY,
     tags={"dcw/writes": "warehouse"},
 )

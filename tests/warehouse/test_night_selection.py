@@ -6,9 +6,14 @@ from datetime import date
 
 import duckdb
 import pytest
+from dagster import AssetKey, materialize
 
+from pipelines.core.resource import WarehouseResource
 from pipelines.core.settings import Settings
-from pipelines.dbt import build_state, night_selection, record_build
+from pipelines.customers.assets import customer_records
+from pipelines.dbt import build_state, dbt_resource, dbt_warehouse_assets, night_selection, record_build
+from pipelines.ingest import run_ingestion
+from tests.landing_builder import Landing
 
 
 @pytest.fixture
@@ -66,3 +71,30 @@ def test_a_changed_project_or_full_checks_build_everything(cfg, monkeypatch):
     record_build(cfg, state)
     monkeypatch.setitem(os.environ, "DCW_FULL_CHECKS", "1")
     assert night_selection(cfg, state) is None
+
+
+@pytest.mark.slow  # two dbt builds through Dagster
+def test_a_dagster_night_builds_what_changed_and_passes_the_rest_on_as_unchanged(tmp_path):
+    lb = Landing(tmp_path / "landing")
+    lb.standard_erp()
+    lb.sales("D0001", "202501", [lb.sale()], submitted="20250205T100000")
+    cfg = Settings.for_warehouse(tmp_path / "wh.duckdb", as_of=date(2025, 3, 10))
+    resources = {"dbt": dbt_resource(), "warehouse": WarehouseResource.from_settings(cfg)}
+    assets = [customer_records, dbt_warehouse_assets]
+    run_ingestion(lb.root, cfg.warehouse, tmp_path / "feedback", raw=cfg.raw)
+    assert materialize(assets, resources=resources).success  # the first build: everything, recorded
+    lb.sales("D0002", "202501", [lb.sale()], submitted="20250206T100000")
+    run_ingestion(lb.root, cfg.warehouse, tmp_path / "feedback", raw=cfg.raw)
+    result = materialize(assets, resources=resources)
+    assert result.success
+    events = result.get_asset_materialization_events()
+    # every model is an output (what is downstream in the job runs), the unbuilt ones marked
+    assert {e.asset_key for e in events} == set(dbt_warehouse_assets.keys) | {customer_records.key}
+    unchanged = {e.asset_key for e in events if "dcw/unchanged" in e.step_materialization_data.materialization.metadata}
+    assert AssetKey(["staging", "stg_prices"]) in unchanged and AssetKey(["marts", "dim_product"]) in unchanged
+    assert not {AssetKey(["intermediate", "int_sales_lines"]), AssetKey(["marts", "fct_price_deviation"])} & unchanged
+    checks = result.get_asset_check_evaluations()
+    assert AssetKey(["marts", "fct_price_deviation"]) in {c.asset_key for c in checks}
+    assert [c.asset_check_key for c in checks if not c.passed] == []
+    with duckdb.connect(str(cfg.warehouse), read_only=True) as con:
+        assert con.execute("select count(distinct dealer_id) from intermediate.int_sales_lines").fetchone()[0] == 2
