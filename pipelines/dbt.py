@@ -599,7 +599,7 @@ def dbt_warehouse_assets(context: AssetExecutionContext, dbt: DbtCli, warehouse:
             # dagster-dbt adds its own `--select fqn:*` to a run of every asset, which dbt
             # would unite with this selection: the invocation is given no context, and its
             # events are turned into this asset's outputs and check results here
-            invocation = dbt.cli(build_args(select=night), env=env, target_path=artifacts,
+            invocation = dbt.cli(joined_selection(build_args(select=night)), env=env, target_path=artifacts,
                                  manifest=dbt_project.manifest_path, dagster_dbt_translator=translator) if night else None
             events = as_asset_events(context, invocation.stream() if invocation else ())
         try:
