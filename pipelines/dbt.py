@@ -231,7 +231,25 @@ def downstream_of(tables: Sequence[str], manifest: Mapping[str, Any] | None = No
             sources = [d for d in node.get("depends_on", {}).get("nodes", []) if d.startswith("source.dcw.raw.")]
             if node["resource_type"] == "model" and sources == [log]:
                 out.add(f"{node['name']}+")
+                out.update(f"{m}+" for m in _incremental_ancestors(node, manifest["nodes"]))
     return sorted(out)
+
+
+def _incremental_ancestors(node: Mapping[str, Any], nodes: Mapping[str, Any]) -> set[str]:
+    """The incremental models that the incremental model `node` is built on. A night's data
+    tests of such a pair compare the rows each side's last build wrote (`night_rows`,
+    dbt_project/README.md, Incremental models), so both sides are built together."""
+    if node.get("config", {}).get("materialized") != "incremental":
+        return set()
+    out: set[str] = set()
+    todo = list(node["depends_on"]["nodes"])
+    while todo:
+        parent = nodes.get(todo.pop())
+        if parent is not None and parent["resource_type"] == "model" and parent["name"] not in out:
+            if parent["config"].get("materialized") == "incremental":
+                out.add(parent["name"])
+            todo.extend(parent["depends_on"]["nodes"])
+    return out
 
 
 CURRENT = ("accepted", "partially_accepted")  # the statuses whose files are read (macros/current_files.sql)
