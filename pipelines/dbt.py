@@ -619,7 +619,7 @@ def dbt_warehouse_assets(context: AssetExecutionContext, dbt: DbtCli, warehouse:
             # events are turned into this asset's outputs and check results here
             invocation = dbt.cli(joined_selection(build_args(select=night)), env=env, target_path=artifacts,
                                  manifest=dbt_project.manifest_path, dagster_dbt_translator=translator) if night else None
-            events = as_asset_events(context, invocation.stream() if invocation else ())
+            events = as_asset_events(context, night, invocation.stream() if invocation else ())
         try:
             yield from events
         finally:
@@ -629,17 +629,25 @@ def dbt_warehouse_assets(context: AssetExecutionContext, dbt: DbtCli, warehouse:
             record_build(cfg, state)
 
 
-def as_asset_events(context: AssetExecutionContext, events) -> Iterator[Any]:
+def as_asset_events(context: AssetExecutionContext, select: Sequence[str], events) -> Iterator[Any]:
     """dagster-dbt's events of an invocation without context (materializations, check
-    evaluations) as the outputs and check results of the asset `context` runs; every model
-    the invocation did not build is an output too, marked unchanged (nothing it reads changed
-    since it was last built), so what depends on it in the job runs."""
+    evaluations) that builds the selection `select` (`<model>+`, `source:raw.<table>+`), as
+    the outputs and check results of the asset `context` runs. Every model the selection
+    leaves out is an output too, marked unchanged (nothing it reads changed since it was last
+    built), so what depends on it in the job runs; they come first, in dependency order, as
+    Dagster wants a multi-asset's outputs: what a selection leaves out reads nothing it builds."""
     from dagster import AssetCheckEvaluation, AssetCheckResult, AssetMaterialization, Output
 
-    built = set()
+    nodes = json.loads(Path(dbt_project.manifest_path).read_text(encoding="utf-8"))["nodes"]
+    keys = {translator.get_asset_key(n): uid for uid, n in nodes.items() if n["resource_type"] in ("model", "seed")}
+    depth = _depths(nodes)
+    chosen = _selected(select, nodes)
+    left = [k for k in context.selected_asset_keys if k in keys and keys[k] not in chosen]
+    for key in sorted(left, key=lambda k: (depth[keys[k]], k.to_user_string())):
+        yield Output(None, output_name=context.assets_def.get_output_name_for_asset_key(key),
+                     metadata={"dcw/unchanged": "nothing it reads changed since its last build"})
     for event in events:
         if isinstance(event, AssetMaterialization):
-            built.add(event.asset_key)
             yield Output(None, output_name=context.assets_def.get_output_name_for_asset_key(event.asset_key),
                          metadata=event.metadata)
         elif isinstance(event, AssetCheckEvaluation):
@@ -647,6 +655,37 @@ def as_asset_events(context: AssetExecutionContext, events) -> Iterator[Any]:
                                    severity=event.severity, metadata=event.metadata, description=event.description)
         else:
             yield event
-    for key in sorted(set(context.selected_asset_keys) - built, key=lambda k: k.to_user_string()):
-        yield Output(None, output_name=context.assets_def.get_output_name_for_asset_key(key),
-                     metadata={"dcw/unchanged": "nothing it reads changed since its last build"})
+
+
+def _selected(select: Sequence[str], nodes: Mapping[str, Any]) -> set[str]:
+    """The unique ids of the nodes that the selectors `select` (`<model>+`, `source:raw.<t>+`)
+    choose: each named node and everything built on it."""
+    children: dict[str, set[str]] = {}
+    for uid, node in nodes.items():
+        for parent in node.get("depends_on", {}).get("nodes", []):
+            children.setdefault(parent, set()).add(uid)
+    todo = [f"source.dcw.{s[len('source:'):-1]}" if s.startswith("source:") else f"model.dcw.{s.rstrip('+')}"
+            for s in select]
+    out: set[str] = set()
+    while todo:
+        uid = todo.pop()
+        if uid not in out:
+            out.add(uid)
+            todo.extend(children.get(uid, ()))
+    return out
+
+
+def _depths(nodes: Mapping[str, Any]) -> dict[str, int]:
+    """Each node's longest chain of nodes below it: an order in which every node follows what it reads."""
+    depth: dict[str, int] = {}
+
+    def of(uid: str) -> int:
+        if uid not in depth:
+            depth[uid] = 0  # a cycle cannot occur in dbt's graph; this only ends the recursion
+            depth[uid] = 1 + max((of(p) for p in nodes.get(uid, {}).get("depends_on", {}).get("nodes", [])
+                                  if p in nodes), default=-1)
+        return depth[uid]
+
+    for uid in nodes:
+        of(uid)
+    return depth

@@ -83,7 +83,7 @@ def test_a_dagster_night_builds_what_changed_and_passes_the_rest_on_as_unchanged
     assets = [customer_records, dbt_warehouse_assets]
     run_ingestion(lb.root, cfg.warehouse, tmp_path / "feedback", raw=cfg.raw)
     assert materialize(assets, resources=resources).success  # the first build: everything, recorded
-    lb.sales("D0002", "202501", [lb.sale()], submitted="20250206T100000")
+    lb.sales("D0002", "202501", [lb.sale(qty="3")], submitted="20250206T100000")
     run_ingestion(lb.root, cfg.warehouse, tmp_path / "feedback", raw=cfg.raw)
     result = materialize(assets, resources=resources)
     assert result.success
