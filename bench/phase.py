@@ -96,7 +96,8 @@ def night(meter: Meter) -> dict:
     chain = info["chain"]
     rows["dbt"] = _count(cfg.warehouse, "select sum(rows_accepted) from raw.submissions")
     with meter.stage("dbt"):
-        build_warehouse(cfg)
+        # as the nightly job: what changed since the last build (everything on the first)
+        build_warehouse(cfg, changed_only=True)
     chain.append("dbt")
     if write_forecasts is not None:
         rows["forecast"] = _count(cfg.warehouse, "select count(*) from marts.fct_sell_through_monthly")

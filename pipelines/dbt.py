@@ -231,13 +231,164 @@ def downstream_of(tables: Sequence[str], manifest: Mapping[str, Any] | None = No
             sources = [d for d in node.get("depends_on", {}).get("nodes", []) if d.startswith("source.dcw.raw.")]
             if node["resource_type"] == "model" and sources == [log]:
                 out.add(f"{node['name']}+")
+                out.update(f"{m}+" for m in _incremental_ancestors(node, manifest["nodes"]))
     return sorted(out)
+
+
+def _incremental_ancestors(node: Mapping[str, Any], nodes: Mapping[str, Any]) -> set[str]:
+    """The incremental models that the incremental model `node` is built on. A night's data
+    tests of such a pair compare the rows each side's last build wrote (`night_rows`,
+    dbt_project/README.md, Incremental models), so both sides are built together."""
+    if node.get("config", {}).get("materialized") != "incremental":
+        return set()
+    out: set[str] = set()
+    todo = list(node["depends_on"]["nodes"])
+    while todo:
+        parent = nodes.get(todo.pop())
+        if parent is not None and parent["resource_type"] == "model" and parent["name"] not in out:
+            if parent["config"].get("materialized") == "incremental":
+                out.add(parent["name"])
+            todo.extend(parent["depends_on"]["nodes"])
+    return out
+
+
+CURRENT = ("accepted", "partially_accepted")  # the statuses whose files are read (macros/current_files.sql)
+CUSTOMER_RECORDS = "customer_records"  # the customer resolution's raw table (pipelines/customers)
+
+
+def tables_of(logged: list[tuple[str | None, str, int]]) -> list[str]:
+    """The raw tables written by submissions logged as (kind, status, rows quarantined): the
+    submission log whenever a file was logged; a kind when one of its files was accepted
+    (even without rows: it supersedes the previous version); the quarantine when rows failed;
+    the customer records when sales came in (the resolution reads them)."""
+    tables = {LOG} if logged else set()
+    for kind, status, quarantined in logged:
+        if kind and status in CURRENT:
+            tables.add(kind)
+        if quarantined:
+            tables.add("quarantine")
+    if "sales" in tables:
+        tables.add(CUSTOMER_RECORDS)
+    return sorted(tables)
+
+
+# What the last whole build read (dbt_project/README.md, "What a night builds"), kept in the
+# warehouse it describes, so a copy of the warehouse carries it.
+LAST_BUILD = "meta.dcw_last_build"
+BUILT_BATCHES = "meta.dcw_built_batches"
+# The code dbt's Python models import: a change to it changes their output as a model's SQL does.
+PYTHON_MODEL_CODE = (PROJECT_ROOT / "pipelines" / "forecast.py",)
+
+
+def project_fingerprint() -> str:
+    """A hash of every file of the dbt project (models, macros, tests, seeds, its YAML) and of
+    the Python its Python models import."""
+    h = hashlib.sha256()
+    for path in sorted({*_project_sources(), *PYTHON_MODEL_CODE}):
+        h.update(os.fspath(path.relative_to(PROJECT_ROOT)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def raw_fingerprints(raw: Path) -> dict[str, str]:
+    """Per folder of the raw layer (a dbt source `raw.<folder>`), a hash of its files' names,
+    sizes and modification times: a folder whose files were written, replaced or removed
+    hashes differently."""
+    out = {}
+    for folder in sorted(p for p in Path(raw).iterdir() if p.is_dir()):
+        h = hashlib.sha256()
+        for f in sorted(p for p in folder.rglob("*") if p.is_file()):
+            st = f.stat()
+            h.update(f"{f.relative_to(folder)}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+        out[folder.name] = h.hexdigest()
+    return out
+
+
+def build_state(cfg: Settings) -> dict[str, Any] | None:
+    """What a build of the warehouse of `cfg` reads: the project, the business date, the raw
+    folders and the batches of the submission log (None before the first ingestion)."""
+    if not cfg.warehouse.exists():
+        return None
+    with cfg.connect(read_only=True) as con:
+        if not con.execute("select count(*) from duckdb_tables() where schema_name = 'raw' "
+                           "and table_name = 'submissions'").fetchone()[0]:
+            return None  # no ingestion yet: nothing to compare a next build with
+        batches = [b for (b,) in con.execute("select distinct batch_id from raw.submissions").fetchall()]
+    return {"project": project_fingerprint(), "as_of": cfg.as_of.isoformat(),
+            "raw": raw_fingerprints(cfg.raw), "batches": batches}
+
+
+def record_build(cfg: Settings, state: Mapping[str, Any]) -> None:
+    """Keep `state` (build_state, taken before the build) as what the warehouse's models were
+    last built from, after a build that left every model current."""
+    with cfg.connect() as con:
+        con.execute("begin")
+        con.execute("create schema if not exists meta")
+        con.execute(f"create or replace table {LAST_BUILD} as select ?::varchar as project, "
+                    "?::varchar as as_of, ?::json as raw, now() as built_at",
+                    [state["project"], state["as_of"], json.dumps(state["raw"])])
+        con.execute(f"create or replace table {BUILT_BATCHES} as "
+                    "select unnest(?::varchar[]) as batch_id", [list(state["batches"])])
+        con.execute("commit")
+
+
+def as_of_readers(manifest: Mapping[str, Any]) -> list[str]:
+    """The models whose output depends on the business date, as `<model>+`: those calling the
+    macro as_of_date (directly or through another macro of the project), and the Python
+    models (they read it from their config)."""
+    macros = manifest["macros"]
+
+    def calls_as_of(names: Sequence[str], seen: set[str]) -> bool:
+        for name in names:
+            if name == "macro.dcw.as_of_date":
+                return True
+            if name.startswith("macro.dcw.") and name not in seen:
+                seen.add(name)
+                if calls_as_of(macros.get(name, {}).get("depends_on", {}).get("macros", []), seen):
+                    return True
+        return False
+
+    return sorted(f"{n['name']}+" for n in manifest["nodes"].values() if n["resource_type"] == "model"
+                  and (n.get("language") == "python" or calls_as_of(n["depends_on"].get("macros", []), set())))
+
+
+def full_checks() -> bool:
+    """DCW_FULL_CHECKS=1 (dbt_project/README.md, Incremental models): every check on every row."""
+    return os.environ.get("DCW_FULL_CHECKS", "") not in ("", "0")
+
+
+def night_selection(cfg: Settings, state: Mapping[str, Any], manifest: Mapping[str, Any] | None = None) -> list[str] | None:
+    """The dbt selection of what changed since the last whole build of the warehouse of `cfg`,
+    whose state is now `state` (build_state): everything built on the raw tables that new
+    batches or changed raw folders fed (downstream_of), and on the business date when it
+    moved; [] when nothing changed. None (build everything) without a record of the last
+    build, after a change to the project, or with DCW_FULL_CHECKS set."""
+    if full_checks():
+        return None
+    with cfg.connect(read_only=True) as con:
+        if not con.execute("select count(*) from duckdb_tables() where schema_name = 'meta' "
+                           "and table_name in ('dcw_last_build', 'dcw_built_batches')").fetchone()[0] == 2:
+            return None
+        last = con.execute(f"select project, as_of, raw::varchar from {LAST_BUILD}").fetchone()
+        logged = con.execute(f"select kind, status, coalesce(sum(rows_quarantined), 0) from raw.submissions "
+                             f"where batch_id not in (select batch_id from {BUILT_BATCHES}) group by all").fetchall()
+    if last is None or last[0] != state["project"]:
+        return None
+    was = json.loads(last[2])
+    tables = set(tables_of([tuple(row) for row in logged]))
+    tables |= {t for t in {*was, *state["raw"]} if was.get(t) != state["raw"].get(t)}
+    if manifest is None:
+        manifest = json.loads(Path(dbt_project.manifest_path).read_text(encoding="utf-8"))
+    tables = {t for t in tables if f"source.dcw.raw.{t}" in manifest["sources"]}  # not a folder of its own
+    select = set(downstream_of(sorted(tables), manifest))
+    if last[1] != state["as_of"]:
+        select |= set(as_of_readers(manifest))
+    return sorted(select)
 
 
 def build_warehouse(
     warehouse: Path | Settings, as_of: date | None = None, target: str = "duckdb", data_tests: bool = True,
     select: Sequence[str] = (), exclude: Sequence[str] = (),
-    full_refresh: bool = False,
+    full_refresh: bool = False, changed_only: bool = False,
 ) -> list[dict]:
     """Run `dbt build` (every model and data test; only the models when not `data_tests`)
     on dbt target `target` for the warehouse `warehouse` (a file, its raw layer beside it; or
@@ -247,6 +398,9 @@ def build_warehouse(
     e.g. to `downstream_of(tables)` without `FORECAST_SELECTOR`.
 
     `full_refresh` rebuilds the incremental models whole (dbt's --full-refresh).
+    `changed_only` (the nightly build) builds only what changed since the last whole build
+    (night_selection), with the data tests of what it builds; a whole build (no `select`, no
+    `exclude`) on DuckDB keeps what it read as the next one's reference (record_build).
     Returns the nodes dbt ran (run_results.json's results). Raises WarehouseBuildError naming
     each model or test that failed (and why) in one line.
     """
@@ -262,7 +416,18 @@ def build_warehouse(
     # the customer keys dbt's staging joins to the lines (a no-op when nothing new landed);
     # the nightly job runs this as its own asset (pipelines/customers/assets.py)
     resolve_customers(cfg.raw)
-    return run_dbt(build_args(data_tests, select, exclude, full_refresh), cfg, target=target)
+    whole = target == "duckdb" and not (select or exclude)
+    state = build_state(cfg) if whole else None
+    if state is not None and changed_only and not full_refresh:
+        night = night_selection(cfg, state)
+        if night == []:  # nothing it reads changed: the models are current
+            record_build(cfg, state)
+            return []
+        select = night or ()
+    results = run_dbt(build_args(data_tests, select, exclude, full_refresh), cfg, target=target)
+    if state is not None:
+        record_build(cfg, state)
+    return results
 
 
 def _require_spark() -> None:
@@ -441,8 +606,86 @@ def dbt_warehouse_assets(context: AssetExecutionContext, dbt: DbtCli, warehouse:
         artifacts.mkdir(parents=True)
         env = dbt_env(cfg)
         reuse_parse_state(artifacts, env)
-        invocation = dbt.cli(build_args(), context=context, env=env, target_path=artifacts)
+        # a run of every dbt asset (the nightly job) builds what changed since the last one
+        whole = set(context.selected_asset_keys) == set(context.assets_def.keys)
+        state = build_state(cfg) if whole else None
+        night = night_selection(cfg, state) if state is not None else None
+        if night is None:
+            invocation = dbt.cli(build_args(), context=context, env=env, target_path=artifacts)
+            events = invocation.stream()
+        else:
+            # dagster-dbt adds its own `--select fqn:*` to a run of every asset, which dbt
+            # would unite with this selection: the invocation is given no context, and its
+            # events are turned into this asset's outputs and check results here
+            invocation = dbt.cli(joined_selection(build_args(select=night)), env=env, target_path=artifacts,
+                                 manifest=dbt_project.manifest_path, dagster_dbt_translator=translator) if night else None
+            events = as_asset_events(context, night, invocation.stream() if invocation else ())
         try:
-            yield from invocation.stream()
+            yield from events
         finally:
-            keep_parse_state(invocation.target_path, env=env)
+            if invocation is not None:
+                keep_parse_state(invocation.target_path, env=env)
+        if state is not None:
+            record_build(cfg, state)
+
+
+def as_asset_events(context: AssetExecutionContext, select: Sequence[str], events) -> Iterator[Any]:
+    """dagster-dbt's events of an invocation without context (materializations, check
+    evaluations) that builds the selection `select` (`<model>+`, `source:raw.<table>+`), as
+    the outputs and check results of the asset `context` runs. Every model the selection
+    leaves out is an output too, marked unchanged (nothing it reads changed since it was last
+    built), so what depends on it in the job runs; they come first, in dependency order, as
+    Dagster wants a multi-asset's outputs: what a selection leaves out reads nothing it builds."""
+    from dagster import AssetCheckEvaluation, AssetCheckResult, AssetMaterialization, Output
+
+    nodes = json.loads(Path(dbt_project.manifest_path).read_text(encoding="utf-8"))["nodes"]
+    keys = {translator.get_asset_key(n): uid for uid, n in nodes.items() if n["resource_type"] in ("model", "seed")}
+    depth = _depths(nodes)
+    chosen = _selected(select, nodes)
+    left = [k for k in context.selected_asset_keys if k in keys and keys[k] not in chosen]
+    for key in sorted(left, key=lambda k: (depth[keys[k]], k.to_user_string())):
+        yield Output(None, output_name=context.assets_def.get_output_name_for_asset_key(key),
+                     metadata={"dcw/unchanged": "nothing it reads changed since its last build"})
+    for event in events:
+        if isinstance(event, AssetMaterialization):
+            yield Output(None, output_name=context.assets_def.get_output_name_for_asset_key(event.asset_key),
+                         metadata=event.metadata)
+        elif isinstance(event, AssetCheckEvaluation):
+            yield AssetCheckResult(asset_key=event.asset_key, check_name=event.check_name, passed=event.passed,
+                                   severity=event.severity, metadata=event.metadata, description=event.description)
+        else:
+            yield event
+
+
+def _selected(select: Sequence[str], nodes: Mapping[str, Any]) -> set[str]:
+    """The unique ids of the nodes that the selectors `select` (`<model>+`, `source:raw.<t>+`)
+    choose: each named node and everything built on it."""
+    children: dict[str, set[str]] = {}
+    for uid, node in nodes.items():
+        for parent in node.get("depends_on", {}).get("nodes", []):
+            children.setdefault(parent, set()).add(uid)
+    todo = [f"source.dcw.{s[len('source:'):-1]}" if s.startswith("source:") else f"model.dcw.{s.rstrip('+')}"
+            for s in select]
+    out: set[str] = set()
+    while todo:
+        uid = todo.pop()
+        if uid not in out:
+            out.add(uid)
+            todo.extend(children.get(uid, ()))
+    return out
+
+
+def _depths(nodes: Mapping[str, Any]) -> dict[str, int]:
+    """Each node's longest chain of nodes below it: an order in which every node follows what it reads."""
+    depth: dict[str, int] = {}
+
+    def of(uid: str) -> int:
+        if uid not in depth:
+            depth[uid] = 0  # a cycle cannot occur in dbt's graph; this only ends the recursion
+            depth[uid] = 1 + max((of(p) for p in nodes.get(uid, {}).get("depends_on", {}).get("nodes", [])
+                                  if p in nodes), default=-1)
+        return depth[uid]
+
+    for uid in nodes:
+        of(uid)
+    return depth

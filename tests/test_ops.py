@@ -157,6 +157,9 @@ def test_the_intraday_build_selects_what_the_committed_batches_wrote():
                                  "depends_on": {"nodes": ["source.dcw.raw.prices", "source.dcw.raw.submissions"]}}}}
     assert downstream_of(["submissions"], manifest) == ["stg_submissions+"]
     assert "stg_submissions+" in downstream_of(["submissions"])
+    # an incremental model that reads the log alone brings the incremental model it is built
+    # on: their night's tests compare the rows both last wrote
+    assert {"fct_price_deviation+", "int_sales_lines+"} <= set(downstream_of(["submissions"]))
     assert build_args(select=["a+", "b+"], exclude=["path:models/marts/forecast+"]) == [
         "build", "--select", "a+", "b+", "--exclude", "path:models/marts/forecast+"]
     assert build_args(False) == ["run"]

@@ -1,8 +1,8 @@
 """The intraday job: what the landing sensor starts when files arrive during the day
 (docs/ingestion.md, "Intraday runs").
 
-The nightly job rebuilds every mart, the forecasts and runs every check; a dealer who uploads
-at noon should not wait for that. This job ingests the landing folder (feedback written as in
+The nightly job builds everything the day changed, the forecasts and their checks (dbt_project/
+README.md, "What a night builds"); a dealer who uploads at noon should not wait for that. This job ingests the landing folder (feedback written as in
 the night), then builds with dbt only what is downstream of the raw tables that received rows
 from this run's batches (`source:raw.<table>+`, known only once the ingestion has committed),
 never the forecast models, then publishes the marts dbt rebuilt. A file that brought no rows
@@ -22,7 +22,7 @@ import dagster as dg
 from pipelines.core.resource import WarehouseResource
 from pipelines.core.settings import Settings
 from pipelines.customers.assets import KEY as CUSTOMER_RECORDS
-from pipelines.dbt import FORECAST_SELECTOR, build_warehouse, built_models, dbt_project, downstream_of, translator
+from pipelines.dbt import FORECAST_SELECTOR, build_warehouse, built_models, dbt_project, downstream_of, tables_of, translator
 from pipelines.ingest.assets import ingest_landing
 from pipelines.orchestration.jobs import RETRY
 from pipelines.serving import SCHEMA as MARTS
@@ -42,9 +42,6 @@ def committed_batches(cfg: Settings) -> set[str]:
         return {b for (b,) in con.execute("select distinct batch_id from raw.submissions").fetchall()}
 
 
-CURRENT = ("accepted", "partially_accepted")  # the statuses whose files are read (macros/current_files.sql)
-
-
 def touched_tables(cfg: Settings, before: set[str]) -> list[str]:
     """The raw tables (dbt sources `raw.<table>`) that batches committed since `before` wrote
     to (see tables_of)."""
@@ -52,22 +49,6 @@ def touched_tables(cfg: Settings, before: set[str]) -> list[str]:
         rows = con.execute("select batch_id, kind, status, coalesce(sum(rows_quarantined), 0) "
                            "from raw.submissions group by all").fetchall()
     return tables_of([(kind, status, quarantined) for batch, kind, status, quarantined in rows if batch not in before])
-
-
-def tables_of(logged: list[tuple[str | None, str, int]]) -> list[str]:
-    """The raw tables written by submissions logged as (kind, status, rows quarantined): the
-    submission log whenever a file was logged; a kind when one of its files was accepted
-    (even without rows: it supersedes the previous version); the quarantine when rows failed;
-    the customer records when sales came in (the resolution reads them)."""
-    tables = {"submissions"} if logged else set()
-    for kind, status, quarantined in logged:
-        if kind and status in CURRENT:
-            tables.add(kind)
-        if quarantined:
-            tables.add("quarantine")
-    if "sales" in tables:
-        tables.add(CUSTOMER_RECORDS.path[-1])
-    return sorted(tables)
 
 
 @dg.op(description="Ingests the landing folder (dealer feedback written); returns the raw tables "
@@ -125,7 +106,7 @@ def publish_landed(context: dg.OpExecutionContext, warehouse: WarehouseResource,
     name="intraday",
     description="Files landed during the day: ingest them (dealer feedback), rebuild only the marts "
     "downstream of the raw tables they wrote (no forecasts), publish those marts. The nightly job "
-    "keeps the whole build and every check.",
+    "builds everything the day changed, with its checks.",
     op_retry_policy=RETRY,
     tags={"dcw/writes": "warehouse"},
 )

@@ -17,8 +17,9 @@ nightly_job = define_asset_job(
     "nightly",
     # the monthly reports are partitioned by month and belong to the monthly close
     selection=AssetSelection.all() - AssetSelection.groups("reports"),
-    description="The whole nightly build: ingest new landing files, build every mart and the "
-    "forecasts, then publish the marts to the serving file.",
+    description="The whole nightly build: ingest new landing files, build the marts and the "
+    "forecasts that changed since the last build (every one on the first), then publish the "
+    "marts to the serving file.",
     op_retry_policy=RETRY,
     tags={"dcw/writes": "warehouse"},
 )

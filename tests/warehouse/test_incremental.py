@@ -88,11 +88,12 @@ class Nights:
 
 
 def build(cfg: Settings) -> None:
-    """One night: ingest what is new in the landing, then the models (their data tests are
-    the suite's other tests: here only the rows count)."""
+    """One night: ingest what is new in the landing, then the models of what changed, as the
+    nightly job selects them (their data tests are the suite's other tests: here only the rows
+    count)."""
     with cfg.lock():
         run_ingestion(cfg.landing, cfg.warehouse, cfg.feedback, raw=cfg.raw, duckdb_memory=cfg.duckdb_memory)
-        build_warehouse(cfg, data_tests=False)
+        build_warehouse(cfg, data_tests=False, changed_only=True)
 
 
 def contents(warehouse: Path) -> dict[str, list[str]]:
