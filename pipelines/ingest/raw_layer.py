@@ -1,7 +1,8 @@
 """The raw layer: the submission log in DuckDB, the rows in Parquet files that any engine reads.
 
 - `raw.submissions`, the log of record, is a DuckDB table written in one transaction per
-  batch; after every commit it is mirrored to `<raw>/submissions/submissions.parquet`.
+  batch; it is mirrored to `<raw>/submissions/submissions.parquet` at the start and the end of
+  every run (a reader of the mirror sees the log as of the last run's end).
 - The accepted rows of each kind and the quarantined rows are Parquet files,
   `<raw>/<table>/<batch_id>[.<part>].parquet`, each row carrying its `batch_id`. A row counts
   only if its (source_file, batch_id) is in the log, so a batch killed before its commit leaves

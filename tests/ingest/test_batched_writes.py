@@ -1,10 +1,14 @@
-"""The ingestion's per-batch writes: the feedback outbox takes a whole batch in one insert, and
-the check for over-long CSV values still names the record holding one."""
+"""The ingestion's per-batch writes: the feedback outbox takes a whole batch in one insert, the
+log's Parquet mirror is written once a run, and the check for over-long CSV values still names
+the record holding one."""
+
+from datetime import datetime
 
 import duckdb
 import polars as pl
 import pytest
 
+from pipelines.core.settings import raw_dir
 from pipelines.ingest import load
 from pipelines.ingest import raw_layer as wh
 from pipelines.ingest.feedback import FileOutcome
@@ -38,3 +42,34 @@ def test_an_over_long_value_is_refused_naming_its_record(record):
     cells[record][1] = "9" * MAX_FIELD_BYTES  # at the limit: taken
     _check_field_sizes(pl.DataFrame({"column_0": [r[0] for r in cells], "column_1": [r[1] for r in cells]}),
                        MAX_FIELD_BYTES * 2)
+
+
+NOW = datetime(2025, 2, 10, 12, 0, 0)
+
+
+def _mirror(env) -> list[tuple]:
+    with duckdb.connect() as con:
+        return sorted(con.execute("SELECT * FROM read_parquet(?)", [str(raw_dir(env.warehouse) / wh.MIRROR)]).fetchall(),
+                      key=repr)
+
+
+def test_the_log_mirror_holds_every_batch_of_the_run_also_when_a_later_batch_failed(env, monkeypatch):
+    for month in ("202501", "202502", "202503"):
+        env.landing.sales("D0001", month, [env.landing.sale()], submitted="20250205T100000")
+    env.ingest(now=NOW, max_batch_files=1)
+    assert _mirror(env) == env.snapshot()["submissions"] and len(_mirror(env)) > 3
+    for month in ("202504", "202505"):
+        env.landing.sales("D0002", month, [env.landing.sale()], submitted="20250206T100000")
+    real, calls = load._load_batch, []
+
+    def second_fails(*args, **kw):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("the disk is full")
+        return real(*args, **kw)
+
+    monkeypatch.setattr(load, "_load_batch", second_fails)
+    with pytest.raises(RuntimeError):
+        env.ingest(now=NOW, max_batch_files=1)
+    logged = env.snapshot()["submissions"]
+    assert _mirror(env) == logged and sum("D0002" in row[0] for row in logged) == 1
