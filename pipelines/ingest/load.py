@@ -545,11 +545,7 @@ def _to_outbox(con, parts: list[tuple], batch_id: str) -> None:
         schema={"source_file": pl.String, "dealer_id": pl.String, "xlsx": pl.Boolean, "lines": pl.Binary,
                 "batch_id": pl.String}, orient="row")
     # One insert of the whole batch: a prepared statement per file costs more than its file.
-    con.register("_outbox", rows.to_arrow(compat_level=pl.CompatLevel.oldest()))
-    try:
-        con.execute("INSERT INTO meta.feedback_outbox BY NAME SELECT * FROM _outbox")
-    finally:
-        con.unregister("_outbox")
+    wh.insert_frame(con, f"{wh.META}.feedback_outbox", rows)
 
 
 def _outbox(con) -> list[tuple]:

@@ -389,12 +389,17 @@ def reference_values(con, kind: str, column: str) -> pl.Series:
 
 def log_files(con, frame: pl.DataFrame) -> None:
     """Append rows to the submission log."""
+    insert_frame(con, "raw.submissions", frame)
+
+
+def insert_frame(con, table: str, frame: pl.DataFrame) -> None:
+    """Append a frame's rows to `table` by column name, in one statement."""
     if frame.height == 0:
         return
     # Plain Arrow strings (not string views): DuckDB takes them without another conversion.
     con.register("_incoming", frame.to_arrow(compat_level=pl.CompatLevel.oldest()))
     try:
-        con.execute("INSERT INTO raw.submissions BY NAME SELECT * FROM _incoming")
+        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _incoming")
     finally:
         con.unregister("_incoming")
 
