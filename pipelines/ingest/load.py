@@ -5,7 +5,7 @@ snapshots (regions, dealers, products), other snapshots, then ERP deltas and dea
 UNKNOWN_* codes are judged against the newest master data. Each stage writes its rows as
 Parquet files and its files' entries in the submission log; the batch's log entries commit in
 one DuckDB transaction, and rows count only once their file's entry has committed
-(raw_layer.py). A crash inside a batch leaves nothing visible; the next run finds its files
+(raw_layer.py). The log's Parquet mirror is written once, when the run ends. A crash inside a batch leaves nothing visible; the next run finds its files
 still new. Feedback files are written only after the batch committed.
 
 Files in motion (docs/input_contract.md): a file whose size or modification time changed between
@@ -218,9 +218,16 @@ def run_ingestion(landing: Path, warehouse: Path, feedback_dir: Path, progress: 
                 if ready:
                     summary.feedback_pending = [f for f, _ in pending_feedback(con)]
             finally:
-                if pool is not None:
-                    pool.shutdown(cancel_futures=True)
-                con.close()
+                try:
+                    if summary.batches:
+                        # The log's Parquet mirror once a run, of every batch that committed (also
+                        # when a later one failed): rewriting it after each batch grew with the log.
+                        with clock.stage("load"):
+                            wh.write_mirror(con, raw)
+                finally:
+                    if pool is not None:
+                        pool.shutdown(cancel_futures=True)
+                    con.close()
     summary.seconds = {k: round(v, 3) for k, v in clock.seconds.items()}
     if progress:
         progress(done, len(new), "done")
@@ -408,7 +415,6 @@ def _load_batch(con, raw: Path, items: list[_Item], batch_id: str, clock: _Clock
         for path in filter(None, written):
             path.unlink(missing_ok=True)
         raise
-    wh.write_mirror(con, raw)
     return parts
 
 
@@ -533,9 +539,13 @@ def _to_outbox(con, parts: list[tuple], batch_id: str) -> None:
     a pickle of (outcome, lines): written by this code and read back only by _outbox."""
     if not parts:
         return
-    rows = [(source_file, dealer_id, outcome.ext == "xlsx", pickle.dumps((outcome, lines)), batch_id, None)
-            for source_file, dealer_id, outcome, lines in parts]
-    con.executemany("INSERT INTO meta.feedback_outbox VALUES (?, ?, ?, ?, ?, ?)", rows)
+    rows = pl.DataFrame(
+        [(source_file, dealer_id, outcome.ext == "xlsx", pickle.dumps((outcome, lines)), batch_id)
+         for source_file, dealer_id, outcome, lines in parts],
+        schema={"source_file": pl.String, "dealer_id": pl.String, "xlsx": pl.Boolean, "lines": pl.Binary,
+                "batch_id": pl.String}, orient="row")
+    # One insert of the whole batch: a prepared statement per file costs more than its file.
+    wh.insert_frame(con, f"{wh.META}.feedback_outbox", rows)
 
 
 def _outbox(con) -> list[tuple]:

@@ -1,7 +1,8 @@
 """The raw layer: the submission log in DuckDB, the rows in Parquet files that any engine reads.
 
 - `raw.submissions`, the log of record, is a DuckDB table written in one transaction per
-  batch; after every commit it is mirrored to `<raw>/submissions/submissions.parquet`.
+  batch; it is mirrored to `<raw>/submissions/submissions.parquet` at the start and the end of
+  every run (a reader of the mirror sees the log as of the last run's end).
 - The accepted rows of each kind and the quarantined rows are Parquet files,
   `<raw>/<table>/<batch_id>[.<part>].parquet`, each row carrying its `batch_id`. A row counts
   only if its (source_file, batch_id) is in the log, so a batch killed before its commit leaves
@@ -388,12 +389,17 @@ def reference_values(con, kind: str, column: str) -> pl.Series:
 
 def log_files(con, frame: pl.DataFrame) -> None:
     """Append rows to the submission log."""
+    insert_frame(con, "raw.submissions", frame)
+
+
+def insert_frame(con, table: str, frame: pl.DataFrame) -> None:
+    """Append a frame's rows to `table` by column name, in one statement."""
     if frame.height == 0:
         return
     # Plain Arrow strings (not string views): DuckDB takes them without another conversion.
     con.register("_incoming", frame.to_arrow(compat_level=pl.CompatLevel.oldest()))
     try:
-        con.execute("INSERT INTO raw.submissions BY NAME SELECT * FROM _incoming")
+        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _incoming")
     finally:
         con.unregister("_incoming")
 

@@ -168,8 +168,10 @@ def _parse_problem(message: str) -> str:
 def _check_field_sizes(df: pl.DataFrame, size: int) -> None:
     if size <= MAX_FIELD_BYTES:  # no field can be longer than the file
         return
-    longest = df.select(pl.max_horizontal(pl.all().str.len_bytes()).alias("n")).get_column("n")
-    if (longest.max() or 0) > MAX_FIELD_BYTES:
+    # Each column's longest value first (no per-row column built); the record only when too long.
+    widest = df.select(pl.all().str.len_bytes().max()).row(0)
+    if max((n or 0 for n in widest), default=0) > MAX_FIELD_BYTES:
+        longest = df.select(pl.max_horizontal(pl.all().str.len_bytes()).alias("n")).get_column("n")
         row = int(longest.arg_max())  # 0 is the header line
         raise Rejected("UNREADABLE", f"a value is longer than {MAX_FIELD_BYTES >> 10} KiB (record {row + 1} of the file)")
 
