@@ -45,7 +45,7 @@ from pipelines.core.progress import Progress
 from pipelines.core.resource import WarehouseResource
 from pipelines.core.settings import PROJECT_ROOT, Settings, venv_program
 from pipelines.core.text import one_line
-from pipelines.customers.resolve import resolve as resolve_customers
+from pipelines.customers.resolve import TABLE as CUSTOMER_RECORDS, resolve as resolve_customers
 
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 
@@ -253,7 +253,6 @@ def _incremental_ancestors(node: Mapping[str, Any], nodes: Mapping[str, Any]) ->
 
 
 CURRENT = ("accepted", "partially_accepted")  # the statuses whose files are read (macros/current_files.sql)
-CUSTOMER_RECORDS = "customer_records"  # the customer resolution's raw table (pipelines/customers)
 
 
 def tables_of(logged: list[tuple[str | None, str, int]]) -> list[str]:

@@ -5,8 +5,8 @@ snapshots (regions, dealers, products), other snapshots, then ERP deltas and dea
 UNKNOWN_* codes are judged against the newest master data. Each stage writes its rows as
 Parquet files and its files' entries in the submission log; the batch's log entries commit in
 one DuckDB transaction, and rows count only once their file's entry has committed
-(raw_layer.py). The log's Parquet mirror is written once, when the run ends. A crash inside a batch leaves nothing visible; the next run finds its files
-still new. Feedback files are written only after the batch committed.
+(raw_layer.py). The log's Parquet mirror is written once, when the run ends. A crash inside a
+batch leaves nothing visible; the next run finds its files still new. Feedback files are written only after the batch committed.
 
 Files in motion (docs/input_contract.md): a file whose size or modification time changed between
 discovery and its batch's load is left for the next run, and one that cannot be opened is not

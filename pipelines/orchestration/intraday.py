@@ -1,10 +1,10 @@
 """The intraday job: what the landing sensor starts when files arrive during the day
 (docs/ingestion.md, "Intraday runs").
 
-The nightly job builds everything the day changed, the forecasts and their checks (dbt_project/
-README.md, "What a night builds"); a dealer who uploads at noon should not wait for that. This job ingests the landing folder (feedback written as in
-the night), then builds with dbt only what is downstream of the raw tables that received rows
-from this run's batches (`source:raw.<table>+`, known only once the ingestion has committed),
+The nightly job builds everything the day changed, the forecasts and their checks
+(dbt_project/README.md, "What a night builds"); a dealer who uploads at noon should not wait
+for that. This job ingests the landing folder (feedback written as in the night), then builds
+with dbt only what is downstream of the raw tables that received rows from this run's batches (`source:raw.<table>+`, known only once the ingestion has committed),
 never the forecast models, then publishes the marts dbt rebuilt. A file that brought no rows
 (a duplicate, a rejected file) costs its feedback and nothing more.
 
