@@ -254,19 +254,52 @@ def customer_checks(stages: dict, incremental: dict) -> dict:
 def bench_customers(scale: str, data_root: Path = DATA) -> dict:
     """`--stages customers`: only the ingestion and the customer resolution, on the same files
     as the whole benchmark (the history, then the held-back day), with the same figures."""
+    run = history_then_day(scale, data_root, "customers", "ingest and resolve the customers", "ingest and resolve the customers of")
+    return {**run.common, "stage_set": "customers", "baselines": {},
+            "ratios": customer_checks(run.stages, run.incremental)}
+
+
+def bench_build(scale: str, data_root: Path = DATA) -> dict:
+    """`--stages build`: the full build and the night only, without the baselines (the bare
+    parse, `dbt run` and the floor each cost about as much again), for a scale too large to
+    run whole in a working session: L's full build, its memory and where its time goes."""
+    run = history_then_day(scale, data_root, "night", "full build", "night adding")
+    return {**run.common, "stage_set": "build", "baselines": {},
+            "ratios": {"incremental": incremental_ratio(run.full, run.night, run.stages, run.incremental),
+                       **customer_checks(run.stages, run.incremental)}}
+
+
+@dataclass(frozen=True)
+class TwoNights:
+    full: dict
+    night: dict
+    stages: dict
+    incremental: dict
+    common: dict
+
+
+def history_then_day(scale: str, data_root: Path, phase: str, full_what: str, night_what: str) -> TwoNights:
+    """`phase` on the history up to the held-back day, then again with that day's files put back."""
     data, load_before, last_day, held, warehouse = fresh_run(scale, data_root)
     try:
-        full = run_phase("customers", phase_env(data, warehouse, last_day), data.work,
-                         f"{scale}: ingest and resolve the customers up to {last_day - timedelta(days=1)}")
+        full = run_phase(phase, phase_env(data, warehouse, last_day), data.work,
+                         f"{scale}: {full_what} up to {last_day - timedelta(days=1)}")
     finally:
         restore_held(data)
-    night = run_phase("customers", phase_env(data, warehouse, last_day + timedelta(days=1)), data.work,
-                      f"{scale}: ingest and resolve the customers of {len(held)} file(s) of {last_day}")
+    night = run_phase(phase, phase_env(data, warehouse, last_day + timedelta(days=1)), data.work,
+                      f"{scale}: {night_what} {len(held)} file(s) of {last_day}")
     stages = _stages(full, full["info"]["rows"])
     incremental = _stages(night, night["info"]["rows"])
-    return {**_common(scale, full, night, last_day, held, stages, incremental, load_before),
-            "stage_set": "customers", "baselines": {},
-            "ratios": customer_checks(stages, incremental)}
+    return TwoNights(full, night, stages, incremental,
+                     _common(scale, full, night, last_day, held, stages, incremental, load_before))
+
+
+def incremental_ratio(full: dict, night: dict, stages: dict, incremental: dict) -> dict:
+    """The night adding the last day against the full build, each the sum of its chain."""
+    chain, chain_next = full["info"]["chain"], night["info"]["chain"]
+    return _ratio(sum(incremental[s]["seconds"] for s in chain_next), sum(stages[s]["seconds"] for s in chain),
+                  BUDGETS["incremental"], f"night adding the last day / full build ({'+'.join(chain)})",
+                  (_cpu(incremental, chain_next), _cpu(stages, chain)))
 
 
 def _common(scale: str, full: dict, night: dict, last_day: date, held: list[str], stages: dict,
@@ -319,12 +352,8 @@ def bench_scale(scale: str, data_root: Path = DATA) -> dict:
     baselines = {**_stages(bare, {"bare_parse": bare["info"]["rows"]}),
                  **_stages(dbt_run, {"dbt_run": committed}),
                  **_stages(floor, {name: committed for name in FLOOR_STAGES})}
-    chain, chain_next = full["info"]["chain"], night["info"]["chain"]
-    full_night = sum(stages[s]["seconds"] for s in chain)
-    one_day = sum(incremental[s]["seconds"] for s in chain_next)
     floor_stages = [s for s in FLOOR_STAGES if s in baselines]
     floor_s = sum(baselines[s]["seconds"] for s in floor_stages)
-    night_what = "+".join(chain)
     floor_what = " + ".join(floor_stages)
     return {
         **_common(scale, full, night, last_day, held, stages, incremental, load_before),
@@ -343,9 +372,7 @@ def bench_scale(scale: str, data_root: Path = DATA) -> dict:
             "transform_run": _ratio(baselines["dbt_run"]["seconds"], floor_s, BUDGETS["transform"],
                                     f"dbt run (models only; for information) / the floor ({floor_what})",
                                     (_cpu(baselines, ["dbt_run"]), _cpu(baselines, floor_stages))),
-            "incremental": _ratio(one_day, full_night, BUDGETS["incremental"],
-                                  f"night adding the last day / full build ({night_what})",
-                                  (_cpu(incremental, chain_next), _cpu(stages, chain))),
+            "incremental": incremental_ratio(full, night, stages, incremental),
             **customer_checks(stages, incremental),
         },
     }
@@ -365,8 +392,8 @@ def memory_check(scale: str, peak: int, m_peak: int | None) -> dict | None:
 def latest_m_peak(results: Path) -> int | None:
     for path in sorted(results.glob("*.json"), reverse=True):
         m = json.loads(path.read_text(encoding="utf-8")).get("scales", {}).get("M")
-        # a run of some stages only (`--stages customers`) is not the nightly chain's peak
-        if m and "stage_set" not in m:
+        # the customers' stages alone are not the nightly chain's peak (`--stages build` is)
+        if m and m.get("stage_set") != "customers":
             return m["peak_rss"]
     return None
 
@@ -445,8 +472,9 @@ def code_version() -> str | None:
         return None
 
 
-# what a run measures: the whole benchmark, or the ingestion and customer resolution only
-STAGE_SETS = {"all": bench_scale, "customers": bench_customers}
+# what a run measures: the whole benchmark, the ingestion and customer resolution only, or the
+# full build and the night without the baselines
+STAGE_SETS = {"all": bench_scale, "customers": bench_customers, "build": bench_build}
 
 
 def run(scales: list[str], data_root: Path = DATA, results: Path = RESULTS,
@@ -473,7 +501,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.benchmark", description=__doc__.split("\n\n")[0])
     parser.add_argument("--scales", default="S,M", help=f"comma-separated, of {', '.join(SCALES)} (default S,M)")
     parser.add_argument("--stages", default="all", choices=sorted(STAGE_SETS),
-                        help="all (default), or customers: only the ingestion and the customer resolution")
+                        help="all (default); customers: only the ingestion and the customer resolution; "
+                             "build: the full build and the night, without the baselines")
     args = parser.parse_args(argv)
     scales = [s.strip() for s in args.scales.split(",") if s.strip()]
     unknown = [s for s in scales if s not in SCALES]

@@ -176,3 +176,20 @@ def test_customers_stages_only(tmp_path):
     # a run of some stages is not the nightly chain: an L run does not take its peak for M's
     (tmp_path / "results" / "as_if_M.json").write_text(json.dumps({"scales": {"M": r}}), encoding="utf-8")
     assert bench.latest_m_peak(tmp_path / "results") is None
+
+
+def test_build_stages_only(tmp_path):
+    """`--stages build`: the nightly chain on the history and on the held-back day, without the
+    baselines; its incremental ratio is the night's chain over the full build's, and its M
+    peak is the nightly chain's, so an L run may be held to it."""
+    out, result = bench.run(["tiny"], data_root=tmp_path / "data", results=tmp_path / "results", stages="build")
+    r = json.loads(out.read_text(encoding="utf-8"))["scales"]["tiny"]
+    assert r["stage_set"] == "build" and r["baselines"] == {}
+    assert {"ingest", "dbt", "publish"} <= set(r["stages"]) and {"ingest", "dbt"} <= set(r["incremental"])
+    night = sum(r["incremental"][s]["seconds"] for s in r["night_chain"])
+    full = sum(r["stages"][s]["seconds"] for s in r["night_chain"])
+    assert positive(night) and r["ratios"]["incremental"]["value"] == night / full
+    assert r["incremental"]["ingest"]["rows"] == r["held_back"]["rows_read"] < r["rows_read"]
+    assert "| full: dbt |" in out.with_suffix(".md").read_text(encoding="utf-8")
+    (tmp_path / "results" / "as_if_M.json").write_text(json.dumps({"scales": {"M": r}}), encoding="utf-8")
+    assert bench.latest_m_peak(tmp_path / "results") == r["peak_rss"]
