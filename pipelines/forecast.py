@@ -27,7 +27,7 @@ Model per series, decided on the history it is fitted on:
   falls back to a non-seasonal one; the pooled profile is estimated from many series. The
   candidates and the rolling backtest that chose among them: docs/marts.md ("How the models
   were chosen").
-Levels are reconciled (`reconcile`) so category × region and national forecasts are the
+Levels are reconciled top-down (`reconcile`) so category × region and national forecasts are the
 sums of the sku × region ones, and the intervals are widened by the scale the rolling
 backtest learnt (`interval_scales`). Forecasts and interval bounds are clipped at 0, so
 0 ≤ forecast_lo ≤ forecast_qty ≤ forecast_hi.
@@ -54,7 +54,6 @@ import polars as pl
 import pyarrow as pa
 from statsforecast.models import AutoETS, CrostonSBA, Naive, Theta
 from statsforecast.utils import ConformalIntervals
-from threadpoolctl import threadpool_limits
 
 HORIZON = 3
 LEVEL = 80
@@ -71,7 +70,7 @@ LIFT_GRID = tuple(round(0.1 * i, 1) for i in range(16))
 ALL = "*"
 UNKNOWN = UNKNOWN_REGION = "UNKNOWN"
 # bump when the models change, so the stored marts are refitted (see input_hash)
-MODEL_VERSION = "pooled-ensemble-2"
+MODEL_VERSION = "pooled-ensemble-topdown-3"
 KEYS = ("sku", "category", "region")
 LEVELS = ("sku_region", "category_region", "national")
 # the column a level's seasonal profile is pooled over: a sku's regions (shrunk toward its
@@ -445,35 +444,35 @@ def fit_level(panel: pl.DataFrame, level: str, calendar: Calendar, lift: float) 
 
 
 def reconcile(fits: dict[str, list[SeriesFit]]) -> dict[str, list[Fit]]:
-    """Coherent forecasts: the OLS (MinT with identity) projection of every level's forecast
-    onto the sku × region ones, clipped at 0 and summed up, so each category × region and the
-    national total are exactly the sums of their sku × region forecasts. Each interval moves
-    with its forecast."""
-    bottom = fits["sku_region"]
+    """Coherent forecasts, top-down by forecast proportions: every sku × region forecast is
+    scaled by the national forecast over the sum of the sku × region ones (month by month), so
+    the national total keeps the national model's level and each series its share of the
+    bottom forecasts; the category × region and national forecasts are the sums of the scaled
+    sku × region ones, exactly. Each interval moves with its forecast. Why not the OLS
+    projection: it spreads a level's difference in equal amounts over the series, which
+    distorts the small ones; a share of it per series by size does not (docs/marts.md,
+    "Levels")."""
+    bottom = [f.fit for f in fits["sku_region"]]
     if not bottom:
         return {level: [f.fit for f in fits[level]] for level in LEVELS}
-    mids = {f.keys[1:]: i for i, f in enumerate(fits["category_region"])}
-    n, m = len(bottom), len(mids)
-    s = np.zeros((n + m + 1, n))
-    s[np.arange(n), np.arange(n)] = 1
-    for j, f in enumerate(bottom):
-        s[n + mids[f.keys[1:]], j] = 1
-    s[n + m, :] = 1
-    base = np.vstack([f.fit.mean for level in LEVELS for f in fits[level]])
-    # one BLAS thread: a few hundred series solve in a millisecond, and BLAS's threads only
-    # wait on each other on a shared machine
-    with threadpool_limits(1):
-        solved = np.linalg.solve(s.T @ s, s.T @ base)
-    coherent = s @ np.maximum(solved, 0.0)
-    out, row = {}, 0
-    for level in LEVELS:
-        out[level] = []
-        for f in fits[level]:
-            mean, shift = coherent[row], coherent[row] - f.fit.mean
-            lo = np.minimum(np.maximum(f.fit.lo + shift, 0.0), mean)
-            out[level].append(Fit(mean, lo, np.maximum(f.fit.hi + shift, mean), f.fit.model, f.fit.detail))
-            row += 1
+    total = np.sum([b.mean for b in bottom], axis=0)
+    # where the sku × region forecasts sum to 0 there is no share to distribute the total by
+    ratio = np.where(total > 0, fits["national"][0].fit.mean / np.where(total > 0, total, 1.0), 1.0)
+    out = {"sku_region": [moved(b, b.mean * ratio) for b in bottom]}
+    members: dict[tuple[str, str, str], list[np.ndarray]] = {}
+    for f, fit in zip(fits["sku_region"], out["sku_region"]):
+        for keys in ((ALL, *f.keys[1:]), (ALL, ALL, ALL)):
+            members.setdefault(keys, []).append(fit.mean)
+    for level in ("category_region", "national"):
+        out[level] = [moved(f.fit, np.sum(members[f.keys], axis=0)) for f in fits[level]]
     return out
+
+
+def moved(fit: Fit, mean: np.ndarray) -> Fit:
+    """`fit` with its forecast moved to `mean` and its interval moved with it (clipped at 0,
+    never on the wrong side of the forecast)."""
+    shift = mean - fit.mean
+    return Fit(mean, np.minimum(np.maximum(fit.lo + shift, 0.0), mean), np.maximum(fit.hi + shift, mean), fit.model, fit.detail)
 
 
 def forecast_all(series: pl.DataFrame, calendar: Calendar) -> tuple[dict[str, list[SeriesFit]], dict[str, list[Fit]]]:

@@ -12,8 +12,8 @@ import yaml
 from pipelines.core.settings import Settings
 from pipelines.dbt import DBT_PROJECT_DIR, run_dbt
 from pipelines.forecast import (
-    ADI_INTERMITTENT, HORIZON, Calendar, accuracy_table, campaign_lift, add_months, adi, business_date, forecast_origin, forecast_table,
-    monthly_series, regional_sales,
+    ADI_INTERMITTENT, HORIZON, Calendar, Fit, SeriesFit, accuracy_table, campaign_lift, add_months, adi, business_date, forecast_origin,
+    forecast_table, monthly_series, reconcile, regional_sales,
 )
 from tests.consumers.consumer_data import create_marts, dim_dealer_sql, promoted_sales, sales_frame, seasonal_sales
 
@@ -280,11 +280,34 @@ def test_reconciled_levels_add_up_exactly():
     assert rolling["forecast_qty"].to_list() == pytest.approx([rolling["forecast_qty"][0]] * 3)
 
 
+def test_reconciliation_keeps_the_national_level_and_each_series_share_of_the_bottom_forecasts():
+    def series_fit(keys: tuple[str, str, str], mean: list[float], half: float) -> SeriesFit:
+        mean = np.array(mean)
+        return SeriesFit(keys, [START], np.ones(1), Fit(mean, mean - half, mean + half, "ThetaETS", ""), np.zeros(HORIZON))
+
+    bottom = [series_fit(("A", "C0", "R0"), [10, 20, 0], 2), series_fit(("B", "C0", "R0"), [30, 20, 0], 2),
+              series_fit(("C", "C1", "R0"), [60, 60, 0], 2)]
+    fits = {"sku_region": bottom,
+            "category_region": [series_fit(("*", "C0", "R0"), [50, 50, 1], 5), series_fit(("*", "C1", "R0"), [50, 50, 1], 5)],
+            "national": [series_fit(("*", "*", "*"), [110, 80, 4], 9)]}
+    out = reconcile(fits)
+    # the national model's level, shared out by the bottom forecasts (nothing to share in month 3)
+    assert [f.mean.tolist() for f in out["sku_region"]] == [
+        pytest.approx([11, 16, 0]), pytest.approx([33, 16, 0]), pytest.approx([66, 48, 0])]
+    assert out["category_region"][0].mean.tolist() == pytest.approx([44, 32, 0])
+    assert out["category_region"][1].mean.tolist() == pytest.approx([66, 48, 0])
+    assert out["national"][0].mean.tolist() == pytest.approx([110, 80, 0])
+    # each interval moves with its forecast and never crosses it or 0
+    assert out["sku_region"][0].lo.tolist() == pytest.approx([9, 14, 0])
+    assert out["national"][0].hi.tolist() == pytest.approx([119, 89, 9])
+
+
 def test_with_known_promotions_the_forecast_beats_seasonal_naive_and_its_interval_holds_80_percent():
     """A world whose regional campaigns and spring campaign move from year to year (fixed
-    seed): over the rolling-origin backtest at sku × region the chosen forecast's WAPE is 33%
-    below seasonal naive (asserted: at least 30%; 25% below on the demo data, 14% on seed 11), less so without
-    the campaign calendar, and the 80% interval covers 75-85% of the actual months."""
+    seed): over the rolling-origin backtest at sku × region the chosen forecast's WAPE is 37%
+    below seasonal naive (asserted: at least 35%; generated worlds: docs/marts.md, "How the
+    models were chosen"), less so without the campaign calendar, and the 80% interval covers
+    75-85% of the actual months."""
     sales, campaigns = promoted_sales(seed=1)
     rows = {}
     for name, calendar in (("with", campaigns), ("without", None)):
@@ -293,7 +316,7 @@ def test_with_known_promotions_the_forecast_beats_seasonal_naive_and_its_interva
         rows[name] = {r["method"]: r for r in overall_rows.iter_rows(named=True)}
     chosen, seasonal = rows["with"]["chosen"], rows["with"]["seasonal_naive"]
     assert chosen["origins"] == 4 and chosen["holdout_months"] == 6
-    assert chosen["wape"] <= 0.70 * seasonal["wape"]
+    assert chosen["wape"] <= 0.65 * seasonal["wape"]
     assert chosen["wape"] < rows["without"]["chosen"]["wape"]
     assert 0.75 <= chosen["interval_coverage"] <= 0.85
 
