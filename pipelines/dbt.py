@@ -7,8 +7,9 @@ under the raw folder, asset keys `raw/<table>`) and build the staging, intermedi
 schemas. Paths and the business date reach dbt as the environment of its process alone
 (`dbt_env`): `DCW_WAREHOUSE`, `DCW_RAW`, `DCW_SPARK_DIR`, `DCW_DBT_TARGET`, `DCW_AS_OF` and
 `DCW_DUCKDB_MEMORY`, which `dbt_project/profiles.yml`, the sources and the `as_of_date` macro
-read. Environment variables, not `--vars`: dbt re-parses only the files that read a changed
-variable, where changed `--vars` re-parse the whole project.
+read. Environment variables, not `--vars`: changed `--vars` re-parse the whole project, a
+changed variable only the files whose parse read it, and the business date is read only when
+a model runs, so a night re-parses nothing (dbt_project/README.md, "What a night builds").
 
 The same models build on two dbt targets (`DCW_DBT_TARGET`): `duckdb`, the embedded default,
 and `spark` (dbt-spark on a local pyspark session inside the dbt process; `pip install -e

@@ -52,8 +52,6 @@ import duckdb
 import numpy as np
 import polars as pl
 import pyarrow as pa
-from statsforecast.models import AutoETS, CrostonSBA, Naive, Theta
-from statsforecast.utils import ConformalIntervals
 
 HORIZON = 3
 LEVEL = 80
@@ -218,6 +216,8 @@ class ThetaETS:
     (docs/marts.md, "How the models were chosen")."""
 
     def forecast(self, y: np.ndarray, h: int, level: list[int]) -> dict[str, np.ndarray]:
+        from statsforecast.models import AutoETS, Theta  # see fit_series: imported when first fitted
+
         outs = [Theta(season_length=1).forecast(y=y, h=h, level=level),
                 AutoETS(model="ZZN", season_length=1).forecast(y=y, h=h, level=level)]
         return {key: np.mean([np.asarray(o[key], dtype=float) for o in outs], axis=0) for key in outs[0]}
@@ -243,6 +243,11 @@ def fit_series(y: np.ndarray, past: np.ndarray | None = None, future: np.ndarray
     given `pooled`, fitted on the pooled total and multiplied by the series' `share` of it too (the interval's
     half-widths by √share: the variance of a part of a sum of counts is about its share of
     the sum's)."""
+    # imported when a series is first fitted, not with this module: the import costs more
+    # than a night that reuses an unchanged mart (input_hash) needs in all
+    from statsforecast.models import CrostonSBA, Naive
+    from statsforecast.utils import ConformalIntervals
+
     past = np.ones(len(y)) if past is None else past
     scale = np.ones(HORIZON) if future is None else future
     width = None

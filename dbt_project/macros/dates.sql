@@ -26,11 +26,17 @@
 {%- endmacro %}
 
 {#- The business date of the run as a DATE: dbt var `as_of` (YYYY-MM-DD) if given, else the
-    environment's DCW_AS_OF (what pipelines/dbt.py sets), else today. An environment variable
-    rather than --vars: changing a var makes dbt parse the whole project again, a changed
-    variable only the files that read it, and the date changes every night. Due dates ("not yet due" vs "missing") are judged
-    against it, so a rebuild of an old warehouse can be pinned to the day it describes. -#}
+    environment's DCW_AS_OF (what pipelines/dbt.py sets), else today. Due dates ("not yet
+    due" vs "missing") are judged against it, so a rebuild of an old warehouse can be pinned
+    to the day it describes. The date changes every night, so no parse may depend on it: a
+    changed --vars makes dbt parse the whole project again, and an environment variable read
+    while parsing re-parses every file that read it (dbt_project/README.md, "What a night
+    builds"). The variable is therefore read only when the SQL is compiled for a run
+    (`execute`); what parsing renders (refs, sources, config) never needs the date. -#}
 {% macro as_of_date() -%}
+    {%- if not execute -%}
+        {{ return("cast(null as date)") }}
+    {%- endif -%}
     {%- set as_of = var('as_of', env_var('DCW_AS_OF', '')) -%}
     {%- if as_of is none or as_of == '' -%}
         cast({{ dbt.current_timestamp() }} as date)
