@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pipelines.core.servers import ServerNotUp, spawn, stop_tree, wait_until_answering
 
-APP = Path(__file__).with_name("app.py")
+APP = Path(__file__).with_name("launcher.py")  # app.py and the first views (first_view.py)
 HEALTH = "/_stcore/health"  # Streamlit's own: 200 "ok" once the server accepts sessions
 READY_TIMEOUT = 60.0
 STOP_TIMEOUT = 15.0
