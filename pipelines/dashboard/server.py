@@ -59,7 +59,8 @@ def run_dashboard(serving: Path, host: str, port: int) -> int:
     process = start_dashboard(serving, host, port)
     try:
         wait_until_healthy(process, url, timeout=float("inf"))
-        print(f"dcw: the channel dashboard is at {url}, reading {serving} (Ctrl+C stops it)",
+        print(f"dcw: the channel dashboard is at {url}/first/ (each page's first view; the interactive "
+              f"pages at {url}/), reading {serving} (Ctrl+C stops it)",
               file=sys.stderr, flush=True)
         return process.wait()
     except NotServing:
