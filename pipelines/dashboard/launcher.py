@@ -49,5 +49,9 @@ async def first_view(request):
                         headers={"Cache-Control": "no-cache"})
 
 
-app = st.App(APP, routes=[Route(f"/{ROUTE}", first_view), Route(f"/{ROUTE}/", first_view),
+async def to_folder(request):
+    return RedirectResponse(f"/{ROUTE}/")  # the pages' links are relative to the folder
+
+
+app = st.App(APP, routes=[Route(f"/{ROUTE}", to_folder), Route(f"/{ROUTE}/", first_view),
                           Route(f"/{ROUTE}/{{page}}", first_view)])
