@@ -52,7 +52,7 @@ test-fast: setup
 ui: setup
 	$(BIN)/dcw ui
 
-## make dashboard: the channel dashboard on http://127.0.0.1:8501 (reads the serving file)
+## make dashboard: the channel dashboard on http://127.0.0.1:8501/first/ (reads the serving file)
 dashboard: setup
 	$(BIN)/dcw dashboard
 

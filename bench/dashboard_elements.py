@@ -23,7 +23,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench.dashboard import CHROMIUM, CHROMIUM_ARGS, HOST, RESULTS, _busy, _cpu_since, _FCP, _free_port, _renderers
+from bench.dashboard import CHROMIUM, CHROMIUM_ARGS, HOST, RESULTS, _free_port, fresh_visit
 from pipelines.core.servers import spawn, stop_tree, wait_until_answering
 from pipelines.dashboard.server import HEALTH, dashboard_command
 
@@ -50,19 +50,9 @@ def command(port: int) -> list[str]:
 def measure(browser, base: str, kind: str, rows: int, runs: int) -> dict:
     samples = []
     for i in range(runs + 1):  # the first is a warm-up
-        context = browser.new_context(viewport={"width": 1440, "height": 900})
-        try:
-            page = context.new_page()
-            cdp = context.new_cdp_session(page)
-            cdp.send("Performance.enable")
-            cpu = _renderers(browser)
-            page.goto(f"{base}/?kind={kind}&rows={rows}", wait_until="commit")
-            drawn = page.evaluate(_DRAWN, kind)
-            if i:
-                samples.append({"fcp_ms": page.evaluate(_FCP) or 0.0, "drawn_ms": drawn, **_busy(cdp),
-                                **_cpu_since(cpu, _renderers(browser))})
-        finally:
-            context.close()
+        visit = fresh_visit(browser, f"{base}/?kind={kind}&rows={rows}", _DRAWN, kind)
+        if i:
+            samples.append({"fcp_ms": visit.pop("fcp_ms") or 0.0, "drawn_ms": visit.pop("ready_ms"), **visit})
     return {"samples": samples, **{f"{k}_median": statistics.median(s[k] for s in samples) for k in samples[0]}}
 
 

@@ -120,7 +120,8 @@ def publish_marts(warehouse: Path, serving: Path, descriptions: Descriptions | N
     only the marts whose content differs are rewritten (see the module's docstring); `changed`,
     when given, names the only marts that may have changed (e.g. those dbt built in this run):
     the others are kept without comparing them.
-    Returns {"serving": path, "tables": {table: rows}, "copied": [the marts written]}."""
+    Returns {"serving": path, "tables": {table: rows}, "copied": [the marts written],
+    "first_views": the dashboard's first views' folder, or None when they failed}."""
     warehouse, serving = Path(warehouse).resolve(), Path(serving).resolve()
     if not warehouse.exists():
         raise UserError(f"warehouse {warehouse} does not exist (run 'dcw run' first)")
@@ -150,7 +151,24 @@ def publish_marts(warehouse: Path, serving: Path, descriptions: Descriptions | N
         tmp.unlink(missing_ok=True)
         tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
         raise
-    return {"serving": str(serving), "tables": tables, "copied": copied}
+    return {"serving": str(serving), "tables": tables, "copied": copied, "first_views": _first_views(serving)}
+
+
+def _first_views(serving: Path) -> str | None:
+    """The dashboard's static first views of the night just published (docs/dashboard.md), so
+    the morning's first visitor does not wait for them; their folder. The night is published
+    whatever happens here: the dashboard rebuilds stale first views itself, so a failure is
+    a warning."""
+    from pipelines.dashboard.first_view import build_first_views
+
+    try:
+        return str(build_first_views(serving))
+    except Exception as exc:  # noqa: BLE001 - never fails the publish (see above)
+        import logging
+
+        logging.getLogger(__name__).warning("dashboard first views not built (the dashboard builds them "
+                                            "when first asked): %s", exc)
+        return None
 
 
 def _copy_marts(warehouse: Path, target: Path, descriptions: Descriptions, update: bool = False,

@@ -7,6 +7,9 @@ leaders, built with Streamlit on the serving file alone (docs/dashboard.md).
 - `cache`: every figure computed once per published night, shared by all sessions
 - `export`: masking of phone numbers, CSV and XLSX bytes of a table
 - `labels`: the Chinese and English wording of pages, columns and codes
+- `views`: what each page shows first (headline figures, main table), renderer-free
 - `pages`: the Streamlit pages, thin: filters in, queries out
-- `app`: the script Streamlit runs; `server`: starting it (`dcw dashboard`)
+- `first_view`: each page's first view as static HTML, written after each night
+- `app`: the script Streamlit runs; `launcher`: the app and the first views' route;
+  `server`: starting it (`dcw dashboard`)
 """

@@ -15,9 +15,8 @@ for, never the reverse.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
-from dataclasses import astuple, dataclass
+from dataclasses import astuple
 from datetime import datetime
 from pathlib import Path
 
@@ -25,31 +24,11 @@ import pandas as pd
 import streamlit as st
 
 from pipelines.dashboard import queries as q
-from pipelines.dashboard.db import Db, open_serving, read_schema
+from pipelines.dashboard.db import Db, Night, open_serving, read_schema
 
 # Every page's figures for a few dozen filter choices; a result is an aggregate or a
 # row-limited table, so this stays small.
 MAX_ENTRIES = 2000
-
-
-@dataclass(frozen=True)
-class Night:
-    """The identity of one published serving file."""
-
-    path: str
-    inode: int
-    mtime_ns: int
-    size: int
-
-    @classmethod
-    def of(cls, path: Path) -> Night:
-        """FileNotFoundError when no night has been published at `path` yet."""
-        s = os.stat(path)
-        return cls(os.fspath(path), s.st_ino, s.st_mtime_ns, s.st_size)
-
-    @property
-    def published_at(self) -> datetime:
-        return datetime.fromtimestamp(self.mtime_ns / 1e9)
 
 
 class Source:

@@ -12,6 +12,7 @@ may still read the previous night, never half of one.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+import os
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -38,6 +39,26 @@ class Need:
             else:
                 out += [f"{table}.{c}" for c in columns if c not in schema[table]]
         return sorted(out)
+
+
+@dataclass(frozen=True)
+class Night:
+    """The identity of one published serving file."""
+
+    path: str
+    inode: int
+    mtime_ns: int
+    size: int
+
+    @classmethod
+    def of(cls, path: Path) -> Night:
+        """FileNotFoundError when no night has been published at `path` yet."""
+        s = os.stat(path)
+        return cls(os.fspath(path), s.st_ino, s.st_mtime_ns, s.st_size)
+
+    @property
+    def published_at(self) -> datetime:
+        return datetime.fromtimestamp(self.mtime_ns / 1e9)
 
 
 @dataclass

@@ -15,7 +15,8 @@ from pipelines.dashboard import cache as cached
 from pipelines.dashboard import queries as q
 from pipelines.dashboard.cache import Source
 from pipelines.dashboard.export import csv_bytes, xlsx_bytes
-from pipelines.dashboard.labels import for_display, header, whole_numbers, with_wording
+from pipelines.dashboard import views
+from pipelines.dashboard.labels import for_display, header, whole_numbers
 
 PAGES = [  # (url path, title): the navigation, in order
     ("overview", "总览 Overview"),
@@ -43,18 +44,20 @@ def not_published(what: list[str]) -> None:
 def table(title: str, result: q.Result, key: str, wording: dict[str, str] | None = None,
           note: str | None = None) -> pd.DataFrame | None:
     """A section: its title, the table (or a note when its mart is missing), its downloads."""
-    st.subheader(title)
-    if result.missing:
-        not_published(result.missing)
+    return section(views.Section(title, result, key, wording, note))
+
+
+def section(s: views.Section) -> pd.DataFrame | None:
+    st.subheader(s.title)
+    shown = s.shown()
+    if shown is None:
+        not_published(s.result.missing)
         return None
-    frame = result.frame
-    for column, family in (wording or {}).items():
-        frame = with_wording(frame, column, family, f"{column}_zh" if column != "reason_code" else "reason_zh")
-    if note:
-        st.caption(note)
-    if frame.empty:
+    key = s.key
+    if s.note:
+        st.caption(s.note)
+    if shown.empty:
         st.caption("无数据 No rows for these filters")
-    shown = for_display(frame)
     _count("tables")
     grid = len(shown) > FIRST_ROWS and st.toggle(
         f"交互表格（可排序，前 {min(len(shown), SHOWN_ROWS):,} 行） Interactive grid, sortable", key=f"grid_{key}")
@@ -72,13 +75,7 @@ def table(title: str, result: q.Result, key: str, wording: dict[str, str] | None
     right.download_button("下载 XLSX", data=lambda: xlsx_bytes(shown, key), file_name=f"{key}.xlsx",
                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                           key=f"xlsx_{key}", on_click="ignore")
-    return result.frame
-
-
-def _number(value, places: int = 0) -> str:
-    if value is None or pd.isna(value):
-        return "—"
-    return f"{float(value):,.{places}f}"
+    return s.result.frame
 
 
 def _count(what: str, n: int = 1) -> None:
@@ -90,10 +87,6 @@ def metrics(items: list[tuple[str, str]]) -> None:
     _count("metrics", len(items))
     for column, (label, value) in zip(st.columns(len(items)), items):
         column.metric(label, value)
-
-
-def _month(m) -> str:
-    return pd.Timestamp(m).strftime("%Y-%m") if m is not None and not pd.isna(m) else "—"
 
 
 # The charts' tab, the last of a page's: a Vega-Lite chart costs the browser more than any
@@ -133,7 +126,7 @@ def sidebar_filters(db: Source) -> q.Filters:
         months = options["months"]
         month_from = month_to = None
         if months:
-            labels = [_month(m) for m in months]
+            labels = [views.month(m) for m in months]
             low, high = st.select_slider("月份 Months", options=labels, value=(labels[0], labels[-1]), key="f_months")
             month_from, month_to = (months[labels.index(low)], months[labels.index(high)])
             month_from = None if month_from == months[0] else month_from
@@ -149,20 +142,28 @@ def _as_date(value) -> date | None:
 
 # ---- pages ---------------------------------------------------------------------------------
 
+def runner(db: Source) -> views.Run:
+    """The night's cached figures as a `views.Run`."""
+    return lambda query, f, *args: cached.run(db, query, f, *args)
+
+
+def first_view(view: views.FirstView, title: bool = True) -> None:
+    """A page's first view (views.py), as the static one shows it, with the grid and downloads."""
+    if title:
+        st.title(view.title)
+    if view.caption:
+        st.caption(view.caption)
+    if view.missing:
+        not_published(view.missing)
+    if view.metrics:
+        metrics(view.metrics)
+    for s in view.sections:
+        section(s)
+
+
 def overview(db: Source, f: q.Filters) -> None:
-    st.title("总览 Overview")
-    st.caption("进货、销量与库存，按大区和月份；销量预测及其 80% 区间 · "
-               "Sell-in, sell-out and stock by region and month; the sell-out forecast and its 80 % interval")
-    totals = cached.run(db, q.overview_totals, f)
-    if totals.missing:
-        not_published(totals.missing)
-    else:
-        t = totals.frame.iloc[0]
-        metrics([("进货量 Sell-in", _number(t["sell_in_qty"])), ("销量 Sell-out", _number(t["sell_out_qty"])),
-                 (f"期末库存 Stock {_month(t['last_month'])}", _number(t["closing_qty"])),
-                 ("经销商 Dealers", _number(t["dealers"]))])
+    first_view(views.overview(runner(db), f))
     monthly = cached.run(db, q.overview_by_region_month, f)
-    table("按大区和月份 By region and month", monthly, "overview_region_month")
     tabbed("overview", [("销量预测 Sell-out forecast", lambda: _forecast(db, f)),
                         (CHARTS, lambda: (_trend(monthly), _forecast_chart(db, f)))])
 
@@ -195,25 +196,17 @@ def _forecast_chart(db: Source, f: q.Filters) -> None:
 
 
 def dealer(db: Source, f: q.Filters) -> None:
-    st.title("经销商 Dealer")
+    st.title(views.TITLES["dealer"])
     listed = cached.run(db, q.dealers, f)
     if listed.missing or listed.frame.empty:
-        not_published(listed.missing or ["dim_dealer"])
+        first_view(views.dealer(runner(db), f), title=False)
         return
     names = dict(zip(listed.frame.dealer_id, listed.frame["dealer_name"]))
     chosen = st.selectbox("经销商 Dealer", list(names), format_func=lambda d: f"{d} {names[d]}", key="dealer_page")
-    row = listed.frame.set_index("dealer_id").loc[chosen]
-    st.caption(f"{row['dealer_name']} · 大区 {row['region']} · 级别 Tier {row['tier']} · 状态 {row['status']}")
+    first_view(views.dealer(runner(db), f, chosen), title=False)
     history = cached.run(db, q.scorecard_history, f, chosen)
     flags = cached.run(db, q.dealer_flags, f, chosen)
     alerts = cached.run(db, q.alerts, q.Filters(dealers=(chosen,), categories=f.categories))
-    if not history.missing and not history.frame.empty:
-        latest = history.frame.iloc[0]
-        metrics([(f"综合评分 Score {_month(latest['month'])}", _number(latest["composite_score"], 2)),
-                 ("建议级别 Suggested tier", str(latest["suggested_tier"] or "—")),
-                 ("窜货标记 Diversion flags", _number(len(flags.frame)) if not flags.missing else "—"),
-                 ("库存预警 Stock alerts", _number(len(alerts.frame)) if not alerts.missing else "—")])
-    table("评分卡历史 Scorecard history", history, f"scorecard_{chosen}")
     tabbed("dealer", [
         ("窜货标记 Diversion flags", lambda: table("窜货标记（证据与来源） Diversion flags, evidence and source", flags,
                                                  f"flags_{chosen}", wording={"rule": "diversion"})),
@@ -233,17 +226,9 @@ def dealer(db: Source, f: q.Filters) -> None:
 
 
 def diversion(db: Source, f: q.Filters) -> None:
-    st.title("窜货 Diversion")
-    st.caption("标记是需要与经销商核实的线索，不是结论 · A flag is a lead to check with the dealer, not a verdict")
+    first_view(views.diversion(runner(db), f))
     by_rule = cached.run(db, q.flags_by_rule_month, f)
     dealers = cached.run(db, q.flagged_dealers, f)
-    if not by_rule.missing:
-        frame = by_rule.frame
-        metrics([("窜货标记 Flags", _number(frame["flags"].sum())),
-                 ("涉及数量 Units", _number(frame["qty"].sum())),
-                 ("涉及经销商 Dealers", _number(len(dealers.frame)) if not dealers.missing else "—")])
-    table("按大区和规则 By region and rule", cached.run(db, q.flags_by_region_rule, f), "flags_region_rule",
-          wording={"rule": "diversion"})
     tabbed("diversion", [
         ("全部标记 Every flag", lambda: table("全部标记（证据与来源） Every flag, evidence and source",
                                            cached.run(db, q.flag_lines, f), "flag_lines", wording={"rule": "diversion"})),
@@ -260,16 +245,8 @@ def diversion(db: Source, f: q.Filters) -> None:
 
 
 def finance(db: Source, f: q.Filters) -> None:
-    st.title("费用与回报 Finance")
-    st.caption("费用核销与营销活动回报 · Expense write-off and campaign return")
-    totals = cached.run(db, q.writeoff_totals, f)
-    if not totals.missing:
-        t = totals.frame.iloc[0]
-        metrics([("申请数 Claims", _number(t["claims"])), ("申请金额 Claimed", _number(t["claimed_amount"], 2)),
-                 ("核准金额 Approved", _number(t["approved_amount"], 2)), ("驳回 Rejected", _number(t["rejected_claims"]))])
+    first_view(views.finance(runner(db), f))
     by_month = cached.run(db, q.writeoff_by_month_status, f)
-    table("核销（按月和状态） Write-off by month and status", by_month, "writeoff_month_status",
-          wording={"status": "claim_status"})
     tabbed("finance", [
         ("按活动 By campaign", lambda: table("核销（按活动） Write-off by campaign", cached.run(db, q.writeoff_by_campaign, f),
                                           "writeoff_campaign")),
@@ -284,16 +261,8 @@ def finance(db: Source, f: q.Filters) -> None:
 
 
 def quality(db: Source, f: q.Filters) -> None:
-    st.title("数据质量 Data quality")
-    st.caption("经销商报备、隔离原因与迟报 · Dealers' submissions, quarantine reasons and who is late")
-    subs = cached.run(db, q.submissions_by_dealer, f)
+    first_view(views.quality(runner(db), f))
     late = cached.run(db, q.late_reports, f)
-    if not subs.missing:
-        s = subs.frame
-        metrics([("文件数 Files", _number(s["files"].sum())), ("已拒收 Rejected", _number(s["rejected"].sum())),
-                 ("隔离行数 Quarantined rows", _number(s["rows_quarantined"].sum())),
-                 ("迟报/未报 Late or missing", _number(len(late.frame)) if not late.missing else "—")])
-    table("报备（按经销商） Submissions by dealer", subs, "submissions_dealer")
     tabbed("quality", [
         ("隔离原因 Quarantine reasons", lambda: table("隔离原因 Quarantine reasons", cached.run(db, q.quarantine_reasons, f),
                                                   "quarantine_reasons", wording={"reason_code": "row"})),

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pipelines.core.servers import ServerNotUp, spawn, stop_tree, wait_until_answering
 
-APP = Path(__file__).with_name("app.py")
+APP = Path(__file__).with_name("launcher.py")  # app.py and the first views (first_view.py)
 HEALTH = "/_stcore/health"  # Streamlit's own: 200 "ok" once the server accepts sessions
 READY_TIMEOUT = 60.0
 STOP_TIMEOUT = 15.0
@@ -59,7 +59,8 @@ def run_dashboard(serving: Path, host: str, port: int) -> int:
     process = start_dashboard(serving, host, port)
     try:
         wait_until_healthy(process, url, timeout=float("inf"))
-        print(f"dcw: the channel dashboard is at {url}, reading {serving} (Ctrl+C stops it)",
+        print(f"dcw: the channel dashboard is at {url}/first/ (each page's first view; the interactive "
+              f"pages at {url}/), reading {serving} (Ctrl+C stops it)",
               file=sys.stderr, flush=True)
         return process.wait()
     except NotServing:

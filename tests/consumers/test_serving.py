@@ -52,7 +52,7 @@ def test_publish_copies_only_the_marts(tmp_path):
         assert con.execute("select count(*) from duckdb_views() where not internal").fetchone()[0] == 0
     finally:
         con.close()
-    assert sorted(p.name for p in serving.parent.iterdir()) == ["dcw.duckdb"]  # no temp file left
+    assert sorted(p.name for p in serving.parent.iterdir()) == ["dcw.duckdb", "dcw.first"]  # no temp file left
 
 
 def test_a_reader_holding_the_serving_file_open_does_not_block_a_publish(tmp_path):
@@ -111,7 +111,7 @@ def test_a_publish_rewrites_only_the_marts_that_changed(tmp_path):
     assert publish_marts(wh, serving, {}, changed={"fct_new"})["copied"] == []
     assert publish_marts(wh, serving, {})["copied"] == ["fct_a"]
     assert _served(serving)["fct_a"] == [(1,), (12,), (99,)]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["dcw.duckdb", "warehouse.duckdb"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dcw.duckdb", "dcw.first", "warehouse.duckdb"]
 
 
 def test_a_failed_publish_keeps_the_previous_copy(tmp_path):
@@ -126,7 +126,7 @@ def test_a_failed_publish_keeps_the_previous_copy(tmp_path):
         assert con.execute("select count(*) from marts.fct_a").fetchone()[0] == 3
     finally:
         con.close()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["dcw.duckdb", "empty.duckdb", "warehouse.duckdb"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dcw.duckdb", "dcw.first", "empty.duckdb", "warehouse.duckdb"]
     with pytest.raises(UserError, match="does not exist"):
         publish_marts(tmp_path / "missing.duckdb", serving)
     # a file named marts.duckdb is catalog 'marts': 'select * from marts.fct_a' would be ambiguous

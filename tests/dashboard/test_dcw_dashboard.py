@@ -44,9 +44,9 @@ def test_dcw_dashboard_serves_the_serving_file_until_interrupted(tmp_path, demo_
             pytest.fail(f"{exc}: {log.read_text(errors='replace')[-3000:]}")
         with urllib.request.urlopen(url + HEALTH, timeout=10) as response:
             assert response.read() == b"ok"
-        announced = f"the channel dashboard is at {url}, reading {demo_serving}"
+        announced = f"the channel dashboard is at {url}/first/ (each page's first view; the interactive pages at {url}/), reading {demo_serving}"
         deadline = time.monotonic() + 30  # said right after the server first answers
-        while announced not in log.read_text(errors="replace"):
+        while announced not in " ".join(log.read_text(errors="replace").split()):
             assert time.monotonic() < deadline, log.read_text(errors="replace")[-3000:]
             time.sleep(0.2)
         proc.send_signal(signal.SIGINT)  # what Ctrl+C sends to the foreground process

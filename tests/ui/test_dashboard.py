@@ -171,6 +171,22 @@ def test_the_flags_download_is_the_marts_rows(page, dashboard):
     assert download.value.suggested_filename == "flag_lines.csv"
 
 
+@pytest.mark.parametrize("name", list(PAGES))
+def test_each_first_view_shows_the_interactive_pages_figures_and_opens_it(page, dashboard, name):
+    """The static first view (/first/<page>) shows the same headline figures as the Streamlit
+    page, whose figures the tests above check against the marts, and links to it."""
+    page.goto(f"{dashboard.url}/first/{name}")
+    static = page.locator('[data-testid="stMetric"]').all_inner_texts()
+    assert len(static) >= 3 and page.locator("table tbody tr").count() > 0
+    assert page.locator("script").count() == 0  # plain HTML: nothing for the browser to run
+    page.locator("#dcw-interactive").click()
+    page.wait_for_function(f"(name) => ({DATA_READY_JS})(name) || !!document.querySelector('{EXCEPTION}')",
+                           arg=name)
+    assert_no_error(page, dashboard)
+    interactive = [" ".join(box.split()) for box in page.locator('[data-testid="stMetric"]').all_inner_texts()]
+    assert [" ".join(box.split()) for box in static] == interactive
+
+
 def test_the_dashboard_bench_measures_every_page(browser, dashboard):
     """bench/dashboard.py on the demo, once per page, so the benchmark cannot rot."""
     from bench.dashboard import measure_pages
@@ -183,6 +199,7 @@ def test_the_dashboard_bench_measures_every_page(browser, dashboard):
         assert times["server_ms_median"] > 0  # the ready mark carries the server's script time
         assert 0 < times["script_ms_median"] <= times["main_thread_ms_median"]
         assert times["renderer_cpu_ms_median"] > 0  # the browser's renderer processes' CPU
+        assert 0 < times["first_view_median_ms"] and times["returning_renderer_cpu_ms_median"] > 0
     assert dashboard.log_errors() == []
 
 
