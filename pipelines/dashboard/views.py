@@ -61,6 +61,11 @@ def number(value, places: int = 0) -> str:
     return f"{float(value):,.{places}f}"
 
 
+def rows(result) -> str:
+    """How many rows a query gave, or "—" when its mart is missing."""
+    return "—" if result.missing else number(len(result.frame))
+
+
 def month(m) -> str:
     return pd.Timestamp(m).strftime("%Y-%m") if m is not None and not pd.isna(m) else "—"
 
@@ -109,8 +114,8 @@ def dealer(run: Run, f: q.Filters, chosen: str | None = None) -> FirstView:
         latest = history.frame.iloc[0]
         view.metrics = [(f"综合评分 Score {month(latest['month'])}", number(latest["composite_score"], 2)),
                         ("建议级别 Suggested tier", str(latest["suggested_tier"] or "—")),
-                        ("窜货标记 Diversion flags", number(len(flags.frame)) if not flags.missing else "—"),
-                        ("库存预警 Stock alerts", number(len(alerts.frame)) if not alerts.missing else "—")]
+                        ("窜货标记 Diversion flags", rows(flags)),
+                        ("库存预警 Stock alerts", rows(alerts))]
     view.sections = [Section("评分卡历史 Scorecard history", history, f"scorecard_{chosen}")]
     return view
 
@@ -123,7 +128,7 @@ def diversion(run: Run, f: q.Filters) -> FirstView:
     if not by_rule.missing:
         frame = by_rule.frame
         view.metrics = [("窜货标记 Flags", number(frame["flags"].sum())), ("涉及数量 Units", number(frame["qty"].sum())),
-                        ("涉及经销商 Dealers", number(len(dealers.frame)) if not dealers.missing else "—")]
+                        ("涉及经销商 Dealers", rows(dealers))]
     view.sections = [Section("按大区和规则 By region and rule", run(q.flags_by_region_rule, f), "flags_region_rule",
                              wording={"rule": "diversion"})]
     return view
@@ -150,7 +155,7 @@ def quality(run: Run, f: q.Filters) -> FirstView:
         s = subs.frame
         view.metrics = [("文件数 Files", number(s["files"].sum())), ("已拒收 Rejected", number(s["rejected"].sum())),
                         ("隔离行数 Quarantined rows", number(s["rows_quarantined"].sum())),
-                        ("迟报/未报 Late or missing", number(len(late.frame)) if not late.missing else "—")]
+                        ("迟报/未报 Late or missing", rows(late))]
     view.sections = [Section("报备（按经销商） Submissions by dealer", subs, "submissions_dealer")]
     return view
 
