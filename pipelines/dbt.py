@@ -19,6 +19,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import secrets
 import shutil
 import tempfile
@@ -190,8 +191,37 @@ def dbt_env(cfg: Settings, target: str = "duckdb") -> dict[str, str]:
         "DCW_SPARK_DIR": os.fspath(spark_dir(warehouse)),
         "DCW_DBT_TARGET": target,
         "DCW_AS_OF": cfg.as_of.isoformat(),
-        "DCW_DUCKDB_MEMORY": cfg.duckdb_memory,
+        "DCW_DUCKDB_MEMORY": dbt_duckdb_memory(cfg.duckdb_memory),
     }
+
+
+# dbt's process holds more than DuckDB's buffer pool: dbt itself with the parsed project, the
+# forecast's Python models (statsforecast, numba and their frames of sku x region series) and
+# DuckDB's allocations outside the pool. Measured on a 400-dealer world (dbt_project/README.md,
+# "Memory"): about 0.7 GB besides DuckDB, and not growing with the history. DuckDB in dbt's
+# process gets the run's bound (DCW_DUCKDB_MEMORY) less this, so the process stays near the
+# bound whatever the history; the floor keeps DuckDB from starving on a small bound.
+DBT_PROCESS_RESERVE = 750_000_000
+DBT_DUCKDB_FLOOR = 1_000_000_000
+_UNITS = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
+          "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
+
+
+def memory_bytes(text: str) -> int:
+    """DuckDB's memory size `text` ('3GB', '2.5 GiB', '800MB') in bytes (GB = 10^9, GiB = 2^30)."""
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*", text)
+    unit = m and _UNITS.get(m.group(2).lower())
+    if unit is None:
+        raise UserError(f"DCW_DUCKDB_MEMORY must be a size such as 3GB or 2.5GiB, got {text!r}")
+    return int(float(m.group(1)) * unit)
+
+
+def dbt_duckdb_memory(bound: str) -> str:
+    """DuckDB's memory_limit inside dbt's process for the run's bound `bound`: the bound less
+    what dbt and its Python models hold besides (DBT_PROCESS_RESERVE), at least
+    DBT_DUCKDB_FLOOR, in MB."""
+    limit = max(memory_bytes(bound) - DBT_PROCESS_RESERVE, DBT_DUCKDB_FLOOR)
+    return f"{limit // 10**6}MB"
 
 
 # The forecast marts (dbt Python models) and what is built on them: the nightly build's, never
