@@ -224,6 +224,11 @@ def dbt_duckdb_memory(bound: str) -> str:
     return f"{limit // 10**6}MB"
 
 
+# An intraday build (docs/ingestion.md, "Intraday runs") runs the models without their data
+# tests, and the incremental models' post-hook records no batch as seen (macros/incremental.sql):
+# the next night rebuilds those keys, with the checks of the rows it wrote.
+INTRADAY_ENV = {"DCW_INTRADAY": "1"}
+
 # The forecast marts (dbt Python models) and what is built on them: the nightly build's, never
 # an intraday one's (docs/ingestion.md, "Intraday runs").
 FORECAST_SELECTOR = "path:models/marts/forecast+"
@@ -417,7 +422,7 @@ def night_selection(cfg: Settings, state: Mapping[str, Any], manifest: Mapping[s
 def build_warehouse(
     warehouse: Path | Settings, as_of: date | None = None, target: str = "duckdb", data_tests: bool = True,
     select: Sequence[str] = (), exclude: Sequence[str] = (),
-    full_refresh: bool = False, changed_only: bool = False,
+    full_refresh: bool = False, changed_only: bool = False, intraday: bool = False,
 ) -> list[dict]:
     """Run `dbt build` (every model and data test; only the models when not `data_tests`)
     on dbt target `target` for the warehouse `warehouse` (a file, its raw layer beside it; or
@@ -426,7 +431,9 @@ def build_warehouse(
     `spark` into spark_dir(warehouse). `select` / `exclude` (dbt selectors) narrow the build,
     e.g. to `downstream_of(tables)` without `FORECAST_SELECTOR`.
 
-    `full_refresh` rebuilds the incremental models whole (dbt's --full-refresh).
+    `full_refresh` rebuilds the incremental models whole (dbt's --full-refresh). `intraday`
+    (the intraday job's build) leaves the incremental models' bookkeeping as it was, so the
+    night selects and checks again the keys it wrote (INTRADAY_ENV).
     `changed_only` (the nightly build) builds only what changed since the last whole build
     (night_selection), with the data tests of what it builds; a whole build (no `select`, no
     `exclude`) on DuckDB keeps what it read as the next one's reference (record_build).
@@ -453,7 +460,8 @@ def build_warehouse(
             record_build(cfg, state)
             return []
         select = night or ()
-    results = run_dbt(build_args(data_tests, select, exclude, full_refresh), cfg, target=target)
+    results = run_dbt(build_args(data_tests, select, exclude, full_refresh), cfg, target=target,
+                      more_env=INTRADAY_ENV if intraday else None)
     if state is not None:
         record_build(cfg, state)
     return results
@@ -504,7 +512,7 @@ def joined_selection(args: list[str]) -> list[str]:
 
 
 def run_dbt(args: list[str], cfg: Settings | None, target: str = "duckdb",
-            artifacts: Path | None = None) -> list[dict]:
+            artifacts: Path | None = None, more_env: Mapping[str, str] | None = None) -> list[dict]:
     """dbt `args` through the `dbt` resource for the warehouse of `cfg` (None: only the
     project, as `dbt parse` needs) on dbt target `target`; artifacts and logs in `artifacts`
     (default: a temporary folder, kept only when dbt fails). Raises WarehouseBuildError
@@ -515,7 +523,7 @@ def run_dbt(args: list[str], cfg: Settings | None, target: str = "duckdb",
     (dagster-dbt copies it in), and leaves its own there: dbt then re-parses only what
     changed. Returns the results of run_results.json (the nodes dbt ran)."""
     folder = Path(artifacts) if artifacts is not None else Path(tempfile.mkdtemp(prefix="dcw-dbt-"))
-    env = dbt_env(cfg, target) if cfg is not None else None
+    env = {**dbt_env(cfg, target), **(more_env or {})} if cfg is not None else None
     reuse_parse_state(folder, env)
     invocation = dbt_resource().cli([*joined_selection(args), "--quiet"], raise_on_error=False, target_path=folder, env=env)
     # dagster-dbt echoes dbt's log lines to stdout: they go to the artifacts folder instead

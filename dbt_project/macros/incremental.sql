@@ -108,9 +108,10 @@ insert into meta.dbt_scope values ('{{ name }}', true, null);
 {%- if is_incremental() %}where {{ in_scope(column) }}{% endif -%}
 {%- endmacro %}
 
-{#- The post-hook: the batches this build has seen, and whether it was whole. -#}
+{#- The post-hook: the batches this build has seen, and whether it was whole. An intraday build
+    (DCW_INTRADAY=1, pipelines/dbt.py) records nothing: the night rebuilds and checks its keys. -#}
 {% macro incremental_done() -%}
-{%- if target.type != 'spark' -%}
+{%- if target.type != 'spark' and env_var('DCW_INTRADAY', '') in ('', '0') -%}
 {%- set name = this.identifier -%}
 {%- set log = source('raw', 'submissions') -%}
 create or replace temp table dcw_previous_full_{{ name }} as
@@ -143,7 +144,8 @@ drop table dcw_previous_full_{{ name }};
 {% macro get_where_subquery(relation) -%}
     {%- set where = config.get('where') -%}
     {%- if where -%}
-        {%- set where = where | replace('__night_rows__', night_rows(relation.identifier)) -%}
+        {%- set where = where | replace('__night_rows__', night_rows(relation.identifier))
+                              | replace('__night_dealers__', night_dealers(relation.identifier)) -%}
         {%- set filtered -%}
             (select * from {{ relation }} where {{ where }}) dbt_subquery
         {%- endset -%}
@@ -235,8 +237,18 @@ where dealer_id is not null and not {{ scope_is_whole() }};
 {#- The rows (alias `l`, a `dealer_id` column) of a model keyed by dealer that a night
     deletes and selects again: every row on a whole build. -#}
 {% macro dealer_rows(l) -%}
-    ({{ scope_is_whole() }}
-     or {{ l }}.dealer_id in (select dealer_id from meta.dcw_scope_dealers where model = '{{ this.identifier }}'))
+    {{ night_dealers(this.identifier, l ~ '.dealer_id') }}
+{%- endmacro %}
+
+{#- As night_rows, for a model keyed by dealer (scope_dealers): the rows of the dealers its
+    last build selected (`where: __night_dealers__` in a data test's config). -#}
+{% macro night_dealers(model_name, column='dealer_id') -%}
+{%- if target.type == 'spark' or env_var('DCW_FULL_CHECKS', '') not in ('', '0') -%}
+    (1 = 1)
+{%- else -%}
+    (coalesce((select bool_or(whole) from meta.dbt_scope where model = '{{ model_name }}'), true)
+     or {{ column }} in (select dealer_id from meta.dcw_scope_dealers where model = '{{ model_name }}'))
+{%- endif -%}
 {%- endmacro %}
 
 {#- The lines (alias `l`, with the columns of int_diversion_flags) that a night of
