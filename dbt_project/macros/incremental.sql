@@ -35,6 +35,7 @@
     create table if not exists meta.dbt_increments (
         model varchar, batch_id varchar, checksum varchar, built_at timestamp, full_at timestamp);
     create table if not exists meta.dbt_scope (model varchar, whole boolean, source_file varchar);
+    create table if not exists meta.dcw_scope_dealers (model varchar, dealer_id varchar);
 {%- endmacro %}
 
 {#- The pre-hook: decides what this build selects and deletes it from the model. -#}
@@ -218,7 +219,6 @@ where nullif(batch_no, '') is not null;
     into meta.dcw_scope_dealers. -#}
 {% macro scope_dealers() -%}
 {%- set name = this.identifier -%}
-create table if not exists meta.dcw_scope_dealers (model varchar, dealer_id varchar);
 delete from meta.dcw_scope_dealers where model = '{{ name }}';
 insert into meta.dcw_scope_dealers
 select distinct '{{ name }}', dealer_id
