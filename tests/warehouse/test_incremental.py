@@ -148,11 +148,6 @@ def warehouse_settings(root: Path, landing: Path) -> Settings:
 
 
 NIGHT = st.lists(st.sampled_from(EVENTS), min_size=1, max_size=3)
-
-
-@settings(derandomize=True, max_examples=1, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(nights=st.lists(NIGHT, min_size=2, max_size=2))
 # every kind of event at least once, a snapshot night apart from the keyed ones, and the last
 # nights keyed (a snapshot rebuilds the line models whole, which would hide what a keyed night
 # did): a double sale withdrawn while another is made from an untouched file, then a night of
@@ -162,6 +157,9 @@ EVERY_EVENT = [["empty_month", "late_file", "shipment", "new_month"], ["prices"]
                ["undouble", "double_sale"], ["shipment"]]
 
 
+@settings(derandomize=True, max_examples=1, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(nights=st.lists(NIGHT, min_size=2, max_size=2))
 @example(nights=EVERY_EVENT)
 def test_nights_built_incrementally_equal_one_full_build(tmp_path_factory, nights):
     root = tmp_path_factory.mktemp("nights")
