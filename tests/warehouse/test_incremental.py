@@ -106,7 +106,9 @@ class Nights:
             if free:
                 dealer, month = free[n % len(free)]
                 other = DEALERS[1 - DEALERS.index(dealer)]
-                self.send(other, month, self.current[(dealer, month)])
+                # other invoice numbers: the same bytes would be a duplicate of the first file
+                self.send(other, month, [{**r, "invoice_no": f"{r['invoice_no']}-{other}"}
+                                         for r in self.current[(dealer, month)]])
                 self.doubled.append((other, month))
         elif event == "undouble":
             # the copying dealer's month sent again with lines of its own
