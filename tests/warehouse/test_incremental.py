@@ -15,6 +15,7 @@ int_sales_lines) is compared row for row.
 from __future__ import annotations
 
 import itertools
+import re
 from datetime import date
 from pathlib import Path
 
@@ -136,13 +137,19 @@ def build(cfg: Settings) -> None:
 
 
 def contents(warehouse: Path) -> dict[str, list[str]]:
-    """Every mart's rows, and int_sales_lines', as comparable text."""
+    """Every mart's rows, and int_sales_lines', as comparable text. A customer key is named
+    after the spelling its customer was first resolved from (docs/customers.md), which a
+    resolution night by night and one of the whole landing see in another order: each key is
+    written as its customer's smallest spelling, so the same grouping compares equal."""
     out = marts_contents(warehouse)
     with duckdb.connect(str(warehouse), read_only=True) as con:
         rel = con.table("intermediate.int_sales_lines")
         cols = ", ".join(f'"{c}"' for c in rel.columns if c not in RUN_COLUMNS)
         out["int_sales_lines"] = sorted(map(repr, rel.select(cols).fetchall()))
-    return out
+        keys = dict(con.execute("select customer_key, min(customer_city_code || '/' || customer_name) "
+                                "from intermediate.int_sales_lines where customer_key is not null group by 1").fetchall())
+    pattern = re.compile("|".join(map(re.escape, keys)) or "(?!)")
+    return {t: sorted(pattern.sub(lambda m: keys[m.group(0)], row) for row in rows) for t, rows in out.items()}
 
 
 def warehouse_settings(root: Path, landing: Path) -> Settings:
