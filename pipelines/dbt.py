@@ -20,6 +20,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import secrets
 import shutil
 import tempfile
@@ -191,9 +192,43 @@ def dbt_env(cfg: Settings, target: str = "duckdb") -> dict[str, str]:
         "DCW_SPARK_DIR": os.fspath(spark_dir(warehouse)),
         "DCW_DBT_TARGET": target,
         "DCW_AS_OF": cfg.as_of.isoformat(),
-        "DCW_DUCKDB_MEMORY": cfg.duckdb_memory,
+        "DCW_DUCKDB_MEMORY": dbt_duckdb_memory(cfg.duckdb_memory),
     }
 
+
+# dbt's process holds more than DuckDB's buffer pool: dbt itself with the parsed project, the
+# forecast's Python models (statsforecast, numba and their frames of sku x region series) and
+# DuckDB's allocations outside the pool. Measured on a 400-dealer world (dbt_project/README.md,
+# "Memory"): about 0.7 GB besides DuckDB, and not growing with the history. DuckDB in dbt's
+# process gets the run's bound (DCW_DUCKDB_MEMORY) less this, so the process stays near the
+# bound whatever the history; the floor keeps DuckDB from starving on a small bound.
+DBT_PROCESS_RESERVE = 750_000_000
+DBT_DUCKDB_FLOOR = 1_000_000_000
+_UNITS = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
+          "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
+
+
+def memory_bytes(text: str) -> int:
+    """DuckDB's memory size `text` ('3GB', '2.5 GiB', '800MB') in bytes (GB = 10^9, GiB = 2^30)."""
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*", text)
+    unit = m and _UNITS.get(m.group(2).lower())
+    if unit is None:
+        raise UserError(f"DCW_DUCKDB_MEMORY must be a size such as 3GB or 2.5GiB, got {text!r}")
+    return int(float(m.group(1)) * unit)
+
+
+def dbt_duckdb_memory(bound: str) -> str:
+    """DuckDB's memory_limit inside dbt's process for the run's bound `bound`: the bound less
+    what dbt and its Python models hold besides (DBT_PROCESS_RESERVE), at least
+    DBT_DUCKDB_FLOOR, in MB."""
+    limit = max(memory_bytes(bound) - DBT_PROCESS_RESERVE, DBT_DUCKDB_FLOOR)
+    return f"{limit // 10**6}MB"
+
+
+# An intraday build (docs/ingestion.md, "Intraday runs") runs the models without their data
+# tests, and the incremental models' post-hook records no batch as seen (macros/incremental.sql):
+# the next night rebuilds those keys, with the checks of the rows it wrote.
+INTRADAY_ENV = {"DCW_INTRADAY": "1"}
 
 # The forecast marts (dbt Python models) and what is built on them: the nightly build's, never
 # an intraday one's (docs/ingestion.md, "Intraday runs").
@@ -388,7 +423,7 @@ def night_selection(cfg: Settings, state: Mapping[str, Any], manifest: Mapping[s
 def build_warehouse(
     warehouse: Path | Settings, as_of: date | None = None, target: str = "duckdb", data_tests: bool = True,
     select: Sequence[str] = (), exclude: Sequence[str] = (),
-    full_refresh: bool = False, changed_only: bool = False,
+    full_refresh: bool = False, changed_only: bool = False, intraday: bool = False,
 ) -> list[dict]:
     """Run `dbt build` (every model and data test; only the models when not `data_tests`)
     on dbt target `target` for the warehouse `warehouse` (a file, its raw layer beside it; or
@@ -397,7 +432,9 @@ def build_warehouse(
     `spark` into spark_dir(warehouse). `select` / `exclude` (dbt selectors) narrow the build,
     e.g. to `downstream_of(tables)` without `FORECAST_SELECTOR`.
 
-    `full_refresh` rebuilds the incremental models whole (dbt's --full-refresh).
+    `full_refresh` rebuilds the incremental models whole (dbt's --full-refresh). `intraday`
+    (the intraday job's build) leaves the incremental models' bookkeeping as it was, so the
+    night selects and checks again the keys it wrote (INTRADAY_ENV).
     `changed_only` (the nightly build) builds only what changed since the last whole build
     (night_selection), with the data tests of what it builds; a whole build (no `select`, no
     `exclude`) on DuckDB keeps what it read as the next one's reference (record_build).
@@ -424,7 +461,8 @@ def build_warehouse(
             record_build(cfg, state)
             return []
         select = night or ()
-    results = run_dbt(build_args(data_tests, select, exclude, full_refresh), cfg, target=target)
+    results = run_dbt(build_args(data_tests, select, exclude, full_refresh), cfg, target=target,
+                      more_env=INTRADAY_ENV if intraday else None)
     if state is not None:
         record_build(cfg, state)
     return results
@@ -475,7 +513,7 @@ def joined_selection(args: list[str]) -> list[str]:
 
 
 def run_dbt(args: list[str], cfg: Settings | None, target: str = "duckdb",
-            artifacts: Path | None = None) -> list[dict]:
+            artifacts: Path | None = None, more_env: Mapping[str, str] | None = None) -> list[dict]:
     """dbt `args` through the `dbt` resource for the warehouse of `cfg` (None: only the
     project, as `dbt parse` needs) on dbt target `target`; artifacts and logs in `artifacts`
     (default: a temporary folder, kept only when dbt fails). Raises WarehouseBuildError
@@ -486,7 +524,7 @@ def run_dbt(args: list[str], cfg: Settings | None, target: str = "duckdb",
     (dagster-dbt copies it in), and leaves its own there: dbt then re-parses only what
     changed. Returns the results of run_results.json (the nodes dbt ran)."""
     folder = Path(artifacts) if artifacts is not None else Path(tempfile.mkdtemp(prefix="dcw-dbt-"))
-    env = dbt_env(cfg, target) if cfg is not None else None
+    env = {**dbt_env(cfg, target), **(more_env or {})} if cfg is not None else None
     reuse_parse_state(folder, env)
     invocation = dbt_resource().cli([*joined_selection(args), "--quiet"], raise_on_error=False, target_path=folder, env=env)
     # dagster-dbt echoes dbt's log lines to stdout: they go to the artifacts folder instead

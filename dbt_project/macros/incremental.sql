@@ -19,6 +19,10 @@
     accepted file of a `reaching_kinds` kind arrived (an ERP snapshot that old rows depend on;
     a rejected or duplicate one changes nothing), an
     `upstream` incremental model was rebuilt whole since, or `full_if` (a SQL condition) holds.
+    A model whose rows depend on other rows than its touched files' (int_diversion_flags) gives
+    `widen`, statements run once the touched files are known, and `rows`, the condition (on the
+    model's row `l`) of the rows to delete and select again (default: those of the touched
+    files, in_scope()).
     dbt's --full-refresh builds it as a table again. On Spark these models are tables
     (materialized by incremental_materialization()) and the macros below render nothing. -#}
 
@@ -31,10 +35,11 @@
     create table if not exists meta.dbt_increments (
         model varchar, batch_id varchar, checksum varchar, built_at timestamp, full_at timestamp);
     create table if not exists meta.dbt_scope (model varchar, whole boolean, source_file varchar);
+    create table if not exists meta.dcw_scope_dealers (model varchar, dealer_id varchar);
 {%- endmacro %}
 
 {#- The pre-hook: decides what this build selects and deletes it from the model. -#}
-{% macro incremental_scope(keyed_kinds, reaching_kinds=[], upstream=[], full_if=none) -%}
+{% macro incremental_scope(keyed_kinds, reaching_kinds=[], upstream=[], full_if=none, widen=none, rows=none) -%}
 {%- if target.type != 'spark' -%}
 {%- set name = this.identifier -%}
 {%- set log = source('raw', 'submissions') -%}
@@ -72,7 +77,8 @@ from {{ log }} as s
 inner join (select distinct kind, dealer_id, period_start from fresh
             where kind in ('{{ keyed_kinds | join("', '") }}')) as t
     on t.kind = s.kind and t.dealer_id = s.dealer_id and t.period_start = s.period_start;
-delete from {{ this }} where {{ in_scope() }};
+{{ widen or '' }}
+delete from {{ this }} as l where {{ rows or in_scope() }};
 {%- else -%}
 insert into meta.dbt_scope values ('{{ name }}', true, null);
 {%- endif %}
@@ -103,9 +109,10 @@ insert into meta.dbt_scope values ('{{ name }}', true, null);
 {%- if is_incremental() %}where {{ in_scope(column) }}{% endif -%}
 {%- endmacro %}
 
-{#- The post-hook: the batches this build has seen, and whether it was whole. -#}
+{#- The post-hook: the batches this build has seen, and whether it was whole. An intraday build
+    (DCW_INTRADAY=1, pipelines/dbt.py) records nothing: the night rebuilds and checks its keys. -#}
 {% macro incremental_done() -%}
-{%- if target.type != 'spark' -%}
+{%- if target.type != 'spark' and env_var('DCW_INTRADAY', '') in ('', '0') -%}
 {%- set name = this.identifier -%}
 {%- set log = source('raw', 'submissions') -%}
 create or replace temp table dcw_previous_full_{{ name }} as
@@ -138,7 +145,8 @@ drop table dcw_previous_full_{{ name }};
 {% macro get_where_subquery(relation) -%}
     {%- set where = config.get('where') -%}
     {%- if where -%}
-        {%- set where = where | replace('__night_rows__', night_rows(relation.identifier)) -%}
+        {%- set where = where | replace('__night_rows__', night_rows(relation.identifier))
+                              | replace('__night_dealers__', night_dealers(relation.identifier)) -%}
         {%- set filtered -%}
             (select * from {{ relation }} where {{ where }}) dbt_subquery
         {%- endset -%}
@@ -146,4 +154,115 @@ drop table dcw_previous_full_{{ name }};
     {%- else -%}
         {{ return(relation) }}
     {%- endif -%}
+{%- endmacro %}
+
+{#- int_diversion_flags' night (dbt_project/README.md, Incremental models): besides the lines
+    of the touched files, the lines whose flags those files or the night's shipments can move.
+    DOUBLE_REPORTED compares a line with other dealers' lines of the same sale key (customer,
+    sku, date, qty): the keys of the touched files' new lines and of their old DOUBLE_REPORTED
+    flags (a removed line that was in a group flagged every line of it). FOREIGN_BATCH and
+    UNKNOWN_BATCH read every dealer's receipts of the line's (sku, batch): the batches of every
+    version of each shipment line a new shipments file sent (a delta replaces by key, so the
+    old version's batch moves too). The keys go to meta.dcw_diversion_keys, nothing on a whole
+    build. -#}
+{% macro diversion_keys() -%}
+{%- set name = this.identifier -%}
+{%- set log = source('raw', 'submissions') -%}
+create or replace table meta.dcw_diversion_keys as
+with touched as (
+    select source_file from meta.dbt_scope
+    where model = '{{ name }}' and source_file is not null and not {{ scope_is_whole() }}
+),
+sent as (
+    {{ shipment_rows_sent() }}
+)
+select distinct 'double' as kind, customer_key, sku, sale_date, qty, cast(null as varchar) as batch_no
+from (
+    select customer_key, sku, sale_date, qty from {{ this }}
+    where rule = 'DOUBLE_REPORTED' and source_file in (select source_file from touched)
+    union all
+    select customer_key, sku, sale_date, qty from {{ ref('int_sales_lines') }}
+    where source_file in (select source_file from touched)
+) as k
+where customer_key is not null
+union all
+select distinct 'batch', null, sku, null, null, nullif(batch_no, '')
+from sent
+where nullif(batch_no, '') is not null;
+{%- endmacro %}
+
+{#- Whether this build of the model is whole (meta.dbt_scope's marker), as SQL. -#}
+{% macro scope_is_whole() -%}
+    coalesce((select bool_or(whole) from meta.dbt_scope where model = '{{ this.identifier }}'), true)
+{%- endmacro %}
+
+{#- The raw rows, every version, of each shipment line (shipment_id, line_no) that a
+    shipments file in a batch the model has not seen sent (a delta replaces by key: the old
+    version's dealer and batch move too). None on a whole build. -#}
+{% macro shipment_rows_sent() -%}
+    {%- set log = source('raw', 'submissions') -%}
+    select * from {{ source('raw', 'shipments') }}
+    where (shipment_id, line_no) in (
+        select r.shipment_id, r.line_no
+        from {{ source('raw', 'shipments') }} as r
+        inner join {{ log }} as s
+            on {{ committed('r', 's') }}
+        where s.kind = 'shipments' and s.status in ('accepted', 'partially_accepted')
+          and s.batch_id not in (select batch_id from meta.dbt_increments
+                                 where model = '{{ this.identifier }}' and batch_id is not null))
+      and not {{ scope_is_whole() }}
+{%- endmacro %}
+
+{#- A model keyed by dealer (fct_sell_through_monthly: each month opens with the previous
+    one's closing, so a touched month moves every later month of the dealer's pairs): the
+    dealers of the touched files and of the shipment lines the night's shipments files sent,
+    into meta.dcw_scope_dealers. -#}
+{% macro scope_dealers() -%}
+{%- set name = this.identifier -%}
+delete from meta.dcw_scope_dealers where model = '{{ name }}';
+insert into meta.dcw_scope_dealers
+select distinct '{{ name }}', dealer_id
+from (
+    select s.dealer_id
+    from meta.dbt_scope as d
+    inner join {{ source('raw', 'submissions') }} as s
+        on s.source_file = d.source_file
+    where d.model = '{{ name }}'
+    union all
+    select dealer_id from ({{ shipment_rows_sent() }}) as r
+) as t
+where dealer_id is not null and not {{ scope_is_whole() }};
+{%- endmacro %}
+
+{#- The rows (alias `l`, a `dealer_id` column) of a model keyed by dealer that a night
+    deletes and selects again: every row on a whole build. -#}
+{% macro dealer_rows(l) -%}
+    {{ night_dealers(this.identifier, l ~ '.dealer_id') }}
+{%- endmacro %}
+
+{#- As night_rows, for a model keyed by dealer (scope_dealers): the rows of the dealers its
+    last build selected (`where: __night_dealers__` in a data test's config). -#}
+{% macro night_dealers(model_name, column='dealer_id') -%}
+{%- if target.type == 'spark' or env_var('DCW_FULL_CHECKS', '') not in ('', '0') -%}
+    (1 = 1)
+{%- else -%}
+    (coalesce((select bool_or(whole) from meta.dbt_scope where model = '{{ model_name }}'), true)
+     or {{ column }} in (select dealer_id from meta.dcw_scope_dealers where model = '{{ model_name }}'))
+{%- endif -%}
+{%- endmacro %}
+
+{#- The lines (alias `l`, with the columns of int_diversion_flags) that a night of
+    int_diversion_flags deletes and flags again: every line on a whole build. -#}
+{% macro diversion_rows(l) -%}
+    ({{ in_scope(l ~ '.source_file') }}
+     or ({{ l }}.customer_key, {{ l }}.sku, {{ l }}.sale_date, {{ l }}.qty) in (
+        select customer_key, sku, sale_date, qty from meta.dcw_diversion_keys where kind = 'double')
+     or ({{ l }}.sku, {{ l }}.batch_no) in (
+        select sku, batch_no from meta.dcw_diversion_keys where kind = 'batch'))
+{%- endmacro %}
+
+{#- fct_sell_through_monthly's months run to the last month of the data for every pair: when
+    that month moves, every pair gains or loses a month. -#}
+{% macro last_month_moved() -%}
+    (select max(month) from {{ ref('int_months') }}) is distinct from (select max(month) from {{ this }})
 {%- endmacro %}

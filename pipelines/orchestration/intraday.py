@@ -5,7 +5,8 @@ The nightly job builds everything the day changed, the forecasts and their check
 (dbt_project/README.md, "What a night builds"); a dealer who uploads at noon should not wait
 for that. This job ingests the landing folder (feedback written as in the night), then builds
 with dbt only what is downstream of the raw tables that received rows from this run's batches (`source:raw.<table>+`, known only once the ingestion has committed),
-never the forecast models, then publishes the marts dbt rebuilt. A file that brought no rows
+never the forecast models nor the customers' reports as of the date (INTRADAY_EXCLUDE), then
+publishes the marts dbt rebuilt. A file that brought no rows
 (a duplicate, a rejected file) costs its feedback and nothing more.
 
 Its steps are ops, not the assets' own steps: an asset job fixes its dbt selection when the
@@ -29,6 +30,11 @@ from pipelines.serving import SCHEMA as MARTS
 from pipelines.serving import serving_marts
 
 SERVING_KEY = serving_marts.key
+
+# What an intraday run never builds: the forecasts, and the customers' reports as of the
+# business date (grading by recency, repurchase due), which read every line of each customer
+# and move with the date the night moves (docs/ingestion.md, "Intraday runs").
+INTRADAY_EXCLUDE = (FORECAST_SELECTOR, "fct_customer_rfm+", "rpt_customer_repurchase_due+")
 
 
 def committed_batches(cfg: Settings) -> set[str]:
@@ -63,8 +69,8 @@ def ingest_landed(context: dg.OpExecutionContext, warehouse: WarehouseResource) 
     yield dg.Output(tables)
 
 
-@dg.op(description="dbt build of the models downstream of the raw tables written (forecasts "
-                   "excluded, data tests of what is built included); returns the marts built.")
+@dg.op(description="dbt run of the models downstream of the raw tables written (forecasts "
+                   "excluded; their data tests run in the night, on what this wrote); returns the marts built.")
 def build_landed(context: dg.OpExecutionContext, warehouse: WarehouseResource, tables: list[str]) -> list[str]:
     if not tables:
         context.log.info("no rows landed: nothing to build")
@@ -74,7 +80,8 @@ def build_landed(context: dg.OpExecutionContext, warehouse: WarehouseResource, t
     select = downstream_of(tables)
     with cfg.lock(log=context.log.info):
         # the customer resolution runs first inside build_warehouse (a no-op without new sales)
-        results = build_warehouse(cfg, select=select, exclude=[FORECAST_SELECTOR])
+        # models only: the night checks what this wrote (pipelines/dbt.py, INTRADAY_ENV)
+        results = build_warehouse(cfg, select=select, exclude=INTRADAY_EXCLUDE, data_tests=False, intraday=True)
     nodes = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))["nodes"]
     built = [nodes[u] for u in built_models(results) if u in nodes]
     if CUSTOMER_RECORDS.path[-1] in tables:

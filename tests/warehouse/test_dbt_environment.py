@@ -10,7 +10,8 @@ from datetime import date
 import pytest
 
 from pipelines.core.settings import Settings
-from pipelines.dbt import joined_selection, run_dbt
+from pipelines.core.errors import UserError
+from pipelines.dbt import dbt_duckdb_memory, dbt_env, joined_selection, run_dbt
 
 
 def test_the_settings_reach_dbt_and_only_dbt(tmp_path):
@@ -32,3 +33,16 @@ def test_the_settings_reach_dbt_and_only_dbt(tmp_path):
 def test_several_selected_nodes_stay_one_selection(args, expected):
     """dagster-dbt takes one value after --select: several become one union for dbt."""
     assert joined_selection(args) == expected
+
+
+@pytest.mark.parametrize("bound, duckdb", [("3GB", "2250MB"), ("4GiB", "3544MB"), ("1200MB", "1000MB")])
+def test_duckdb_in_dbt_leaves_room_for_dbt_and_its_python_models(tmp_path, bound, duckdb):
+    """dbt's DuckDB gets the run's memory bound less what dbt's process holds besides
+    (dbt_project/README.md, Memory), never below a working floor."""
+    cfg = Settings.for_warehouse(tmp_path / "w.duckdb").with_overrides(duckdb_memory=bound)
+    assert dbt_env(cfg)["DCW_DUCKDB_MEMORY"] == duckdb
+
+
+def test_a_memory_bound_that_is_no_size_is_one_line():
+    with pytest.raises(UserError, match="DCW_DUCKDB_MEMORY"):
+        dbt_duckdb_memory("plenty")

@@ -7,6 +7,18 @@
     every holder only for the few lines whose own dealer had not received the batch. Joining
     each line with every holder of its batch, as a direct reading of the rule would, grows
     with the dealers that received a batch (~220 rows per line at 2,000 dealers). -#}
+{#- Incremental (macros/incremental.sql): a night flags again the lines of the touched sales
+    files and the other dealers' lines those files or the night's shipments reach
+    (diversion_keys); a new opening inventory, or a whole rebuild of int_sales_lines, rebuilds
+    it whole. -#}
+{{ config(
+    materialized=incremental_materialization(),
+    incremental_strategy='append',
+    on_schema_change='sync_all_columns',
+    pre_hook="{{ incremental_scope(['sales'], ['opening_inventory'], upstream=['int_sales_lines'], widen=diversion_keys(), rows=diversion_rows('l')) }}",
+    post_hook="{{ incremental_done() }}",
+) }}
+
 with lines as (
     select
         l.source_file,
@@ -27,6 +39,19 @@ with lines as (
        and own.sku = l.sku
        and own.batch_no = l.batch_no
        and own.first_received_on <= l.sale_date
+    {% if is_incremental() %}where {{ diversion_rows('l') }}{% endif %}
+),
+
+{#- the lines that share a sale key with a line flagged here: its DOUBLE_REPORTED group -#}
+peers as (
+    {% if is_incremental() -%}
+    select p.customer_key, p.sku, p.sale_date, p.qty, p.dealer_id
+    from {{ ref('int_sales_lines') }} as p
+    where (p.customer_key, p.sku, p.sale_date, p.qty) in (
+        select customer_key, sku, sale_date, qty from lines where customer_key is not null)
+    {%- else -%}
+    select customer_key, sku, sale_date, qty, dealer_id from lines
+    {%- endif %}
 ),
 
 batch_not_own as (
@@ -52,7 +77,7 @@ holders as (
     more dealers; each line names the other dealers of its group -#}
 double_groups as (
     select customer_key, sku, sale_date, qty
-    from lines
+    from peers
     where customer_key is not null
     group by customer_key, sku, sale_date, qty
     having count(distinct dealer_id) >= 2
@@ -72,7 +97,7 @@ double_others as (
         d.source_row,
         {{ sorted_listagg('o.dealer_id', ',') }} as other_ids
     from double_lines as d
-    inner join (select distinct customer_key, sku, sale_date, qty, dealer_id from double_lines) as o
+    inner join (select distinct customer_key, sku, sale_date, qty, dealer_id from peers) as o
         on o.customer_key = d.customer_key and o.sku = d.sku
        and o.sale_date = d.sale_date and o.qty = d.qty
        and o.dealer_id <> d.dealer_id

@@ -1,13 +1,14 @@
 {#- Every month from the earliest to the latest month of any opening inventory, current
-    shipment or current accepted sales line: the month axis of sell-through. It reads stg_sales,
-    not the int_sales_lines table, so that it is ready while that table is being built. -#}
+    shipment or current accepted sales line: the month axis of sell-through. Of the sales lines
+    only the first and last dates matter, read from the int_sales_lines table (as dim_date
+    does): the stg_sales view would read every raw sales file again on every night. -#}
 with activity as (
     select min(as_of_date) as first_day, max(as_of_date) as last_day
     from {{ ref('stg_opening_inventory') }}
     union all
     select min(ship_date), max(ship_date) from {{ ref('stg_shipments') }}
     union all
-    select min(sale_date), max(sale_date) from {{ ref('stg_sales') }}
+    select min(sale_date), max(sale_date) from {{ ref('int_sales_lines') }}
 ),
 
 bounds as (

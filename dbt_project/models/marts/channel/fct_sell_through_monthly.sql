@@ -1,3 +1,15 @@
+{#- Incremental by dealer (macros/incremental.sql): a night rebuilds every pair of the dealers
+    its sales and stock files and its shipment lines touched (a month opens with the previous
+    one's closing); a new opening inventory or products snapshot, a whole rebuild of
+    int_sales_lines, or a new last month (every pair gains it) rebuilds it whole. -#}
+{{ config(
+    materialized=incremental_materialization(),
+    incremental_strategy='append',
+    on_schema_change='append_new_columns',
+    pre_hook="{{ incremental_scope(['sales', 'inventory'], ['opening_inventory', 'products'], upstream=['int_sales_lines'], full_if=last_month_moved(), widen=scope_dealers(), rows=dealer_rows('l')) }}",
+    post_hook="{{ incremental_done() }}",
+) }}
+
 with opening as (
     select dealer_id, sku, {{ month_start('as_of_date') }} as month, sum(qty) as qty
     from {{ ref('stg_opening_inventory') }}
@@ -11,7 +23,8 @@ sell_in as (
 
 sell_out as (
     select dealer_id, sku, sale_month as month, sum(qty) as qty, sum(line_value) as sell_out_value
-    from {{ ref('int_sales_lines') }}
+    from {{ ref('int_sales_lines') }} as l
+    {% if is_incremental() %}where {{ dealer_rows('l') }}{% endif %}
     group by dealer_id, sku, sale_month
 ),
 
@@ -24,7 +37,8 @@ pairs as (
         select dealer_id, sku, month from sell_in
         union all
         select dealer_id, sku, month from sell_out
-    ) as activity
+    ) as l
+    {% if is_incremental() %}where {{ dealer_rows('l') }}{% endif %}
     group by dealer_id, sku
 ),
 
@@ -91,6 +105,7 @@ reported as (
     from {{ ref('stg_inventory_reports') }} as r
     inner join {{ ref('stg_inventory') }} as i
         on i.source_file = r.source_file
+    {% if is_incremental() %}where {{ dealer_rows('r') }}{% endif %}
     group by r.dealer_id, r.report_date, i.sku
 ),
 
