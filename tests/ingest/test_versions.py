@@ -115,3 +115,26 @@ def test_a_file_literally_named_like_a_version_does_not_take_its_place(env):
     rel = p.relative_to(env.landing.root).as_posix()
     assert [(r["source_file"], r["status"]) for r in _log(env, p)] == [
         (rel, "superseded"), (rel + "@v3", "accepted")]
+
+
+def test_touching_files_moves_only_each_ones_newest_version_time(env):
+    """A copied landing folder touches every file at once: one update for all, and an older
+    version keeps the time it was read with."""
+    p = env.landing.claims("D0001", [env.landing.claim(claim_id="CL1")])
+    q = env.landing.claims("D0002", [env.landing.claim(claim_id="CL9")])
+    env.ingest()
+    p.write_text(CSV_HEAD + "CL2,C001,展会,700,2025-01-01,2025-01-31,\n", encoding="utf-8")
+    env.ingest()
+
+    def times():
+        return env.query("SELECT source_file, modified_ns FROM raw.submissions ORDER BY 1").rows()
+    before = dict(times())
+    for path in (p, q):
+        st = path.stat()
+        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 7_000_000_000))
+    assert env.ingest().files_new == 0
+    after = dict(times())
+    rel_p, rel_q = (x.relative_to(env.landing.root).as_posix() for x in (p, q))
+    assert after[rel_p] == before[rel_p]  # the first version's time stays
+    assert after[rel_p + "@v2"] == p.stat().st_mtime_ns != before[rel_p + "@v2"]
+    assert after[rel_q] == q.stat().st_mtime_ns != before[rel_q]
