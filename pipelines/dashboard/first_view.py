@@ -24,7 +24,7 @@ from pipelines.dashboard.labels import whole_numbers
 
 ROUTE = "first"  # the first views' URL: /first/<page>; the interactive page is /<page>
 NIGHT = "night.json"
-FIRST_ROWS = 20  # as the interactive page's static table (pages.FIRST_ROWS)
+FIRST_ROWS = views.FIRST_ROWS
 
 _STYLE = """body{font-family:"Source Sans Pro","Noto Sans CJK SC","WenQuanYi Micro Hei",sans-serif;margin:0;color:#31333f}
 nav{background:#f0f2f6;padding:.6rem 1.5rem;font-size:.95rem}nav a{margin-right:1.2rem;color:#31333f}

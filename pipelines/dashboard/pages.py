@@ -35,7 +35,7 @@ SHOWN_ROWS = 1000
 # A table's first view: its first rows as a static table. The interactive grid (sorting,
 # scrolling, SHOWN_ROWS rows) is a canvas the browser's main thread builds and draws at
 # several times a static table's cost, so it is sent only when asked for (docs/dashboard.md).
-FIRST_ROWS = 20
+FIRST_ROWS = views.FIRST_ROWS
 
 def not_published(what: list[str]) -> None:
     st.info(f"尚未发布，此部分暂不显示 Not published yet, section skipped: {', '.join(what)}")

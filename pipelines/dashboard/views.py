@@ -70,6 +70,9 @@ def month(m) -> str:
     return pd.Timestamp(m).strftime("%Y-%m") if m is not None and not pd.isna(m) else "—"
 
 
+# a table's first view: the rows both renderers show before the interactive grid
+FIRST_ROWS = 20
+
 TITLES = {
     "overview": "总览 Overview",
     "dealer": "经销商 Dealer",
