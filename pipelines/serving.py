@@ -22,6 +22,10 @@ of it, and a mart is copied again only when its content differs from the warehou
 columns and types, its row count and an order-independent sum of its rows' hashes: a scan of
 both, far cheaper than writing the table), or when it is new; a mart no longer in the
 warehouse is dropped. The new file still replaces the old one by the one rename.
+An incremental mart (dbt_project/README.md, "Incremental models") whose last build was not
+whole has only its rows of that build (of the files, dealers or customers it touched)
+replaced; its fingerprint must then equal the warehouse's, else (the serving file missed a
+build) it is copied whole.
 
 A connection that is already open keeps reading the copy it opened (Linux keeps the old inode
 alive until it is closed) and sees the new copy once it reconnects. Within one process DuckDB
@@ -121,7 +125,8 @@ def publish_marts(warehouse: Path, serving: Path, descriptions: Descriptions | N
     when given, names the only marts that may have changed (e.g. those dbt built in this run):
     the others are kept without comparing them.
     Returns {"serving": path, "tables": {table: rows}, "copied": [the marts written],
-    "first_views": the dashboard's first views' folder, or None when they failed}."""
+    "in_place": [those of them written by replacing only their rows of the last incremental
+    build], "first_views": the dashboard's first views' folder, or None when they failed}."""
     warehouse, serving = Path(warehouse).resolve(), Path(serving).resolve()
     if not warehouse.exists():
         raise UserError(f"warehouse {warehouse} does not exist (run 'dcw run' first)")
@@ -143,7 +148,7 @@ def publish_marts(warehouse: Path, serving: Path, descriptions: Descriptions | N
         if previous is not None:
             # a private copy: a reader keeps the serving file as it is until the rename
             shutil.copyfile(previous, tmp)
-        tables, copied = _copy_marts(warehouse, tmp, descriptions, previous is not None, changed)
+        tables, copied, in_place = _copy_marts(warehouse, tmp, descriptions, previous is not None, changed)
         _fsync(tmp)
         os.replace(tmp, serving)
         _fsync(serving.parent)
@@ -151,7 +156,8 @@ def publish_marts(warehouse: Path, serving: Path, descriptions: Descriptions | N
         tmp.unlink(missing_ok=True)
         tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
         raise
-    return {"serving": str(serving), "tables": tables, "copied": copied, "first_views": _first_views(serving)}
+    return {"serving": str(serving), "tables": tables, "copied": copied, "in_place": in_place,
+            "first_views": _first_views(serving)}
 
 
 def _first_views(serving: Path) -> str | None:
@@ -172,10 +178,11 @@ def _first_views(serving: Path) -> str | None:
 
 
 def _copy_marts(warehouse: Path, target: Path, descriptions: Descriptions, update: bool = False,
-                changed: set[str] | None = None) -> tuple[dict[str, int], list[str]]:
+                changed: set[str] | None = None) -> tuple[dict[str, int], list[str], list[str]]:
     """Write schema `marts` of `warehouse` into `target` (when `update`: a copy of the previous
-    serving file, of which only differing marts are rewritten). Returns the rows per mart and
-    the marts written."""
+    serving file, of which only differing marts are rewritten, an incremental mart by its rows
+    of the last build when that gives the warehouse's content). Returns the rows per mart, the
+    marts written and those of them written in place."""
     # The warehouse is attached under its own catalog name (its file stem, as dbt names it),
     # so a view that names its tables with the catalog still resolves.
     source = warehouse.stem
@@ -191,17 +198,24 @@ def _copy_marts(warehouse: Path, target: Path, descriptions: Descriptions, updat
             con.execute(f"create schema {_NEW}.{SCHEMA}")
         for gone in sorted(served - set(names)):
             con.execute(f"drop table {_NEW}.{SCHEMA}.{_quote(gone)}")
-        rows, copied = {}, []
+        rows, copied, in_place = {}, [], []
         for name in names:
             t = f"{SCHEMA}.{_quote(name)}"
             withheld = ", ".join(_quote(c) for c in WITHHELD.get(name, ()))
             columns = f"* exclude ({withheld})" if withheld else "*"
+            fresh = f"(select {columns} from {_quote(source)}.{t})"
+            # an incremental mart's rows of the night (_delta) replace its served rows in place
+            delta = _delta(con, source, name) if name in served and (changed is None or name in changed) else None
             kept = name in served and (
                 (changed is not None and name not in changed)
-                or _fingerprint(con, f"(select {columns} from {_quote(source)}.{t})") == _fingerprint(con, f"{_NEW}.{t}"))
+                or (_apply_delta(con, name, fresh, delta) if delta is not None
+                    else _fingerprint(con, fresh) == _fingerprint(con, f"{_NEW}.{t}")))
             if not kept:
                 con.execute(f"create or replace table {_NEW}.{t} as select {columns} from {_quote(source)}.{t}")
+            if not kept or delta is not None:
                 copied.append(name)
+            if kept and delta is not None:
+                in_place.append(name)
             rows[name] = con.execute(f"select count(*) from {_NEW}.{t}").fetchone()[0]
             _comment(con, _NEW, name, *descriptions.get(name, ("", {})))
         con.execute(f"checkpoint {_NEW}")
@@ -209,7 +223,40 @@ def _copy_marts(warehouse: Path, target: Path, descriptions: Descriptions, updat
         con.execute(f"detach {_quote(source)}")
     finally:
         con.close()
-    return rows, copied
+    return rows, copied, in_place
+
+
+def _delta(con: duckdb.DuckDBPyConnection, source: str, name: str) -> str | None:
+    """The condition on a row of mart `name` that its last dbt build deleted and selected
+    again, when that build was incremental (dbt_project/README.md, "Incremental models"): its
+    rows of the files it touched (`source_file`), else of the dealers or customers it rebuilt.
+    None when the build was whole or the mart is not incremental."""
+    meta = f"{_quote(source)}.meta"
+    scopes = {t for (t,) in con.execute("select table_name from duckdb_tables() where database_name = ? "
+                                        "and schema_name = 'meta'", [source]).fetchall()}
+    if "dbt_scope" not in scopes or con.execute(f"select coalesce(bool_or(whole), true) from {meta}.dbt_scope "
+                                                "where model = ?", [name]).fetchone()[0]:
+        return None
+    columns = {c for (c,) in con.execute("select column_name from duckdb_columns() where database_name = ? "
+                                         "and schema_name = ? and table_name = ?", [source, SCHEMA, name]).fetchall()}
+    model = _literal(name)
+    for column, table, key in (("source_file", "dbt_scope", "source_file"), ("dealer_id", "dcw_scope_dealers", "dealer_id"),
+                               ("customer_key", "dcw_scope_customers", "customer_key")):
+        if column in columns and table in scopes:
+            return (f"{_quote(column)} in (select {key} from {meta}.{table} "
+                    f"where model = {model} and {key} is not null)")
+    return None
+
+
+def _apply_delta(con: duckdb.DuckDBPyConnection, name: str, fresh: str, delta: str) -> bool:
+    """Mart `name` of the new serving file brought to `fresh` (the warehouse's rows) by
+    replacing only the rows of `delta` (see _delta); True when the result has the warehouse's
+    fingerprint. A serving copy that missed an earlier build (a failed publish, another
+    warehouse) differs elsewhere too: False, and the caller copies the mart whole."""
+    t = f"{_NEW}.{SCHEMA}.{_quote(name)}"
+    con.execute(f"delete from {t} where {delta}")
+    con.execute(f"insert into {t} by name select * from {fresh} where {delta}")
+    return _fingerprint(con, fresh) == _fingerprint(con, t)
 
 
 def _tables(con: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:

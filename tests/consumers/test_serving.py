@@ -180,3 +180,32 @@ def test_dcw_sql_runs_a_query_read_only(tmp_path):
     out = io.StringIO()
     sql_shell(serving, stdin=io.StringIO("select 41 + 1\n as answer;\n.tables\ncreate table t (a int);\n"), stdout=out)
     assert "42" in out.getvalue() and "fct_a" in out.getvalue() and "read-only" in out.getvalue()
+
+
+def test_an_incremental_mart_is_published_by_its_rows_of_the_night(tmp_path):
+    """The rows of the files its last build touched replace the served ones; a serving copy
+    that missed a build is copied whole instead."""
+    wh = create_marts(tmp_path / "warehouse.duckdb", """
+        create or replace table marts.fct_lines as
+            select range as id, 'f' || (range % 3) as source_file from range(9);
+        create schema if not exists meta;
+        create or replace table meta.dbt_scope (model varchar, whole boolean, source_file varchar);
+        insert into meta.dbt_scope values ('fct_lines', true, null);
+    """)
+    serving = tmp_path / "dcw.duckdb"
+    assert publish_marts(wh, serving, {})["in_place"] == []  # its build was whole
+    create_marts(wh, """
+        update marts.fct_lines set id = id + 100 where source_file = 'f1';
+        delete from meta.dbt_scope;
+        insert into meta.dbt_scope values ('fct_lines', false, null), ('fct_lines', false, 'f1');
+    """)
+    result = publish_marts(wh, serving, {})
+    assert result["copied"] == result["in_place"] == ["fct_lines"]
+    assert sorted(_served(serving)["fct_lines"]) == sorted(
+        (i + 100 * (i % 3 == 1), f"f{i % 3}") for i in range(9))
+    # a change outside the last build's files (the serving file missed a build): copied whole
+    create_marts(wh, "update marts.fct_lines set id = id + 1000 where source_file = 'f2'")
+    result = publish_marts(wh, serving, {})
+    assert result["copied"] == ["fct_lines"] and result["in_place"] == []
+    assert sorted(_served(serving)["fct_lines"]) == sorted(
+        (i + 100 * (i % 3 == 1) + 1000 * (i % 3 == 2), f"f{i % 3}") for i in range(9))
