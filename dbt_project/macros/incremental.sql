@@ -215,9 +215,10 @@ where nullif(batch_no, '') is not null;
 
 {#- A model keyed by dealer (fct_sell_through_monthly: each month opens with the previous
     one's closing, so a touched month moves every later month of the dealer's pairs): the
-    dealers of the touched files and of the shipment lines the night's shipments files sent,
-    into meta.dcw_scope_dealers. -#}
-{% macro scope_dealers() -%}
+    dealers of the touched files and, unless `shipments` is false (a model of sales lines
+    alone), of the shipment lines the night's shipments files sent, into
+    meta.dcw_scope_dealers. -#}
+{% macro scope_dealers(shipments=true) -%}
 {%- set name = this.identifier -%}
 delete from meta.dcw_scope_dealers where model = '{{ name }}';
 insert into meta.dcw_scope_dealers
@@ -228,8 +229,10 @@ from (
     inner join {{ source('raw', 'submissions') }} as s
         on s.source_file = d.source_file
     where d.model = '{{ name }}'
+    {%- if shipments %}
     union all
     select dealer_id from ({{ shipment_rows_sent() }}) as r
+    {%- endif %}
 ) as t
 where dealer_id is not null and not {{ scope_is_whole() }};
 {%- endmacro %}
@@ -243,11 +246,17 @@ where dealer_id is not null and not {{ scope_is_whole() }};
 {#- As night_rows, for a model keyed by dealer (scope_dealers): the rows of the dealers its
     last build selected (`where: __night_dealers__` in a data test's config). -#}
 {% macro night_dealers(model_name, column='dealer_id') -%}
+    {{ night_keys(model_name, column, 'dcw_scope_dealers', 'dealer_id') }}
+{%- endmacro %}
+
+{#- As night_rows, for a model keyed by `key` (scope_dealers, scope_customers): the rows whose
+    `column` is among the keys its last build selected (meta.`table`). -#}
+{% macro night_keys(model_name, column, table, key) -%}
 {%- if target.type == 'spark' or env_var('DCW_FULL_CHECKS', '') not in ('', '0') -%}
     (1 = 1)
 {%- else -%}
     (coalesce((select bool_or(whole) from meta.dbt_scope where model = '{{ model_name }}'), true)
-     or {{ column }} in (select dealer_id from meta.dcw_scope_dealers where model = '{{ model_name }}'))
+     or {{ column }} in (select {{ key }} from meta.{{ table }} where model = '{{ model_name }}'))
 {%- endif -%}
 {%- endmacro %}
 
@@ -265,4 +274,118 @@ where dealer_id is not null and not {{ scope_is_whole() }};
     that month moves, every pair gains or loses a month. -#}
 {% macro last_month_moved() -%}
     (select max(month) from {{ ref('int_months') }}) is distinct from (select max(month) from {{ this }})
+{%- endmacro %}
+
+{#- A model keyed by customer (dim_customer: each row sums every line of its customer, of any
+    dealer): the customers of the touched files' current lines, and every customer the model
+    held with a dealer of the touched files (a line a new version dropped is gone from
+    int_sales_lines, its customer still names the dealer here), into meta.dcw_scope_customers.
+    None on a whole build. -#}
+{% macro scope_customers() -%}
+{%- set name = this.identifier -%}
+create table if not exists meta.dcw_scope_customers (model varchar, customer_key varchar);
+delete from meta.dcw_scope_customers where model = '{{ name }}';
+insert into meta.dcw_scope_customers
+with touched as (
+    select source_file from meta.dbt_scope where model = '{{ name }}' and source_file is not null
+),
+dealers as (
+    select distinct s.dealer_id
+    from {{ source('raw', 'submissions') }} as s
+    where s.source_file in (select source_file from touched)
+)
+select distinct '{{ name }}', customer_key
+from (
+    select customer_key from {{ ref('int_sales_lines') }}
+    where source_file in (select source_file from touched)
+    union all
+    select c.customer_key
+    from {{ this }} as c
+    inner join dealers as d
+        on list_contains(string_split(c.dealer_ids, ','), d.dealer_id)
+) as k
+where customer_key is not null and not {{ scope_is_whole() }};
+{%- endmacro %}
+
+{#- The rows (alias `l`, a `customer_key` column) of a model keyed by customer that a night
+    deletes and selects again: every row on a whole build. -#}
+{% macro customer_rows(l) -%}
+    {{ night_keys(this.identifier, l ~ '.customer_key', 'dcw_scope_customers', 'customer_key') }}
+{%- endmacro %}
+
+{#- Models that are functions of a few small inputs (int_months, int_shipments_monthly,
+    dim_date: a month axis, a calendar, the sell-in per month) but read whole tables to find
+    them: `signature`, a SQL expression of those inputs far cheaper than the model (the files
+    of the kinds it reads, a few bounds). The model is built again, whole, only when the
+    signature differs from its last build's, its SQL changed or on --full-refresh; otherwise
+    it selects no row and keeps its table (dbt_project/README.md, "Incremental models").
+    dbt compiles a model once its parents are built, so the compiled select, the pre-hook and
+    the post-hook see the same inputs. The last build's signature is in meta.dcw_inputs,
+    written by the post-hook, also by an intraday build (the table is a function of the
+    signature alone). On Spark these are tables and the macros render nothing. -#}
+{% macro inputs_unchanged(signature) -%}
+    {%- if not execute or target.type == 'spark' or not is_incremental() or flags.FULL_REFRESH -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {%- set sql -%}
+        create schema if not exists meta;
+        create table if not exists meta.dcw_inputs (model varchar, checksum varchar, signature varchar);
+        select coalesce((select signature from meta.dcw_inputs
+                         where model = '{{ this.identifier }}' and checksum = '{{ model.checksum.checksum }}')
+                        = ({{ signature }}), false)
+    {%- endset -%}
+    {{ return(run_query(sql).columns[0].values()[0]) }}
+{%- endmacro %}
+
+{#- The pre-hook: the whole table deleted when the model is built again. -#}
+{% macro inputs_scope(signature) -%}
+    {%- if target.type != 'spark' and is_incremental() and not inputs_unchanged(signature) -%}
+        delete from {{ this }};
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The post-hook: the signature of this build's inputs. -#}
+{% macro inputs_done(signature) -%}
+    {%- if target.type != 'spark' -%}
+        create schema if not exists meta;
+        create table if not exists meta.dcw_inputs (model varchar, checksum varchar, signature varchar);
+        delete from meta.dcw_inputs where model = '{{ this.identifier }}';
+        insert into meta.dcw_inputs values ('{{ this.identifier }}', '{{ model.checksum.checksum }}', ({{ signature }}));
+    {%- endif -%}
+{%- endmacro %}
+
+{#- A signature of the accepted files of `kinds` in the submission log (each version, batch
+    and status): the content of their current rows is a function of it. -#}
+{% macro files_signature(kinds) -%}
+    (select md5(coalesce(string_agg(concat_ws('|', source_file, batch_id, status, superseded_by), ','
+                                    order by source_file, batch_id), ''))
+     from {{ source('raw', 'submissions') }}
+     where kind in ('{{ kinds | join("', '") }}'))
+{%- endmacro %}
+
+{#- The first and last month of the current accepted sales lines, as text. -#}
+{% macro sales_months_signature() -%}
+    (select concat_ws('|', {{ month_start('min(sale_date)') }}, {{ month_start('max(sale_date)') }})
+     from {{ ref('int_sales_lines') }})
+{%- endmacro %}
+
+{#- The inputs of int_months: the opening inventory and shipments files, the sales months. -#}
+{% macro months_inputs() -%}
+    concat_ws('|', {{ files_signature(['opening_inventory', 'shipments']) }}, {{ sales_months_signature() }})
+{%- endmacro %}
+
+{#- The inputs of int_shipments_monthly: the shipments files, the month axis. -#}
+{% macro shipments_monthly_inputs() -%}
+    concat_ws('|', {{ files_signature(['shipments']) }},
+              (select concat_ws('|', min(month), max(month)) from {{ ref('int_months') }}))
+{%- endmacro %}
+
+{#- The inputs of dim_date: the opening inventory, shipments and campaigns files, the months
+    of the sales lines and of the submissions that count (as dim_date filters them). -#}
+{% macro calendar_inputs() -%}
+    concat_ws('|', {{ files_signature(['opening_inventory', 'shipments', 'campaigns']) }}, {{ sales_months_signature() }},
+              (select concat_ws('|', {{ month_start('min(cast(submitted_at as date))') }},
+                                     {{ month_start('max(cast(submitted_at as date))') }})
+               from {{ ref('stg_submissions') }}
+               where coalesce(reason_code, '') <> 'BAD_SUBMISSION_TIME'))
 {%- endmacro %}

@@ -1,7 +1,19 @@
 {#- Every month from the earliest to the latest month of any opening inventory, current
     shipment or current accepted sales line: the month axis of sell-through. Of the sales lines
     only the first and last dates matter, read from the int_sales_lines table (as dim_date
-    does): the stg_sales view would read every raw sales file again on every night. -#}
+    does): the stg_sales view would read every raw sales file again on every night.
+    Built again only when its inputs moved (macros/incremental.sql, inputs_unchanged): the
+    opening inventory and shipments files, the sales lines' first and last month. -#}
+{{ config(
+    materialized=incremental_materialization(),
+    incremental_strategy='append',
+    on_schema_change='append_new_columns',
+    pre_hook="{{ inputs_scope(months_inputs()) }}",
+    post_hook="{{ inputs_done(months_inputs()) }}",
+) }}
+{% if inputs_unchanged(months_inputs()) -%}
+select * from {{ this }} where false
+{%- else -%}
 with activity as (
     select min(as_of_date) as first_day, max(as_of_date) as last_day
     from {{ ref('stg_opening_inventory') }}
@@ -30,3 +42,4 @@ select
     {{ add_days(add_months('month', 1), -1) }} as month_end,
     {{ days_in_month('month') }} as days_in_month
 from months
+{%- endif %}

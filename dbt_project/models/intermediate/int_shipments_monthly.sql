@@ -1,7 +1,19 @@
 {#- Sell-in per dealer x sku x month on the delivery day (stg_shipments.delivery_date: the
     ship date where the extract gives none), and the goods in transit (在途) at each month's
     end: shipped on or before that day, delivered after it. A shipment delivered within its
-    own month is never in transit at a month end. -#}
+    own month is never in transit at a month end.
+    Built again only when its inputs moved (macros/incremental.sql, inputs_unchanged): the
+    shipments files, the months of int_months. -#}
+{{ config(
+    materialized=incremental_materialization(),
+    incremental_strategy='append',
+    on_schema_change='append_new_columns',
+    pre_hook="{{ inputs_scope(shipments_monthly_inputs()) }}",
+    post_hook="{{ inputs_done(shipments_monthly_inputs()) }}",
+) }}
+{% if inputs_unchanged(shipments_monthly_inputs()) -%}
+select * from {{ this }} where false
+{%- else -%}
 with delivered as (
     select
         dealer_id,
@@ -35,3 +47,4 @@ select
 from delivered as d
 full outer join in_transit as t
     on t.dealer_id = d.dealer_id and t.sku = d.sku and t.month = d.month
+{%- endif %}

@@ -1,9 +1,21 @@
 {#- Market coverage (市场覆盖) per dealer and month: the customers it sold to, the new ones, and
     the cities they are in (docs/marts.md, "Customers"); months in which the dealer reported at
     least one current accepted sales line. -#}
+{#- Incremental by dealer (macros/incremental.sql): a night rebuilds every month of the dealers
+    its sales files touched (a customer's first month with the dealer moves its later months'
+    new customers); a whole rebuild of int_sales_lines rebuilds it whole. -#}
+{{ config(
+    materialized=incremental_materialization(),
+    incremental_strategy='append',
+    on_schema_change='append_new_columns',
+    pre_hook="{{ incremental_scope(['sales'], upstream=['int_sales_lines'], widen=scope_dealers(shipments=false), rows=dealer_rows('l')) }}",
+    post_hook="{{ incremental_done() }}",
+) }}
+
 with lines as (
     select dealer_id, sale_month, customer_key, customer_city_code
-    from {{ ref('int_sales_lines') }}
+    from {{ ref('int_sales_lines') }} as l
+    {% if is_incremental() %}where {{ dealer_rows('l') }}{% endif %}
 ),
 
 firsts as (

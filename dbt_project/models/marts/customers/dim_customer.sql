@@ -1,9 +1,22 @@
 {#- The customer master (客户主数据): one row per resolved end customer of the current accepted
     sales lines (docs/marts.md, "Customers"; how lines are resolved: docs/customers.md). -#}
+{#- Incremental by customer (macros/incremental.sql): a night rebuilds the customers of its
+    sales files' lines and every customer of those files' dealers; a new regions snapshot or a
+    whole rebuild of int_sales_lines (a new ERP snapshot, a changed customer key) rebuilds it
+    whole. -#}
+{{ config(
+    materialized=incremental_materialization(),
+    incremental_strategy='append',
+    on_schema_change='append_new_columns',
+    pre_hook="{{ incremental_scope(['sales'], ['regions'], upstream=['int_sales_lines'], widen=scope_customers(), rows=customer_rows('l')) }}",
+    post_hook="{{ incremental_done() }}",
+) }}
+
 with lines as (
     select customer_key, customer_name, customer_city_code, dealer_id, sale_date, line_value
-    from {{ ref('int_sales_lines') }}
+    from {{ ref('int_sales_lines') }} as l
     where customer_key is not null
+    {% if is_incremental() %}and {{ customer_rows('l') }}{% endif %}
 ),
 
 spellings as (

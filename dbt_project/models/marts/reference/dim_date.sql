@@ -1,6 +1,19 @@
 {#- Calendar days covering every date the marts speak of: opening inventory, shipments,
     sales, submissions, and campaign windows with their baseline windows; whole months. Of the
-    12.5M-odd sales lines only the first and last dates matter, read from the int_sales_lines table. -#}
+    12.5M-odd sales lines only the first and last dates matter, read from the int_sales_lines table.
+    Built again only when its inputs moved (macros/incremental.sql, inputs_unchanged): the
+    opening inventory, shipments and campaigns files, the first and last month of the sales
+    lines and of the submissions. -#}
+{{ config(
+    materialized=incremental_materialization(),
+    incremental_strategy='append',
+    on_schema_change='append_new_columns',
+    pre_hook="{{ inputs_scope(calendar_inputs()) }}",
+    post_hook="{{ inputs_done(calendar_inputs()) }}",
+) }}
+{% if inputs_unchanged(calendar_inputs()) -%}
+select * from {{ this }} where false
+{%- else -%}
 with dated as (
     select as_of_date as d from {{ ref('stg_opening_inventory') }}
     union all select ship_date from {{ ref('stg_shipments') }}
@@ -40,3 +53,4 @@ select
     extract(day from date_day) as day_of_month,
     date_day = {{ add_days(add_months(month_start('date_day'), 1), -1) }} as is_month_end
 from days
+{%- endif %}
