@@ -36,9 +36,9 @@ PREFIX = "floor_"
 # the benchmark always builds from nothing.
 TABLE_LIKE = ("table", "incremental")
 # The hooks of an incremental model that only keep its books (dbt_project/macros/incremental.sql:
-# what a night selects, which batches the model has seen): a first build, which is what the
-# floor restates, selects everything and needs none of them.
-BOOKKEEPING_HOOKS = ("incremental_scope(", "incremental_done(")
+# what a night selects, which batches the model has seen, the signature of its inputs): a first
+# build, which is what the floor restates, selects everything and needs none of them.
+BOOKKEEPING_HOOKS = ("incremental_scope(", "incremental_done(", "inputs_scope(", "inputs_done(")
 # Between hooks compiled in one `dbt compile --inline` call.
 HOOK_SEPARATOR = "\n-- dcw floor: next hook --\n"
 

@@ -109,6 +109,8 @@ def test_floor_refuses_what_it_cannot_restate():
     # needed by its first build, which is what the floor restates; any other hook still stops it
     books = {"pre-hook": [{"sql": "{{ incremental_scope(['sales']) }}"}], "post-hook": ["{{ incremental_done() }}"]}
     assert floor.plan(manifest(model("i", "marts", "select 1", materialized="incremental", config=books))).sql
+    inputs = {"pre-hook": ["{{ inputs_scope(months_inputs()) }}"], "post-hook": ["{{ inputs_done(months_inputs()) }}"]}
+    assert floor.plan(manifest(model("k", "marts", "select 1", materialized="incremental", config=inputs))).sql
     with pytest.raises(UserError, match="model j: pre-/post-hooks"):
         floor.plan(manifest(model("j", "marts", "select 1", materialized="incremental",
                                   config={**books, "post-hook": ["grant select on {{ this }} to x"]})))
