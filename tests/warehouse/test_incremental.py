@@ -7,7 +7,9 @@ has no accepted row, a late file (an older version arriving after a newer one), 
 an ERP snapshot that reaches old lines (prices, territories), a replaced claim, a stock
 report, the same sale in a second dealer's file and its withdrawal (DOUBLE_REPORTED reaches the
 first dealer's untouched month), a shipments delta sending a batch to a dealer and then to the
-other (FOREIGN_BATCH reaches lines of every dealer selling it). Each night is an ingestion and a dbt run on the one warehouse; after the last, a
+other (FOREIGN_BATCH reaches lines of every dealer selling it), a customer of one line that a
+later version of the month drops (the customers' marts lose it: no line of the night names it).
+Each night is an ingestion and a dbt run on the one warehouse; after the last, a
 second warehouse is built from the whole landing at once and every mart (and
 int_sales_lines) is compared row for row.
 """
@@ -35,7 +37,8 @@ pytestmark = pytest.mark.slow
 AS_OF = date(2025, 3, 10)
 MONTHS = ("202501", "202502", "202503")
 EVENTS = ("new_month", "resubmit", "empty_month", "late_file", "duplicate", "prices", "territories",
-          "claim_replaced", "inventory", "double_sale", "undouble", "shipment")
+          "claim_replaced", "inventory", "double_sale", "undouble", "shipment", "one_off", "one_off_gone")
+ONE_OFF = "长江机电设备"  # a business no other line names (the other customers are 客户<n>)
 
 
 class Nights:
@@ -51,6 +54,7 @@ class Nights:
         self.current: dict[tuple[str, str], list[dict]] = {}  # the accepted lines of each month's current file
         self.touched: set[tuple[str, str]] = set()  # the (dealer, month)s tonight's events sent
         self.ship_days = itertools.count(10)
+        self.one_off: tuple[str, str] | None = None  # the (dealer, month) whose current file has ONE_OFF
         self.lb.standard_erp()
         self.sales("D0001", "202501")
         self.sales("D0002", "202501")
@@ -114,6 +118,19 @@ class Nights:
         elif event == "undouble":
             # the copying dealer's month sent again with lines of its own
             self.sales(*(self.doubled.pop(0) if self.doubled else (dealer, MONTHS[-1])))
+        elif event == "one_off":
+            # a month sent again with one more line, of a customer no other line names
+            free = [(d, m) for (d, m), rows in sorted(self.current.items()) if rows and (d, m) not in self.touched]
+            if free:
+                self.one_off = free[n % len(free)]
+                rows = self.current[self.one_off]
+                self.send(*self.one_off, [*rows, {**rows[0], "customer_name": ONE_OFF, "invoice_no": f"ONE{n}"}])
+        elif event == "one_off_gone":
+            # that month sent again without it: the customer is left with no line
+            if self.one_off:
+                rows = [r for r in self.current[self.one_off] if r["customer_name"] != ONE_OFF]
+                self.send(*self.one_off, [{**r, "invoice_no": f"{r['invoice_no']}-again"} for r in rows])
+                self.one_off = None
         elif event == "shipment":
             # a shipments delta: batch B2 of both skus to one dealer (line keys S2/1, S2/2, so the
             # next one moves it to the other dealer)
@@ -163,8 +180,8 @@ NIGHT = st.lists(st.sampled_from(EVENTS), min_size=1, max_size=3)
 # lines' flags and stock), then a double sale withdrawn while another is made from an
 # untouched file
 EVERY_EVENT = [["empty_month", "late_file", "shipment", "new_month"], ["prices"], ["shipment"],
-               ["duplicate", "claim_replaced", "resubmit", "inventory", "double_sale"],
-               ["undouble", "double_sale"]]
+               ["duplicate", "claim_replaced", "resubmit", "inventory", "double_sale", "one_off"],
+               ["undouble", "one_off_gone", "double_sale"]]
 
 
 @settings(derandomize=True, max_examples=1, deadline=None,
@@ -181,6 +198,10 @@ def test_nights_built_incrementally_equal_one_full_build(tmp_path_factory, night
         for n, event in enumerate(night):
             landing.apply(event, n + len(night))
         build(nightly)
+        if landing.one_off:  # the one-off customer is there while its line is
+            with duckdb.connect(str(nightly.warehouse), read_only=True) as con:
+                assert con.execute("select count(*) from marts.dim_customer where customer_name = ?",
+                                   [ONE_OFF]).fetchone()[0] == 1
     with duckdb.connect(str(nightly.warehouse), read_only=True) as con:
         kept = con.execute("select count(*) from meta.dbt_increments where model = 'int_sales_lines'").fetchone()[0]
     assert kept > 1, "the nightly warehouse kept no incremental bookkeeping"
@@ -193,3 +214,5 @@ def test_nights_built_incrementally_equal_one_full_build(tmp_path_factory, night
     if nights == EVERY_EVENT:  # the rules that reach other dealers' lines did fire
         flagged = " ".join(full_marts["fct_diversion_flags"])
         assert "DOUBLE_REPORTED" in flagged and "FOREIGN_BATCH" in flagged, flagged
+        # the one-off customer was built on a keyed night and is gone after the last
+        assert not any(ONE_OFF in row for row in full_marts["dim_customer"]), full_marts["dim_customer"]
