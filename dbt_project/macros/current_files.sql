@@ -36,23 +36,38 @@
 {#- Deltas superseded per key (shipments per (shipment_id, line_no), claims per (dealer,
     claim_id)): for each key the row of the newest (submitted_at, source_file) accepted or
     partially accepted file; within one file the last row wins. Adds the file's dealer as
-    `file_dealer_id`; per_dealer puts it in the key. -#}
+    `file_dealer_id`; per_dealer puts it in the key.
+    The newest row is found by a grouped max of (submitted_at, source_file, source_row) joined
+    back, not by ranking every row in a window: a window sorts the whole history and, at tens
+    of millions of rows under the memory bound, spills slowly, where the aggregate and the
+    join spill well (dbt_project/README.md, "Staging"). -#}
 {% macro newest_rows_per_key(kind, keys, per_dealer=false) -%}
-    select *
-    from (
-        select
-            r.*,
-            f.dealer_id as file_dealer_id,
-            row_number() over (
-                partition by {% if per_dealer %}f.dealer_id, {% endif %}{% for k in keys %}r.{{ k }}{% if not loop.last %}, {% endif %}{% endfor %}
-                order by r.submitted_at desc, r.source_file desc, r.source_row desc
-            ) as recency
+{%- set key_columns = (['file_dealer_id'] if per_dealer else []) + keys -%}
+{%- set recency = ['submitted_at', 'source_file', 'source_row'] -%}
+{%- set committed_rows -%}
+        select r.*, f.dealer_id as file_dealer_id
         from {{ source('raw', kind) }} as r
         inner join {{ source('raw', 'submissions') }} as f
             on {{ committed('r', 'f') }}
            and f.status in ('accepted', 'partially_accepted')
-    ) as ranked
-    where recency = 1
+{%- endset %}
+    select c.*
+    from ({{ committed_rows }}) as c
+    inner join (
+        select {{ key_columns | join(', ') }}, max({{ ordering_tuple(recency) }}) as newest
+        from ({{ committed_rows }}) as k
+        group by {{ key_columns | join(', ') }}
+    ) as n
+        on {% for key in key_columns %}c.{{ key }} is not distinct from n.{{ key }}
+       and {% endfor %}{{ ordering_tuple(recency, 'c') }} = n.newest
+{%- endmacro %}
+
+{#- The columns `columns` (of alias `alias`, if given) as one value that compares column by
+    column, left first: a row on DuckDB, a struct on Spark. -#}
+{% macro ordering_tuple(columns, alias=none) -%}
+{%- set qualified = [] -%}
+{%- for column in columns %}{% do qualified.append((alias ~ '.' if alias else '') ~ column) %}{% endfor -%}
+{{ 'struct' if target.type == 'spark' else 'row' }}({{ qualified | join(', ') }})
 {%- endmacro %}
 
 {#- The join condition that keeps a raw row (alias `row`) only if the submission log (alias
