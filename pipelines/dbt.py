@@ -420,6 +420,28 @@ def night_selection(cfg: Settings, state: Mapping[str, Any], manifest: Mapping[s
     return sorted(select)
 
 
+def redated_only_tests(select: Sequence[str], manifest: Mapping[str, Any] | None = None) -> list[str]:
+    """The data tests a night's selection `select` (night_selection) leaves to the full check
+    (dbt_project/README.md, "What a night builds"): those reading a model that only the moved
+    business date selects (as_of_readers and what is built on them, none of it built on what
+    new data fed) and no model that new data fed. Such a model is rebuilt whole from inputs
+    its tests already passed on; its contract holds its keys and required columns as it is
+    written."""
+    if manifest is None:
+        manifest = json.loads(Path(dbt_project.manifest_path).read_text(encoding="utf-8"))
+    nodes = manifest["nodes"]
+    dated = set(as_of_readers(manifest)) & set(select)
+    fed = _selected([s for s in select if s not in dated], nodes)
+    only = _selected(sorted(dated), nodes) - fed
+    out = []
+    for node in nodes.values():
+        if node["resource_type"] == "test":
+            parents = {p for p in node["depends_on"]["nodes"] if nodes.get(p, {}).get("resource_type") == "model"}
+            if parents & only and not parents & fed:
+                out.append(node["name"])
+    return sorted(out)
+
+
 def build_warehouse(
     warehouse: Path | Settings, as_of: date | None = None, target: str = "duckdb", data_tests: bool = True,
     select: Sequence[str] = (), exclude: Sequence[str] = (),
@@ -436,7 +458,7 @@ def build_warehouse(
     (the intraday job's build) leaves the incremental models' bookkeeping as it was, so the
     night selects and checks again the keys it wrote (INTRADAY_ENV).
     `changed_only` (the nightly build) builds only what changed since the last whole build
-    (night_selection), with the data tests of what it builds; a whole build (no `select`, no
+    (night_selection), with the data tests of what it builds less redated_only_tests; a whole build (no `select`, no
     `exclude`) on DuckDB keeps what it read as the next one's reference (record_build).
     Returns the nodes dbt ran (run_results.json's results). Raises WarehouseBuildError naming
     each model or test that failed (and why) in one line.
@@ -461,6 +483,7 @@ def build_warehouse(
             record_build(cfg, state)
             return []
         select = night or ()
+        exclude = [*exclude, *redated_only_tests(select)] if night else exclude
     results = run_dbt(build_args(data_tests, select, exclude, full_refresh), cfg, target=target,
                       more_env=INTRADAY_ENV if intraday else None)
     if state is not None:
@@ -655,7 +678,8 @@ def dbt_warehouse_assets(context: AssetExecutionContext, dbt: DbtCli, warehouse:
             # dagster-dbt adds its own `--select fqn:*` to a run of every asset, which dbt
             # would unite with this selection: the invocation is given no context, and its
             # events are turned into this asset's outputs and check results here
-            invocation = dbt.cli(joined_selection(build_args(select=night)), env=env, target_path=artifacts,
+            invocation = dbt.cli(joined_selection(build_args(select=night, exclude=redated_only_tests(night))),
+                                 env=env, target_path=artifacts,
                                  manifest=dbt_project.manifest_path, dagster_dbt_translator=translator) if night else None
             events = as_asset_events(context, night, invocation.stream() if invocation else ())
         try:

@@ -37,7 +37,9 @@ up to the last complete month − 3 − k and forecasts the 3 months after; orig
 spec's hold-out. Baselines: `seasonal_naive` = the same calendar month a year earlier, or,
 where the series has no month a year earlier, the last training month; `naive` = the last
 training month. The marts carry `input_hash`; a run on an unchanged input returns the mart
-as it stands (`previous_mart`) instead of refitting.
+as it stands (`previous_mart`) instead of refitting. Each origin's forecasts are kept too
+(`WarehouseFits`, by a digest of the months up to the origin), so a late file of the last
+complete month, which changes no origin's training months, refits no origin.
 """
 
 
@@ -541,11 +543,51 @@ def interval_miss(actual: np.ndarray, fit: Fit) -> np.ndarray:
     return np.where(actual == fit.mean, 0.0, np.nan_to_num(z, nan=np.inf, posinf=np.inf))
 
 
-def backtest_points(series: pl.DataFrame, last_complete: date, calendar: Calendar) -> pl.DataFrame:
+FIT_SCHEMA = {"level": pl.String, "sku": pl.String, "category": pl.String, "region": pl.String,
+              "method": pl.String, "model": pl.String, "h": pl.Int32, "forecast": pl.Float64,
+              "mean": pl.Float64, "lo": pl.Float64, "hi": pl.Float64}
+
+
+class OriginFits:
+    """The forecasts of each backtest origin kept between runs, by the digest of what the
+    origin is fitted on (`origin_fits`): an origin's fit depends only on the months up to it,
+    so a night that changes only later months (a late file of the last complete month) fits
+    nothing again. This one keeps them in memory; `WarehouseFits` in the warehouse."""
+
+    def __init__(self) -> None:
+        self.kept: dict[str, pl.DataFrame] = {}
+
+    def get(self, digest: str) -> pl.DataFrame | None:
+        return self.kept.get(digest)
+
+    def keep(self, fitted: dict[str, pl.DataFrame]) -> None:
+        """Keep `fitted` (digest -> origin_fits), in place of what was kept."""
+        self.kept = dict(fitted)
+
+
+def origin_fits(train: pl.DataFrame, calendar: Calendar) -> pl.DataFrame:
+    """One backtest origin's forecasts from the sku x region panel `train` (the months up to
+    the origin): a row per level x series x method x month ahead (h), in the order
+    `backtest_points` reads them, with the chosen model's interval (mean, lo, hi)."""
+    fits, coherent = forecast_all(train, calendar)
+    rows = []
+    for level in LEVELS:
+        for sf, fit in zip(fits[level], coherent[level]):
+            methods = {"chosen": (fit.model, fit.mean)} | baseline_forecasts(sf.y, sf.months)
+            for method, (model, forecast) in methods.items():
+                for h in range(HORIZON):
+                    bounds = (float(fit.mean[h]), float(fit.lo[h]), float(fit.hi[h])) if method == "chosen" else (None,) * 3
+                    rows.append((level, *sf.keys, method, model, h, float(forecast[h]), *bounds))
+    return pl.DataFrame(rows, schema=FIT_SCHEMA, orient="row")
+
+
+def backtest_points(series: pl.DataFrame, last_complete: date, calendar: Calendar,
+                    kept: OriginFits | None = None) -> pl.DataFrame:
     """One row per origin × level × series × method × held-out month. Origin k (0 = the spec's
     hold-out) fits on the months up to last_complete − HORIZON − k; the series are those with a
-    month by then, their aggregates summed over the same series."""
-    rows = []
+    month by then, their aggregates summed over the same series. `kept`: the origins' fits of
+    an earlier run, reused where an origin's input is the same (and replaced by this run's)."""
+    rows, fitted = [], {}
     for k in range(ROLLING_ORIGINS):
         cut = add_months(last_complete, -HORIZON - k)
         window = [add_months(cut, h) for h in range(1, HORIZON + 1)]
@@ -553,18 +595,22 @@ def backtest_points(series: pl.DataFrame, last_complete: date, calendar: Calenda
         if known.height == 0:
             break
         panels = level_panels(series.join(known, on=list(KEYS)).filter(pl.col("month") <= window[-1]))
-        fits, coherent = forecast_all(panels["sku_region"].filter(pl.col("month") <= cut), calendar)
-        for level in LEVELS:
-            actuals = {keys: g.sort("month")["qty"].to_numpy() for keys, g in
-                       panels[level].filter(pl.col("month") > cut).group_by(*KEYS)}
-            for sf, fit in zip(fits[level], coherent[level]):
-                actual = actuals[sf.keys]
-                methods = {"chosen": (fit.model, fit.mean)} | baseline_forecasts(sf.y, sf.months)
-                z = interval_miss(actual, fit)
-                for method, (model, forecast) in methods.items():
-                    for h in range(HORIZON):
-                        rows.append((k, level, *sf.keys, method, model, window[h], float(actual[h]),
-                                     float(forecast[h]), float(z[h]) if method == "chosen" else None))
+        train = panels["sku_region"].filter(pl.col("month") <= cut)
+        digest = input_hash(train, calendar.campaigns, cut)
+        fits = kept.get(digest) if kept is not None else None
+        fits = fitted[digest] = fits if fits is not None else origin_fits(train, calendar)
+        actuals = {(level, *keys): g.sort("month")["qty"].to_numpy() for level in LEVELS for keys, g in
+                   panels[level].filter(pl.col("month") > cut).group_by(*KEYS)}
+        actual = np.array([float(actuals[tuple(key)][h]) for *key, h in fits.select("level", *KEYS, "h").iter_rows()])
+        chosen = fits["method"].to_numpy() == "chosen"
+        miss = np.full(actual.size, np.nan)
+        miss[chosen] = interval_miss(actual[chosen], Fit(*(fits[c].to_numpy()[chosen] for c in ("mean", "lo", "hi")), "", ""))
+        for i, (level, sku, category, region, method, model, h, forecast) in enumerate(
+                fits.select(*list(FIT_SCHEMA)[:8]).iter_rows()):
+            rows.append((k, level, sku, category, region, method, model, window[h], float(actual[i]),
+                         forecast, float(miss[i]) if chosen[i] else None))
+    if kept is not None:
+        kept.keep(fitted)
     return pl.DataFrame(rows, schema=POINT_SCHEMA, orient="row")
 
 
@@ -615,9 +661,10 @@ def _summarise(points: pl.DataFrame, backtest: str) -> pl.DataFrame:
         bias=pl.when(pl.col("actual_qty") != 0).then((pl.col("forecast_qty") - pl.col("actual_qty")) / pl.col("actual_qty")))
 
 
-def accuracy_table(series: pl.DataFrame, last_complete: date, calendar: Calendar | None = None) -> pl.DataFrame:
+def accuracy_table(series: pl.DataFrame, last_complete: date, calendar: Calendar | None = None,
+                   kept: OriginFits | None = None) -> pl.DataFrame:
     """The backtest (see module doc): the spec's hold-out (origin 0) and the rolling origins."""
-    points = backtest_points(series, last_complete, calendar or Calendar(None))
+    points = backtest_points(series, last_complete, calendar or Calendar(None), kept)
     scales, points = interval_scales(points)
     frame = pl.concat([_summarise(points.filter(pl.col("origin") == 0), "holdout"), _summarise(points, "rolling")])
     frame = frame.with_columns(interval_scale=pl.when(pl.col("method") == "chosen").then(
@@ -690,16 +737,17 @@ def forecast_mart(sales: pl.DataFrame, as_of: date, campaigns: pl.DataFrame | No
 
 
 def accuracy_mart(sales: pl.DataFrame, as_of: date, campaigns: pl.DataFrame | None = None,
-                  previous: pl.DataFrame | None = None) -> pa.Table:
+                  previous: pl.DataFrame | None = None, kept_fits: OriginFits | None = None) -> pa.Table:
     """`marts.fct_forecast_accuracy` from `regional_sales` and the campaign calendar, as of the
     business date `as_of` (its fits end 3 or more months earlier; it shares no fit with the
-    forecast); `previous` is reused as in `forecast_mart`."""
+    forecast); `previous` is reused as in `forecast_mart`, and the origins' `kept_fits` as in
+    `backtest_points`."""
     origin = last_complete_month(sales, as_of)
     series, campaigns = monthly_series(sales, origin), _campaign_frame(campaigns)
     digest = input_hash(series, campaigns, origin)
     if (kept := _reuse(previous, digest)) is not None:
         return kept
-    table = accuracy_table(series, origin, Calendar(campaigns))
+    table = accuracy_table(series, origin, Calendar(campaigns), kept_fits)
     return table.with_columns(input_hash=pl.lit(digest)).to_arrow()
 
 
@@ -716,3 +764,38 @@ def previous_mart(session: duckdb.DuckDBPyConnection, this: object) -> pl.DataFr
         return session.sql(f"select * from {this}").pl()
     except duckdb.Error:
         return None
+
+
+class WarehouseFits(OriginFits):
+    """`OriginFits` in a table of the warehouse the mart is built in (through the dbt Python
+    model's `session`), beside the mart whose `input_hash` is reused the same way. A table
+    that cannot be read or written is a refit, never a failed build."""
+
+    TABLE = "meta.dcw_backtest_fits"
+
+    def __init__(self, session: duckdb.DuckDBPyConnection) -> None:
+        super().__init__()
+        self.session = session
+
+    def get(self, digest: str) -> pl.DataFrame | None:
+        try:
+            # a cursor of its own: the session may hold a result not read to its end
+            frame = self.session.cursor().sql(f"select * exclude (digest, seq) from {self.TABLE} "
+                                              "where digest = ? order by seq", params=[digest]).pl()
+        except duckdb.Error:
+            return None
+        return frame.cast(FIT_SCHEMA) if frame.height else None
+
+    def keep(self, fitted: dict[str, pl.DataFrame]) -> None:
+        rows = pl.concat([f.with_columns(digest=pl.lit(d), seq=pl.int_range(0, f.height, dtype=pl.Int64))
+                          for d, f in fitted.items()]) if fitted else None
+        try:
+            con = self.session.cursor()
+            con.execute("create schema if not exists meta")
+            if rows is None:
+                con.execute(f"drop table if exists {self.TABLE}")
+            else:
+                con.register("dcw_backtest_fits", rows.to_arrow())
+                con.execute(f"create or replace table {self.TABLE} as select * from dcw_backtest_fits")
+        except duckdb.Error as e:
+            warnings.warn(f"the backtest's fits were not kept ({e}); the next run fits them again", stacklevel=2)

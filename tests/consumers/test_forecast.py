@@ -240,7 +240,7 @@ def test_the_forecasts_are_dbt_assets_between_their_marts_and_the_serving_file()
         assert key in dbt_warehouse_assets.keys
         assert graph.get(key).parent_keys == parents
         assert key in serving
-        assert {c.name for c in graph.get(key).check_keys} >= {f"not_null_{model}_sku"}
+        assert {c.name for c in graph.get(key).check_keys} >= {f"contract_constraints_{model}"}
 
 
 def test_the_calendar_counts_the_days_of_the_campaigns_in_scope_and_repeats_last_year_after_it():

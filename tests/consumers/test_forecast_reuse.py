@@ -71,3 +71,25 @@ def test_reusing_a_mart_does_not_import_the_models():
     code = ("import sys; import pipelines.forecast; "
             "assert 'statsforecast' not in sys.modules, 'pipelines.forecast imports statsforecast'")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_late_file_of_the_last_complete_month_refits_no_backtest_origin(fits, tmp_path):
+    """Each backtest origin is fitted on the months up to it: a late file of the last complete
+    month changes none of them, so the fits kept (in the warehouse) serve, and the mart is
+    exactly the refit's."""
+    import duckdb
+
+    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    first = accuracy_mart(SALES, date(2026, 10, 2), kept_fits=forecast.WarehouseFits(con))
+    assert con.execute(f"select count(distinct digest) from {forecast.WarehouseFits.TABLE}").fetchall() == [(4,)]
+    late = pl.concat([SALES, SALES.filter(pl.col("month") == date(2026, 9, 1)).head(1)])
+    refit = pl.from_arrow(accuracy_mart(late, date(2026, 10, 3)))
+    fits.clear()
+    kept = pl.from_arrow(accuracy_mart(late, date(2026, 10, 3), previous=pl.from_arrow(first),
+                                       kept_fits=forecast.WarehouseFits(con)))
+    assert not fits
+    assert kept.equals(refit) and not kept.equals(pl.from_arrow(first))
+    # a new month moves every origin: all fitted again, and kept in place of the old ones
+    november = pl.from_arrow(accuracy_mart(pl.concat([late, OCTOBER]), date(2026, 11, 1), kept_fits=forecast.WarehouseFits(con)))
+    assert fits and november.equals(pl.from_arrow(accuracy_mart(pl.concat([late, OCTOBER]), date(2026, 11, 1))))
+    assert con.execute(f"select count(distinct digest) from {forecast.WarehouseFits.TABLE}").fetchall() == [(4,)]

@@ -368,6 +368,22 @@ def test_sql_marts_enforce_a_contract_on_every_column(manifest):
     assert {"fct_sell_through_monthly", "fct_expense_writeoff", "fct_dealer_scorecard", "dim_dealer"} <= keyed
 
 
+def test_python_marts_check_their_keys_and_required_columns_in_one_test(manifest):
+    """No engine enforces a dbt Python model's constraints: each forecast mart declares its
+    key and required columns as constraints, held by one contract_constraints test on DuckDB
+    (a node of its own costs a night as much as a column test: dbt_project/README.md,
+    "Contracts and tests"), not by a not_null or key test per column."""
+    python = [n for n in models(manifest) if n["fqn"][1] == "marts" and n["language"] == "python"]
+    assert {n["name"] for n in python} >= {"fct_forecast", "fct_forecast_accuracy"}
+    for node in python:
+        tests = [t for t in manifest["nodes"].values() if t["resource_type"] == "test"
+                 and t.get("attached_node") == node["unique_id"]]
+        assert f"contract_constraints_{node['name']}" in {t["name"] for t in tests}, node["name"]
+        assert [t["name"] for t in tests if t["test_metadata"]["name"] in ("not_null", "unique_combination_of_columns")] == []
+        assert [c for c in node["constraints"] if c["type"] == "primary_key"], node["name"]
+        assert sum(1 for col in node["columns"].values() for c in col["constraints"] if c["type"] == "not_null") >= 10
+
+
 def test_duckdb_refuses_a_mart_row_that_breaks_its_contract(channel_warehouse, tmp_path):
     import duckdb
 

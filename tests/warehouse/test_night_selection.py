@@ -11,7 +11,8 @@ from dagster import AssetKey, materialize
 from pipelines.core.resource import WarehouseResource
 from pipelines.core.settings import Settings
 from pipelines.customers.assets import customer_records
-from pipelines.dbt import build_state, dbt_resource, dbt_warehouse_assets, night_selection, record_build
+from pipelines.dbt import (as_of_readers, build_state, dbt_project, dbt_resource, dbt_warehouse_assets, downstream_of,
+                           night_selection, record_build, redated_only_tests)
 from pipelines.ingest import run_ingestion
 from tests.landing_builder import Landing
 
@@ -71,6 +72,25 @@ def test_a_changed_project_or_full_checks_build_everything(cfg, monkeypatch):
     record_build(cfg, state)
     monkeypatch.setitem(os.environ, "DCW_FULL_CHECKS", "1")
     assert night_selection(cfg, state) is None
+
+
+def test_a_night_leaves_the_tests_of_what_only_the_date_selects_to_the_full_check():
+    import json
+
+    manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
+    tests = {n["name"]: {p.split(".")[-1] for p in n["depends_on"]["nodes"]}
+             for n in manifest["nodes"].values() if n["resource_type"] == "test"}
+    dated = as_of_readers(manifest)
+    # only the date moved: the re-dated marts' tests wait for the full check
+    left = set(redated_only_tests(dated, manifest))
+    assert {t for t, reads in tests.items() if reads & {"rpt_reporting_status", "rpt_contract_renewals"}} <= left
+    assert not {t for t, reads in tests.items() if reads & {"fct_price_deviation", "stg_sales"}} & left
+    # a night with sales: what the sales reach keeps its tests, also when the date moved it
+    fed = downstream_of(["sales", "submissions", "customer_records"], manifest)
+    left = set(redated_only_tests(sorted({*dated, *fed}), manifest))
+    assert {t for t, reads in tests.items() if reads & {"rpt_contract_renewals"}} <= left
+    assert not {t for t, reads in tests.items() if reads & {"fct_dealer_scorecard", "rpt_reporting_status", "fct_forecast"}} & left
+    assert redated_only_tests(fed, manifest) == []
 
 
 @pytest.mark.slow  # two dbt builds through Dagster

@@ -2,10 +2,12 @@
     data test. DuckDB enforces them itself (the table refuses a null or a second key), so
     there the test is switched off (unless the var check_contract_constraints is true, as for
     its own test); dbt-spark declares them but enforces none, and there this test holds them.
-    Each mart lists it once (dbt_project/README.md, "Contracts and tests").
+    Each mart lists it once (dbt_project/README.md, "Contracts and tests"). A dbt Python model
+    has no contract that any engine enforces: it lists the test with `python_model: true`,
+    checked on every target, one node for all its keys and required columns.
     One row per constraint broken, with the number of null rows or duplicated keys. -#}
-{% test contract_constraints(model) %}
-{{ config(enabled=(target.type != 'duckdb' or var('check_contract_constraints', false))) }}
+{% test contract_constraints(model, python_model=false) %}
+{{ config(enabled=(python_model or target.type != 'duckdb' or var('check_contract_constraints', false))) }}
 {%- set found = [] -%}
 {%- if execute -%}
     {%- set node = graph.nodes.values()
