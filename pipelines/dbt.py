@@ -630,6 +630,18 @@ ensure_manifest()
 # The nightly build is still one dbt invocation of both (dbt_warehouse_assets reports the
 # monthly models' materializations and checks as its own run's events).
 MONTHLY_SELECTOR = "config.materialized:incremental"
+
+
+def models_but_monthly(manifest_path: Path) -> str:
+    """The dbt selection of every model and seed but the monthly ones, by name. Not `fqn:*`
+    less MONTHLY_SELECTOR: dbt's exclusion also drops every data test that reads a monthly
+    model, and a test of another model that reads one too (a relationship to
+    fct_price_deviation) would be an asset check of neither definition."""
+    nodes = json.loads(Path(manifest_path).read_text(encoding="utf-8"))["nodes"].values()
+    return " ".join(sorted(n["name"] for n in nodes if n["resource_type"] in ("model", "seed", "snapshot")
+                           and n["config"].get("materialized") != "incremental"))
+
+
 # The first month: the reports' first month too (pipelines/reports/assets.py), before any data
 # dcw has seen; a file of an earlier period is rebuilt only by a whole build. The month under
 # way is a partition already (end_offset=1): its files land every day.
@@ -665,7 +677,7 @@ def _dbt_run(context: AssetExecutionContext, cfg: Settings) -> Iterator[tuple[Pa
     manifest=dbt_project.manifest_path,
     project=dbt_project,
     dagster_dbt_translator=translator,
-    exclude=MONTHLY_SELECTOR,
+    select=models_but_monthly(dbt_project.manifest_path),
 )
 def dbt_warehouse_assets(context: AssetExecutionContext, dbt: DbtCli, warehouse: WarehouseResource):
     """Every dbt model of the warehouse but the monthly ones (dbt_monthly_assets), as of the
@@ -682,8 +694,8 @@ def dbt_warehouse_assets(context: AssetExecutionContext, dbt: DbtCli, warehouse:
             invocation = dbt.cli(build_args(), context=context, env=env, target_path=artifacts)
             events = invocation.stream()
         else:
-            # dagster-dbt selects a run of every asset with `--select fqn:*` less the monthly
-            # models, and would unite it with a night's selection: the invocation is given no
+            # dagster-dbt selects a run of every asset with its own `--select` (every model but
+            # the monthly ones), and would unite it with a night's: the invocation is given no
             # context, and its events are turned into this asset's outputs and check results
             # (the monthly models' into events of their own) here
             invocation = dbt.cli(joined_selection(build_args(select=night or ())), env=env, target_path=artifacts,
@@ -718,7 +730,7 @@ def dbt_monthly_assets(context: AssetExecutionContext, dbt: DbtCli, warehouse: W
     window = context.partition_time_window
     with _dbt_run(context, cfg) as (artifacts, env):
         env = {**env, **months_env(window.start.date(), window.end.date())}
-        context.log.info(f"rebuilding the months {window.start:%Y-%m} to {window.end:%Y-%m} (end excluded)")
+        context.log.info(f"rebuilding the months from {window.start:%Y-%m} to before {window.end:%Y-%m}")
         # the data tests of what it builds alone: a test that also reads a model built on
         # them (not rebuilt until the next night or a run of it) is the night's
         invocation = dbt.cli([*build_args(), "--indirect-selection", "cautious"], context=context, env=env,
@@ -777,14 +789,14 @@ def as_asset_events(context: AssetExecutionContext, select: Sequence[str] | None
     for key in sorted(left, key=lambda k: (depth[keys[k]], k.to_user_string())):
         yield Output(None, output_name=context.assets_def.get_output_name_for_asset_key(key),
                      metadata={"dcw/unchanged": "nothing it reads changed since its last build"})
-    own, others = set(context.assets_def.keys), []
+    own, checks, others = set(context.assets_def.keys), set(context.assets_def.check_keys), []
     for event in events:
         if isinstance(event, AssetMaterialization) and event.asset_key not in own:
             others.append(event)
         elif isinstance(event, AssetMaterialization):
             yield Output(None, output_name=context.assets_def.get_output_name_for_asset_key(event.asset_key),
                          metadata=event.metadata)
-        elif isinstance(event, AssetCheckEvaluation) and event.asset_key in own:
+        elif isinstance(event, AssetCheckEvaluation) and event.asset_check_key in checks:
             yield AssetCheckResult(asset_key=event.asset_key, check_name=event.check_name, passed=event.passed,
                                    severity=event.severity, metadata=event.metadata, description=event.description)
         else:
