@@ -31,7 +31,7 @@ from itertools import takewhile
 from pathlib import Path
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetKey
+from dagster import AssetExecutionContext, AssetKey, BackfillPolicy, MonthlyPartitionsDefinition
 from dagster_dbt import (
     DagsterDbtTranslator,
     DagsterDbtTranslatorSettings,
@@ -647,18 +647,45 @@ def built_models(results: list[dict]) -> list[str]:
 
 ensure_manifest()
 
+# The incremental line-level models keyed by dealer x month (tag `monthly`; dbt_project/README.md,
+# "Incremental models"; not the models keyed by dealer or customer, nor those rebuilt when
+# their inputs move) are one asset definition of their own, partitioned by month, so that an operator can backfill a
+# month range from the UI (one run for the range); every other model is `dbt_warehouse_assets`.
+# The nightly build is still one dbt invocation of both (dbt_warehouse_assets reports the
+# monthly models' materializations and checks as its own run's events).
+MONTHLY_SELECTOR = "tag:monthly"
 
-@dbt_assets(
-    manifest=dbt_project.manifest_path,
-    project=dbt_project,
-    dagster_dbt_translator=translator,
-)
-def dbt_warehouse_assets(context: AssetExecutionContext, dbt: DbtCli, warehouse: WarehouseResource):
-    """Every dbt model of the warehouse, as of the warehouse resource's business date; dbt's
-    data tests run as asset checks."""
-    cfg = warehouse.settings
+
+def models_but_monthly(manifest_path: Path) -> str:
+    """The dbt selection of every model and seed but the monthly ones, by name. Not `fqn:*`
+    less MONTHLY_SELECTOR: dbt's exclusion also drops every data test that reads a monthly
+    model, and a test of another model that reads one too (a relationship to
+    fct_price_deviation) would be an asset check of neither definition."""
+    nodes = json.loads(Path(manifest_path).read_text(encoding="utf-8"))["nodes"].values()
+    return " ".join(sorted(n["name"] for n in nodes if n["resource_type"] in ("model", "seed", "snapshot")
+                           and "monthly" not in n["config"].get("tags", [])))
+
+
+# The first month: the reports' first month too (pipelines/reports/assets.py), before any data
+# dcw has seen; a file of an earlier period is rebuilt only by a whole build. The month under
+# way is a partition already (end_offset=1): its files land every day.
+MONTHS_START = "2024-01-01"
+monthly_partitions = MonthlyPartitionsDefinition(start_date=MONTHS_START, end_offset=1)
+# What the line models are keyed on: the months of these files are the partitions a build rebuilt.
+MONTHLY_KINDS = ("sales", "inventory")
+
+
+def months_env(first: date, end: date) -> dict[str, str]:
+    """The variable that makes a dbt build of the monthly models a backfill of the months from
+    `first` to before `end` (macros/incremental.sql, backfill_months). An environment variable,
+    as the others (module docstring): a changed `--vars` would re-parse the whole project."""
+    return {"DCW_MONTHS": f"{first.isoformat()}/{end.isoformat()}"}
+
+
+@contextlib.contextmanager
+def _dbt_run(context: AssetExecutionContext, cfg: Settings) -> Iterator[tuple[Path, dict[str, str]]]:
+    """The warehouse's lock for a dbt asset's run, its artifacts folder and dbt's variables."""
     cfg.warehouse.parent.mkdir(parents=True, exist_ok=True)
-    Progress("dbt", "nodes").start("building the models, the forecasts and their tests")
     with cfg.lock(log=context.log.info):
         # Under the data folder, one run's worth (runs take the lock one at a time): dbt's
         # default, a new folder under dbt_project/target/ per run, grew the checkout every night.
@@ -667,21 +694,38 @@ def dbt_warehouse_assets(context: AssetExecutionContext, dbt: DbtCli, warehouse:
         artifacts.mkdir(parents=True)
         env = dbt_env(cfg)
         reuse_parse_state(artifacts, env)
+        yield artifacts, env
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    dagster_dbt_translator=translator,
+    select=models_but_monthly(dbt_project.manifest_path),
+)
+def dbt_warehouse_assets(context: AssetExecutionContext, dbt: DbtCli, warehouse: WarehouseResource):
+    """Every dbt model of the warehouse but the monthly ones (dbt_monthly_assets), as of the
+    warehouse resource's business date; dbt's data tests run as asset checks. A run of all of
+    them (the nightly job) builds the monthly models too."""
+    cfg = warehouse.settings
+    Progress("dbt", "nodes").start("building the models, the forecasts and their tests")
+    with _dbt_run(context, cfg) as (artifacts, env):
         # a run of every dbt asset (the nightly job) builds what changed since the last one
         whole = set(context.selected_asset_keys) == set(context.assets_def.keys)
         state = build_state(cfg) if whole else None
         night = night_selection(cfg, state) if state is not None else None
-        if night is None:
+        if not whole:
             invocation = dbt.cli(build_args(), context=context, env=env, target_path=artifacts)
             events = invocation.stream()
         else:
-            # dagster-dbt adds its own `--select fqn:*` to a run of every asset, which dbt
-            # would unite with this selection: the invocation is given no context, and its
-            # events are turned into this asset's outputs and check results here
-            invocation = dbt.cli(joined_selection(build_args(select=night, exclude=redated_only_tests(night))),
-                                 env=env, target_path=artifacts,
-                                 manifest=dbt_project.manifest_path, dagster_dbt_translator=translator) if night else None
-            events = as_asset_events(context, night, invocation.stream() if invocation else ())
+            # dagster-dbt selects a run of every asset with its own `--select` (every model but
+            # the monthly ones), and would unite it with a night's: the invocation is given no
+            # context, and its events are turned into this asset's outputs and check results
+            # (the monthly models' into events of their own) here
+            invocation = dbt.cli(joined_selection(build_args(select=night or (), exclude=redated_only_tests(night) if night else ())), env=env, target_path=artifacts,
+                                 manifest=dbt_project.manifest_path, dagster_dbt_translator=translator) \
+                if night != [] else None
+            events = as_asset_events(context, night, invocation.stream() if invocation else (), cfg)
         try:
             yield from events
         finally:
@@ -691,32 +735,100 @@ def dbt_warehouse_assets(context: AssetExecutionContext, dbt: DbtCli, warehouse:
             record_build(cfg, state)
 
 
-def as_asset_events(context: AssetExecutionContext, select: Sequence[str], events) -> Iterator[Any]:
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    dagster_dbt_translator=translator,
+    select=MONTHLY_SELECTOR,
+    name="dbt_monthly_assets",
+    partitions_def=monthly_partitions,
+    backfill_policy=BackfillPolicy.single_run(),
+)
+def dbt_monthly_assets(context: AssetExecutionContext, dbt: DbtCli, warehouse: WarehouseResource):
+    """The incremental line-level models by month (dbt_project/README.md, "Incremental
+    models"). A run of a partition range (a backfill: one run for the whole range) rebuilds
+    exactly the rows of those months, every dealer's, from the raw layer as it is, with their
+    data tests on those rows; the nightly bookkeeping is left as it was, so the next night
+    selects what it would have selected."""
+    cfg = warehouse.settings
+    window = context.partition_time_window
+    with _dbt_run(context, cfg) as (artifacts, env):
+        env = {**env, **months_env(window.start.date(), window.end.date())}
+        context.log.info(f"rebuilding the months from {window.start:%Y-%m} to before {window.end:%Y-%m}")
+        # the data tests of what it builds alone: a test that also reads a model built on
+        # them (not rebuilt until the next night or a run of it) is the night's
+        invocation = dbt.cli([*build_args(), "--indirect-selection", "cautious"], context=context, env=env,
+                             target_path=artifacts)
+        try:
+            yield from invocation.stream()
+        finally:
+            keep_parse_state(invocation.target_path, env=env)
+
+
+# The dbt models as assets, every one in exactly one of them.
+DBT_ASSETS = (dbt_warehouse_assets, dbt_monthly_assets)
+
+
+def rebuilt_months(cfg: Settings, models: Sequence[str]) -> dict[str, list[str]]:
+    """Per incremental model of `models`, the month partitions (first days) of the sales and
+    stock files its last build selected (meta.dbt_scope; every file after a whole build)."""
+    if not models:
+        return {}
+    with cfg.connect(read_only=True) as con:
+        if not con.execute("select count(*) from duckdb_tables() where schema_name = 'meta' "
+                           "and table_name = 'dbt_scope'").fetchone()[0]:
+            return {}
+        rows = con.execute(
+            "select distinct d.model, strftime(date_trunc('month', s.period_start), '%Y-%m-%d') "
+            "from meta.dbt_scope as d inner join raw.submissions as s "
+            "on d.whole or s.source_file = d.source_file "
+            "where d.model in (select unnest(?::varchar[])) and s.kind in (select unnest(?::varchar[])) "
+            "and s.period_start is not null", [list(models), list(MONTHLY_KINDS)]).fetchall()
+    keys = set(monthly_partitions.get_partition_keys())
+    out: dict[str, list[str]] = {}
+    for model, month in sorted(rows):
+        if month in keys:
+            out.setdefault(model, []).append(month)
+    return out
+
+
+def as_asset_events(context: AssetExecutionContext, select: Sequence[str] | None, events,
+                    cfg: Settings | None = None) -> Iterator[Any]:
     """dagster-dbt's events of an invocation without context (materializations, check
-    evaluations) that builds the selection `select` (`<model>+`, `source:raw.<table>+`), as
-    the outputs and check results of the asset `context` runs. Every model the selection
+    evaluations) that builds the selection `select` (`<model>+`, `source:raw.<table>+`; None:
+    every model), as the outputs and check results of the asset `context` runs. Every model the selection
     leaves out is an output too, marked unchanged (nothing it reads changed since it was last
     built), so what depends on it in the job runs; they come first, in dependency order, as
-    Dagster wants a multi-asset's outputs: what a selection leaves out reads nothing it builds."""
+    Dagster wants a multi-asset's outputs: what a selection leaves out reads nothing it builds.
+    A model or check of another asset definition (the monthly models) is reported as an
+    event of this run: a model's materialization once per month partition its build
+    selected (rebuilt_months, read in the warehouse of `cfg` once dbt is done)."""
     from dagster import AssetCheckEvaluation, AssetCheckResult, AssetMaterialization, Output
 
     nodes = json.loads(Path(dbt_project.manifest_path).read_text(encoding="utf-8"))["nodes"]
     keys = {translator.get_asset_key(n): uid for uid, n in nodes.items() if n["resource_type"] in ("model", "seed")}
     depth = _depths(nodes)
-    chosen = _selected(select, nodes)
+    chosen = _selected(select, nodes) if select is not None else set(nodes)
     left = [k for k in context.selected_asset_keys if k in keys and keys[k] not in chosen]
     for key in sorted(left, key=lambda k: (depth[keys[k]], k.to_user_string())):
         yield Output(None, output_name=context.assets_def.get_output_name_for_asset_key(key),
                      metadata={"dcw/unchanged": "nothing it reads changed since its last build"})
+    own, checks, others = set(context.assets_def.keys), set(context.assets_def.check_keys), []
     for event in events:
-        if isinstance(event, AssetMaterialization):
+        if isinstance(event, AssetMaterialization) and event.asset_key not in own:
+            others.append(event)
+        elif isinstance(event, AssetMaterialization):
             yield Output(None, output_name=context.assets_def.get_output_name_for_asset_key(event.asset_key),
                          metadata=event.metadata)
-        elif isinstance(event, AssetCheckEvaluation):
+        elif isinstance(event, AssetCheckEvaluation) and event.asset_check_key in checks:
             yield AssetCheckResult(asset_key=event.asset_key, check_name=event.check_name, passed=event.passed,
                                    severity=event.severity, metadata=event.metadata, description=event.description)
         else:
             yield event
+    months = rebuilt_months(cfg, [e.asset_key.path[-1] for e in others]) if cfg is not None else {}
+    for event in others:
+        for month in months.get(event.asset_key.path[-1]) or [None]:
+            yield AssetMaterialization(asset_key=event.asset_key, partition=month, metadata=event.metadata)
 
 
 def _selected(select: Sequence[str], nodes: Mapping[str, Any]) -> set[str]:

@@ -46,7 +46,7 @@ from pipelines.core.progress import stage
 from pipelines.core.resource import WarehouseResource
 from pipelines.core.text import sql_identifier as _quote
 from pipelines.core.text import sql_literal as _literal
-from pipelines.dbt import dbt_project, dbt_warehouse_assets
+from pipelines.dbt import DBT_ASSETS, dbt_project
 
 SCHEMA = "marts"
 _NEW = "serving_new"
@@ -299,7 +299,7 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
-MARTS_KEYS = [k for k in dbt_warehouse_assets.keys if k.path[0] == SCHEMA]
+MARTS_KEYS = [k for assets in DBT_ASSETS for k in assets.keys if k.path[0] == SCHEMA]
 
 
 @dg.asset(

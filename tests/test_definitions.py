@@ -53,3 +53,23 @@ def test_the_quarterly_close_writes_the_quarter_just_ended():
         with dg.instance_for_test() as instance:
             ticks = schedule.evaluate_tick(dg.build_schedule_context(instance=instance, scheduled_execution_time=at))
         assert [r.partition_key for r in ticks.run_requests] == [key]
+
+
+def test_the_incremental_models_are_monthly_partitions_backfilled_in_one_run():
+    from pipelines.dbt import dbt_monthly_assets, dbt_warehouse_assets
+
+    graph = defs.resolve_asset_graph()
+    lines = dg.AssetKey(["intermediate", "int_sales_lines"])
+    monthly = set(dbt_monthly_assets.keys)
+    assert {lines, dg.AssetKey(["marts", "fct_price_deviation"]), dg.AssetKey(["intermediate", "int_diversion_flags"]),
+            dg.AssetKey(["marts", "fct_sell_through_monthly"])} == monthly  # keyed by dealer x month only
+    # one lineage: every model in exactly one of the two definitions, the rest unpartitioned
+    assert not monthly & set(dbt_warehouse_assets.keys)
+    assert all(graph.get(k).partitions_def == dbt_monthly_assets.partitions_def for k in monthly)
+    assert graph.get(dg.AssetKey(["marts", "fct_diversion_flags"])).partitions_def is None
+    assert lines in graph.get(dg.AssetKey(["intermediate", "int_diversion_flags"])).parent_keys
+    assert dbt_monthly_assets.backfill_policy == dg.BackfillPolicy.single_run()
+    assert dbt_monthly_assets.partitions_def.get_first_partition_key() == "2024-01-01"
+    # the nightly job builds them in its dbt step (unpartitioned), and what is built on them
+    nightly = defs.resolve_job_def("nightly").asset_layer.selected_asset_keys
+    assert not monthly & nightly and set(dbt_warehouse_assets.keys) <= nightly

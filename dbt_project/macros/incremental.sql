@@ -23,6 +23,9 @@
     `widen`, statements run once the touched files are known, and `rows`, the condition (on the
     model's row `l`) of the rows to delete and select again (default: those of the touched
     files, in_scope()).
+    A backfill of a month range (DCW_MONTHS, backfill_months()) selects the files of those
+    months instead, whatever else changed, and deletes those files' rows (`backfill_rows`, a
+    condition on `l`, for a model whose rows are not its files').
     dbt's --full-refresh builds it as a table again. On Spark these models are tables
     (materialized by incremental_materialization()) and the macros below render nothing. -#}
 
@@ -39,13 +42,17 @@
 {%- endmacro %}
 
 {#- The pre-hook: decides what this build selects and deletes it from the model. -#}
-{% macro incremental_scope(keyed_kinds, reaching_kinds=[], upstream=[], full_if=none, widen=none, rows=none) -%}
+{% macro incremental_scope(keyed_kinds, reaching_kinds=[], upstream=[], full_if=none, widen=none, rows=none, backfill_rows=none) -%}
 {%- if target.type != 'spark' -%}
 {%- set name = this.identifier -%}
 {%- set log = source('raw', 'submissions') -%}
 {{ _increments_tables() }}
 delete from meta.dbt_scope where model = '{{ name }}';
-{% if is_incremental() -%}
+{% if is_incremental() and backfill_months() -%}
+{{ backfill_scope(name, keyed_kinds) }}
+{{ widen or '' }}
+delete from {{ this }} as l where {{ backfill_rows or rows or in_scope() }};
+{% elif is_incremental() -%}
 insert into meta.dbt_scope
 with seen as (
     select batch_id, checksum, built_at from meta.dbt_increments where model = '{{ name }}'
@@ -110,9 +117,11 @@ insert into meta.dbt_scope values ('{{ name }}', true, null);
 {%- endmacro %}
 
 {#- The post-hook: the batches this build has seen, and whether it was whole. An intraday build
-    (DCW_INTRADAY=1, pipelines/dbt.py) records nothing: the night rebuilds and checks its keys. -#}
+    (DCW_INTRADAY=1, pipelines/dbt.py) records nothing: the night rebuilds and checks its keys.
+    Nor does a backfill of months: it saw no batch whole, and the next night selects what it
+    would have selected without it. -#}
 {% macro incremental_done() -%}
-{%- if target.type != 'spark' and env_var('DCW_INTRADAY', '') in ('', '0') -%}
+{%- if target.type != 'spark' and env_var('DCW_INTRADAY', '') in ('', '0') and not backfill_months() -%}
 {%- set name = this.identifier -%}
 {%- set log = source('raw', 'submissions') -%}
 create or replace temp table dcw_previous_full_{{ name }} as
@@ -211,6 +220,7 @@ where nullif(batch_no, '') is not null;
           and s.batch_id not in (select batch_id from meta.dbt_increments
                                  where model = '{{ this.identifier }}' and batch_id is not null))
       and not {{ scope_is_whole() }}
+      {%- if backfill_months() %} and false{% endif %}
 {%- endmacro %}
 
 {#- A model keyed by dealer (fct_sell_through_monthly: each month opens with the previous
@@ -252,7 +262,7 @@ where dealer_id is not null and not {{ scope_is_whole() }};
 {#- As night_rows, for a model keyed by `key` (scope_dealers, scope_customers): the rows whose
     `column` is among the keys its last build selected (meta.`table`). -#}
 {% macro night_keys(model_name, column, table, key) -%}
-{%- if target.type == 'spark' or env_var('DCW_FULL_CHECKS', '') not in ('', '0') -%}
+{%- if target.type == 'spark' or env_var('DCW_FULL_CHECKS', '') not in ('', '0') or backfill_months() -%}
     (1 = 1)
 {%- else -%}
     (coalesce((select bool_or(whole) from meta.dbt_scope where model = '{{ model_name }}'), true)
@@ -388,4 +398,38 @@ where customer_key is not null and not {{ scope_is_whole() }};
                                      {{ month_start('max(cast(submitted_at as date))') }})
                from {{ ref('stg_submissions') }}
                where coalesce(reason_code, '') <> 'BAD_SUBMISSION_TIME'))
+
+{#- A backfill of a month range: the Dagster partitions of these models (pipelines/dbt.py,
+    dbt_project/README.md "Incremental models") reach dbt as DCW_MONTHS=<first day of the
+    first month>/<first day after the last month>. [first, end) as two ISO dates, or none
+    outside a backfill and on Spark (whole tables there). -#}
+{% macro backfill_months() -%}
+    {%- set months = env_var('DCW_MONTHS', '') -%}
+    {{ return(months.split('/') if months and target.type != 'spark' else none) }}
+{%- endmacro %}
+
+{#- A backfill's scope in meta.dbt_scope: not whole, and every file ever logged of a
+    `keyed_kinds` kind whose period starts in the months (every dealer), current or not, so a
+    superseded version's rows go and the current one's come back. -#}
+{% macro backfill_scope(name, keyed_kinds) -%}
+{%- set months = backfill_months() -%}
+insert into meta.dbt_scope
+select '{{ name }}', false, null
+union all
+select distinct '{{ name }}', false, source_file
+from {{ source('raw', 'submissions') }}
+where kind in ('{{ keyed_kinds | join("', '") }}')
+  and period_start >= date '{{ months[0] }}' and period_start < date '{{ months[1] }}';
+{%- endmacro %}
+
+{#- The rows of a model keyed by month (`column`, a date) inside a backfill's months, or from
+    its first month on (`onward`: a model whose month carries the previous one's figures);
+    every row outside a backfill. -#}
+{% macro in_months(column, onward=false) -%}
+{%- set months = backfill_months() -%}
+{%- if months -%}
+    ({{ column }} >= date '{{ months[0] }}'{% if not onward %} and {{ column }} < date '{{ months[1] }}'{% endif %})
+{%- else -%}
+    (1 = 1)
+{%- endif -%}
 {%- endmacro %}

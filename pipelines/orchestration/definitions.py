@@ -14,7 +14,7 @@ from dagster import Definitions, in_process_executor
 
 from pipelines.core.resource import WarehouseResource
 from pipelines.customers.assets import customer_records
-from pipelines.dbt import dbt_resource, dbt_warehouse_assets
+from pipelines.dbt import dbt_monthly_assets, dbt_resource, dbt_warehouse_assets
 from pipelines.ingest.assets import ingest_assets, ingest_checks
 from pipelines.orchestration.intraday import intraday_job
 from pipelines.orchestration.jobs import (ingest_job, monthly_close_job, nightly_job, quarterly_close_job,
@@ -29,7 +29,7 @@ from pipelines.serving import serving_marts
 
 def build_definitions(warehouse: WarehouseResource) -> Definitions:
     return Definitions(
-        assets=[*ingest_assets, customer_records, dbt_warehouse_assets, serving_marts, writeoff_report,
+        assets=[*ingest_assets, customer_records, dbt_warehouse_assets, dbt_monthly_assets, serving_marts, writeoff_report,
                 rebate_report, replenishment_feedback],
         asset_checks=[*ingest_checks, *ge_checks],
         jobs=[nightly_job, ingest_job, monthly_close_job, quarterly_close_job, reminders_job, intraday_job],

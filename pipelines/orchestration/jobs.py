@@ -8,6 +8,7 @@ network share coming back); a data error fails the same way again and stops the 
 
 from dagster import AssetSelection, Backoff, Jitter, RetryPolicy, define_asset_job, job
 
+from pipelines.dbt import dbt_monthly_assets
 from pipelines.reminders.ops import send_reminders
 from pipelines.reports.assets import rebate_report, writeoff_report
 
@@ -15,8 +16,10 @@ RETRY = RetryPolicy(max_retries=2, delay=20, backoff=Backoff.EXPONENTIAL, jitter
 
 nightly_job = define_asset_job(
     "nightly",
-    # the monthly reports are partitioned by month and belong to the monthly close
-    selection=AssetSelection.all() - AssetSelection.groups("reports"),
+    # the monthly reports are partitioned by month and belong to the monthly close; the
+    # monthly dbt models are built by the dbt step of every model (pipelines/dbt.py), their
+    # partitions are for backfills
+    selection=AssetSelection.all() - AssetSelection.groups("reports") - AssetSelection.assets(dbt_monthly_assets),
     description="The whole nightly build: ingest new landing files, build the marts and the "
     "forecasts that changed since the last build (every one on the first), then publish the "
     "marts to the serving file.",

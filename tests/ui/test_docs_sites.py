@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 import pytest
 from tests.ui.ui_helpers import HOST, screenshot
 
-from pipelines.dbt import dbt_warehouse_assets
+from pipelines.dbt import DBT_ASSETS
 from pipelines.quality import load_suites
 from pipelines.quality.docs import FAILED, PASSED
 
@@ -26,7 +26,7 @@ def test_dbt_docs_show_a_mart_with_its_columns_as_built(docs_url, page, tmp_path
     # the project tree lists every mart under its domain folder (breaking long names over
     # lines); the folders of other domains open on a click
     domains: dict[str, list[str]] = {}
-    for key, group in dbt_warehouse_assets.group_names_by_key.items():
+    for key, group in ((k, g) for assets in DBT_ASSETS for k, g in assets.group_names_by_key.items()):
         if key.path[0] == "marts":
             domains.setdefault(group, []).append(key.path[1])
     for domain, marts in sorted(domains.items()):

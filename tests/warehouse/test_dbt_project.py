@@ -21,11 +21,13 @@ from pipelines.core.resource import WarehouseResource
 from pipelines.core.settings import Settings
 from pipelines.customers.assets import customer_records
 from pipelines.dbt import (
+    DBT_ASSETS,
     DBT_PROJECT_DIR,
     LAYERS,
     PARTIAL_PARSE,
     WarehouseBuildError,
     build_warehouse,
+    dbt_monthly_assets,
     dbt_project,
     dbt_resource,
     dbt_warehouse_assets,
@@ -61,7 +63,7 @@ def models(manifest: dict) -> list[dict]:
 def test_models_are_keyed_by_layer_and_grouped_by_domain(manifest):
     """Key `<layer>/<model>`, schema = layer; a mart's group is its domain folder
     (models/marts/<domain>/), a staging or intermediate model's its layer."""
-    specs = {s.key: s for s in dbt_warehouse_assets.specs}
+    specs = {s.key: s for assets in DBT_ASSETS for s in assets.specs}
     for node in models(manifest):
         layer = node["fqn"][1]
         assert layer in LAYERS
@@ -77,7 +79,7 @@ def test_models_are_keyed_by_layer_and_grouped_by_domain(manifest):
 
 
 def test_sources_are_the_raw_assets_of_the_ingestion():
-    upstream = {k for k in dbt_warehouse_assets.dependency_keys if k.path[0] == "raw"}
+    upstream = {k for assets in DBT_ASSETS for k in assets.dependency_keys if k.path[0] == "raw"}
     # the ingestion's tables, the customer resolution's (written between the ingestion and dbt)
     # and the closed write-off months (pipelines/reports/close.py)
     assert upstream == {AssetKey(["raw", t]) for t in RAW_TABLES | {"customer_records", "closed_months", "writeoff_closed"}}
@@ -95,7 +97,7 @@ CROSS_MODEL_RULES = {
 
 def test_every_dbt_test_is_an_asset_check(manifest):
     tests = {n["name"] for n in manifest["nodes"].values() if n["resource_type"] == "test"}
-    checks = {(k.asset_key, k.name) for k in dbt_warehouse_assets.check_keys}
+    checks = {(k.asset_key, k.name) for assets in DBT_ASSETS for k in assets.check_keys}
     assert {name for _, name in checks} == tests
     assert {(AssetKey(["marts", mart]), name) for name, mart in CROSS_MODEL_RULES.items()} <= checks
     assert (AssetKey(["marts", "fct_expense_writeoff"]), "assert_approved_within_claimed_and_cap") in checks
@@ -326,10 +328,12 @@ def test_dagster_materializes_the_models_and_runs_the_checks(tmp_path):
     result = materialize([customer_records, dbt_warehouse_assets, *ge_checks], resources=resources)
     assert result.success
     materialized = {e.asset_key for e in result.get_asset_materialization_events()}
-    assert materialized == set(dbt_warehouse_assets.keys) | {customer_records.key}
+    # the monthly models (their own asset definition) are built in the same dbt run
+    assert materialized == set(dbt_warehouse_assets.keys) | set(dbt_monthly_assets.keys) | {customer_records.key}
     evaluations = result.get_asset_check_evaluations()
     ge_keys = {k for c in ge_checks for k in c.check_keys}
-    assert {e.asset_check_key for e in evaluations} == set(dbt_warehouse_assets.check_keys) | ge_keys
+    assert {e.asset_check_key for e in evaluations} == (set(dbt_warehouse_assets.check_keys)
+                                                        | set(dbt_monthly_assets.check_keys) | ge_keys)
     assert [e.asset_check_key for e in evaluations if not e.passed] == []
     assert (tmp_path / "reports" / "great_expectations" / "index.html").exists()
 

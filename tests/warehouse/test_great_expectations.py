@@ -25,10 +25,10 @@ from tests.warehouse.warehouse_helpers import build_from_landing
 import pipelines.quality.ge as ge
 from pipelines.core.resource import WarehouseResource
 from pipelines.core.settings import PROJECT_ROOT, Settings, raw_dir
-from pipelines.dbt import dbt_warehouse_assets
+from pipelines.dbt import DBT_ASSETS
 from pipelines.quality import ge_checks, load_suites, validate_marts
 
-MARTS = {k.path[1] for k in dbt_warehouse_assets.keys if k.path[0] == "marts"}
+MARTS = {k.path[1] for assets in DBT_ASSETS for k in assets.keys if k.path[0] == "marts"}
 MONTHS = [date(2024, m, 1) for m in range(1, 9)]  # January to August 2024
 AS_OF = date(2024, 9, 20)  # August's sales are due (5 September)
 JUMPER = "E3"

@@ -11,8 +11,8 @@ from dagster import AssetKey, materialize
 from pipelines.core.resource import WarehouseResource
 from pipelines.core.settings import Settings
 from pipelines.customers.assets import customer_records
-from pipelines.dbt import (as_of_readers, build_state, dbt_project, dbt_resource, dbt_warehouse_assets, downstream_of,
-                           night_selection, record_build, redated_only_tests)
+from pipelines.dbt import (as_of_readers, build_state, dbt_monthly_assets, dbt_project, dbt_resource, dbt_warehouse_assets,
+                           downstream_of, night_selection, record_build, redated_only_tests)
 from pipelines.ingest import run_ingestion
 from tests.landing_builder import Landing
 
@@ -109,7 +109,10 @@ def test_a_dagster_night_builds_what_changed_and_passes_the_rest_on_as_unchanged
     assert result.success
     events = result.get_asset_materialization_events()
     # every model is an output (what is downstream in the job runs), the unbuilt ones marked
-    assert {e.asset_key for e in events} == set(dbt_warehouse_assets.keys) | {customer_records.key}
+    assert {e.asset_key for e in events} == set(dbt_warehouse_assets.keys) | set(dbt_monthly_assets.keys) | {customer_records.key}
+    # the monthly models are reported for the month partitions the night rebuilt
+    lines = AssetKey(["intermediate", "int_sales_lines"])
+    assert {e.partition for e in events if e.asset_key == lines} == {"2025-01-01"}
     unchanged = {e.asset_key for e in events if "dcw/unchanged" in e.step_materialization_data.materialization.metadata}
     assert AssetKey(["staging", "stg_prices"]) in unchanged and AssetKey(["marts", "dim_product"]) in unchanged
     assert not {AssetKey(["intermediate", "int_sales_lines"]), AssetKey(["marts", "fct_price_deviation"])} & unchanged

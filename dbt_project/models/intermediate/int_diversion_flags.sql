@@ -13,6 +13,7 @@
     it whole. -#}
 {{ config(
     materialized=incremental_materialization(),
+    tags=['monthly'],
     incremental_strategy='append',
     on_schema_change='sync_all_columns',
     pre_hook="{{ incremental_scope(['sales'], ['opening_inventory'], upstream=['int_sales_lines'], widen=diversion_keys(), rows=diversion_rows('l')) }}",

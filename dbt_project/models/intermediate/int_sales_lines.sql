@@ -8,6 +8,7 @@
     customer key, reaches old lines and rebuilds them all. -#}
 {{ config(
     materialized=incremental_materialization(),
+    tags=['monthly'],
     incremental_strategy='append',
     on_schema_change='sync_all_columns',
     pre_hook="{{ incremental_scope(['sales'], ['prices', 'territories', 'dealers', 'products'], full_if=customer_keys_changed()) }}",

@@ -4,9 +4,10 @@
     int_sales_lines, or a new last month (every pair gains it) rebuilds it whole. -#}
 {{ config(
     materialized=incremental_materialization(),
+    tags=['monthly'],
     incremental_strategy='append',
     on_schema_change='append_new_columns',
-    pre_hook="{{ incremental_scope(['sales', 'inventory'], ['opening_inventory', 'products'], upstream=['int_sales_lines'], full_if=last_month_moved(), widen=scope_dealers(), rows=dealer_rows('l')) }}",
+    pre_hook="{{ incremental_scope(['sales', 'inventory'], ['opening_inventory', 'products'], upstream=['int_sales_lines'], full_if=last_month_moved(), widen=scope_dealers(), rows=dealer_rows('l'), backfill_rows=in_months('l.month', onward=true)) }}",
     post_hook="{{ incremental_done() }}",
 ) }}
 
@@ -155,3 +156,6 @@ select
                  / (7 * cast(cover_sell_out_qty as {{ type_ratio() }}))
     end as weeks_of_cover
 from measured
+{#- a backfill of months (macros/incremental.sql) computes every dealer's pairs and keeps the
+    months from its first on: each opens with the previous one's closing #}
+{% if is_incremental() %}where {{ in_months('month', onward=true) }}{% endif %}

@@ -1,6 +1,7 @@
 {#- Incremental as int_sales_lines, whose lines it restates (macros/incremental.sql). -#}
 {{ config(
     materialized=incremental_materialization(),
+    tags=['monthly'],
     incremental_strategy='append',
     on_schema_change='append_new_columns',
     pre_hook="{{ incremental_scope(['sales'], ['prices', 'territories', 'dealers', 'products'], upstream=['int_sales_lines']) }}",
