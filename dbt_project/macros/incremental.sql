@@ -398,6 +398,7 @@ where customer_key is not null and not {{ scope_is_whole() }};
                                      {{ month_start('max(cast(submitted_at as date))') }})
                from {{ ref('stg_submissions') }}
                where coalesce(reason_code, '') <> 'BAD_SUBMISSION_TIME'))
+{%- endmacro %}
 
 {#- A backfill of a month range: the Dagster partitions of these models (pipelines/dbt.py,
     dbt_project/README.md "Incremental models") reach dbt as DCW_MONTHS=<first day of the
