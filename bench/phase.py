@@ -72,7 +72,7 @@ def ingest_and_resolve(meter: Meter, cfg: Settings) -> tuple[dict, dict]:
         resolved = resolve_customers(cfg.raw)
     rows["customers"] = resolved.new_records
     # how right it is, against the generator's identity truth (not timed; none on a real landing)
-    scores = resolution_scores(cfg.landing, cfg.raw) if resolved.new_records else None
+    scores = resolution_scores(cfg.landing, cfg.raw, cfg.duckdb_memory) if resolved.new_records else None
     return rows, {"rows": rows, "chain": ["ingest", "customers"], "files_seen": summary.files_seen,
                   "files_new": summary.files_new, "rows_read": summary.rows_read, "by_status": summary.by_status,
                   "customers": {"spellings": resolved.records, "new_spellings": resolved.new_records,

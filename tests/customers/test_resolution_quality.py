@@ -31,3 +31,6 @@ def test_pairwise_scores_count_pairs_of_lines():
     s = pairwise_scores(lines)
     assert (s["true_pairs"], s["predicted_pairs"], s["both"]) == (3, 2, 1)
     assert s["precision"] == 0.5 and s["recall"] == 1 / 3
+    # the same lines as counted cells (what the benchmark reads from DuckDB)
+    cells = pl.DataFrame({"customer_id": ["a", "a", "b"], "customer_key": ["1", "2", "2"], "lines": [2, 1, 1]})
+    assert pairwise_scores(cells, count="lines") == s
