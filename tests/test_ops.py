@@ -93,6 +93,24 @@ def test_landing_sensor_tells_the_run_which_paths_arrived_or_changed(tmp_path, m
     assert len(list((tmp_path / "landing_listings").glob("*.json.gz"))) == 2
 
 
+def test_the_landing_listing_names_every_entry_but_folders_without_following_links(tmp_path):
+    from pipelines.orchestration.sensors import landing_listing
+
+    landing = tmp_path / "landing"
+    (landing / "dealers" / "D1" / "deep").mkdir(parents=True)
+    (landing / "dealers" / "D1" / "deep" / "a.csv").write_text("xy")
+    (landing / "b.csv").write_text("x")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "c.csv").write_text("x")
+    (landing / "dealers" / "D2").symlink_to(outside)  # listed as the link, not entered
+    (landing / "dealers" / "D1" / "d.csv").symlink_to(outside / "c.csv")
+    listing = landing_listing(landing)
+    assert [p for p, _, _ in listing] == ["b.csv", "dealers/D1/d.csv", "dealers/D1/deep/a.csv", "dealers/D2"]
+    st = (landing / "dealers" / "D1" / "deep" / "a.csv").stat()
+    assert listing[2] == ("dealers/D1/deep/a.csv", 2, st.st_mtime_ns)
+
+
 def test_landing_sensor_skips_without_a_landing_folder(tmp_path):
     result, _ = _tick(None, tmp_path / "missing")
     assert isinstance(result, dg.SkipReason) and "does not exist" in result.skip_message
