@@ -90,7 +90,7 @@ def test_landing_sensor_tells_the_run_which_paths_arrived_or_changed(tmp_path, m
     many, cursor = _tick(cursor, landing)
     assert _paths(many) is None  # many at once: the walk costs the same
     # only the listings of the last two ticks are kept beside the warehouse
-    assert len(list((tmp_path / "landing_listings").glob("*.json.gz"))) == 2
+    assert len(list((tmp_path / "warehouse_landing_listings").glob("*.json.gz"))) == 2
 
 
 def test_the_landing_listing_names_every_entry_but_folders_without_following_links(tmp_path):

@@ -72,8 +72,10 @@ MAX_PATHS = 1000
 
 
 def listings_dir(warehouse: Path) -> Path:
-    """Where the sensor keeps its last listing: beside the warehouse file, never inside it."""
-    return warehouse.parent / "landing_listings"
+    """Where the sensor keeps its last listing: beside the warehouse file, never inside it,
+    named after it (data/warehouse.duckdb -> data/warehouse_landing_listings), as its raw
+    folder is, so two warehouses in one folder keep their own."""
+    return warehouse.with_name(f"{warehouse.stem}_landing_listings")
 
 
 def changed_paths(before: list | None, after: list[tuple[str, int, int]]) -> list[str] | None:
