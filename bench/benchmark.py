@@ -338,10 +338,13 @@ def bench_scale(scale: str, data_root: Path = DATA) -> dict:
         restore_held(data)
     night = run_phase("night", phase_env(data, warehouse, last_day + timedelta(days=1)), data.work,
                       f"{scale}: night adding {len(held)} file(s) of {last_day}")
+    # the landing sensor's tick before the file lands: the intraday phase ticks again after it
+    day_env = phase_env(data, warehouse, last_day + timedelta(days=1))
+    tick = run_phase("sensor_tick", day_env, data.work, f"{scale}: the landing sensor's tick")
     landed = land_one_file(data, warehouse, last_day + timedelta(days=1))
     landed_rows = intraday_rows(landed)
     try:
-        intraday = run_phase("intraday", phase_env(data, warehouse, last_day + timedelta(days=1)), data.work,
+        intraday = run_phase("intraday", {**day_env, "BENCH_SENSOR_CURSOR": tick["info"]["cursor"]}, data.work,
                              f"{scale}: intraday job for {landed.name}")
     finally:
         landed.unlink(missing_ok=True)  # the landing folder is the next run's history

@@ -17,8 +17,10 @@ Phases:
 - `bare_parse`: the floor for the ingestion: every file the ingestion parses, read with
   polars alone (no validation, no load).
 - `dbt_run`: `dbt run --full-refresh` (models only, no data tests) on a built warehouse.
-- `intraday`: the intraday job (pipelines/orchestration/intraday.py) for a file landed on the
-  built warehouse, whole and step by step (ingest, dbt, publish).
+- `sensor_tick`: the landing sensor's tick before the intraday file lands (its cursor).
+- `intraday`: the landing sensor's tick after a file landed on the built warehouse and the
+  intraday job it starts (pipelines/orchestration/intraday.py), whole and step by step
+  (tick, ingest, dbt, publish).
 - `floor`: the transformation's floor (bench/floor.py): dbt's compiled models run as one
   DuckDB script on a built warehouse (stage `floor_sql`), then any dbt Python model and what
   is built on it (stage `floor_python`).
@@ -28,7 +30,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -196,10 +200,30 @@ INTRADAY_STEPS = {"ingest_landed": "intraday_ingest", "build_landed": "intraday_
                   "publish_landed": "intraday_publish"}
 
 
+def _tick(cfg: Settings, cursor: str | None):
+    """One evaluation of the landing sensor on `cfg`'s landing folder: its result and cursor."""
+    import dagster as dg
+
+    from pipelines.core.resource import WarehouseResource
+    from pipelines.orchestration.sensors import landing_sensor
+
+    ctx = dg.build_sensor_context(cursor=cursor, resources={"warehouse": WarehouseResource.from_settings(cfg)})
+    return landing_sensor(ctx), ctx.cursor
+
+
+def sensor_tick(meter: Meter) -> dict:
+    """The landing sensor's tick before a file lands (bench/benchmark.py): its cursor, for the
+    intraday phase's tick after it landed."""
+    with meter.stage("sensor_tick"):
+        _, cursor = _tick(Settings.from_env(), None)
+    return {"cursor": cursor}
+
+
 def intraday(meter: Meter) -> dict:
-    """The intraday job (what the landing sensor starts) on the built warehouse, for what
-    landed since: from the job's start to the feedback written and the marts published. Its
-    steps are reported too (they share the job's peak RSS)."""
+    """The intraday job on the built warehouse for what landed since the sensor's last tick
+    (its cursor in BENCH_SENSOR_CURSOR, else none: the job walks the whole landing folder):
+    from the sensor's tick to the feedback written and the marts published. Its steps are
+    reported too (they share the job's peak RSS)."""
     import dagster as dg
 
     from pipelines.core.resource import WarehouseResource
@@ -208,18 +232,25 @@ def intraday(meter: Meter) -> dict:
 
     cfg = Settings.from_env()
     job = build_definitions(WarehouseResource.from_settings(cfg)).resolve_job_def("intraday")
+    cursor = os.environ.get("BENCH_SENSOR_CURSOR") or None
     with dg.DagsterInstance.ephemeral() as instance:
         with meter.stage("intraday"):
-            result = job.execute_in_process(instance=instance, run_config=QUIET)
+            started = time.perf_counter()
+            request, _ = _tick(cfg, cursor) if cursor else (None, None)
+            tick = time.perf_counter() - started
+            config = request.run_config if isinstance(request, dg.RunRequest) else {}
+            result = job.execute_in_process(instance=instance, run_config={**QUIET, **config})
+    meter.record("intraday_tick", tick, meter.stages["intraday"].peak_rss)
     steps = {e.step_key: e.event_specific_data.duration_ms / 1000 for e in result.all_events if e.is_step_success}
     for op, name in INTRADAY_STEPS.items():
         meter.record(name, steps[op], meter.stages["intraday"].peak_rss)
     written = [e.asset_key.to_user_string() for e in result.all_events if e.is_step_materialization]
+    paths = config.get("ops", {}).get("ingest_landed", {}).get("config", {}).get("paths")
     return {"tables": result.output_for_node("ingest_landed"), "marts": result.output_for_node("build_landed"),
-            "materialized": written}
+            "materialized": written, "paths": paths}
 
 
-PHASES = {"night": night, "customers": customers, "bare_parse": bare_parse, "dbt_run": dbt_run, "floor": floor_phase, "intraday": intraday}
+PHASES = {"sensor_tick": sensor_tick, "night": night, "customers": customers, "bare_parse": bare_parse, "dbt_run": dbt_run, "floor": floor_phase, "intraday": intraday}
 
 
 def main(argv: list[str]) -> int:

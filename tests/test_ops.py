@@ -63,6 +63,54 @@ def test_landing_sensor_triggers_once_per_new_file(tmp_path):
     assert isinstance(new, dg.RunRequest) and newer != cursor and new.run_key != first.run_key
 
 
+def _paths(request: dg.RunRequest):
+    return request.run_config["ops"]["ingest_landed"]["config"]["paths"]
+
+
+def test_landing_sensor_tells_the_run_which_paths_arrived_or_changed(tmp_path, monkeypatch):
+    landing = tmp_path / "landing"
+    (landing / "erp").mkdir(parents=True)
+    (landing / "erp" / "regions_20250101.csv").write_text("city_code\n")
+    first, cursor = _tick(None, landing)
+    assert _paths(first) is None  # no listing yet: the run walks the whole folder
+
+    (landing / "dealers" / "D1").mkdir(parents=True)
+    (landing / "dealers" / "D1" / "sales_D1_202501_20250102T000000.csv").write_text("x\n")
+    (landing / "erp" / "regions_20250101.csv").write_text("city_code\nC1\n")  # other bytes
+    second, cursor = _tick(cursor, landing)
+    assert _paths(second) == ["dealers/D1/sales_D1_202501_20250102T000000.csv", "erp/regions_20250101.csv"]
+
+    (landing / "erp" / "regions_20250101.csv").unlink()
+    removed, cursor = _tick(cursor, landing)
+    assert isinstance(removed, dg.SkipReason) and "none arrived" in removed.skip_message
+
+    monkeypatch.setattr("pipelines.orchestration.sensors.MAX_PATHS", 1)
+    for n in (2, 3):
+        (landing / "erp" / f"regions_2025010{n}.csv").write_text("city_code\n")
+    many, cursor = _tick(cursor, landing)
+    assert _paths(many) is None  # many at once: the walk costs the same
+    # only the listings of the last two ticks are kept beside the warehouse
+    assert len(list((tmp_path / "warehouse_landing_listings").glob("*.json.gz"))) == 2
+
+
+def test_the_landing_listing_names_every_entry_but_folders_without_following_links(tmp_path):
+    from pipelines.orchestration.sensors import landing_listing
+
+    landing = tmp_path / "landing"
+    (landing / "dealers" / "D1" / "deep").mkdir(parents=True)
+    (landing / "dealers" / "D1" / "deep" / "a.csv").write_text("xy")
+    (landing / "b.csv").write_text("x")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "c.csv").write_text("x")
+    (landing / "dealers" / "D2").symlink_to(outside)  # listed as the link, not entered
+    (landing / "dealers" / "D1" / "d.csv").symlink_to(outside / "c.csv")
+    listing = landing_listing(landing)
+    assert [p for p, _, _ in listing] == ["b.csv", "dealers/D1/d.csv", "dealers/D1/deep/a.csv", "dealers/D2"]
+    st = (landing / "dealers" / "D1" / "deep" / "a.csv").stat()
+    assert listing[2] == ("dealers/D1/deep/a.csv", 2, st.st_mtime_ns)
+
+
 def test_landing_sensor_skips_without_a_landing_folder(tmp_path):
     result, _ = _tick(None, tmp_path / "missing")
     assert isinstance(result, dg.SkipReason) and "does not exist" in result.skip_message

@@ -43,16 +43,18 @@ def ingest(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         yield dg.MaterializeResult(asset_key=key, metadata=meta)
 
 
-def ingest_landing(s, log) -> list[tuple[dg.AssetKey, dict]]:
+def ingest_landing(s, log, only: list[str] | None = None) -> list[tuple[dg.AssetKey, dict]]:
     """The ingestion of the landing folder of settings `s` (under the warehouse lock), its
     warnings logged to `log`; returns each ingestion asset's key with its metadata (the
-    `ingest` asset's, and the intraday job's materializations: pipelines/orchestration/intraday.py)."""
+    `ingest` asset's, and the intraday job's materializations: pipelines/orchestration/intraday.py).
+    `only`: the landing-relative paths to look at (run_ingestion's), else the whole folder."""
     progress = Progress("ingest", "files")
-    progress.start(f"looking for new files in {s.landing}")
+    progress.start(f"looking for new files in {s.landing}" if only is None else
+                   f"looking at {len(only)} path(s) the landing sensor saw change in {s.landing}")
     try:
         with s.lock(log=log.info):
             summary = run_ingestion(s.landing, s.warehouse, s.feedback, progress=progress, raw=s.raw,
-                                    duckdb_memory=s.duckdb_memory, receipts=s.feedback_receipts)
+                                    duckdb_memory=s.duckdb_memory, receipts=s.feedback_receipts, only=only)
             with s.connect(read_only=True) as con:
                 counts = wh.table_counts(con)
     except UserError as e:

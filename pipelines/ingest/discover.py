@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from enum import IntEnum
 from pathlib import Path
+from typing import Iterable
 
 from pipelines.contracts.spec import DEALER_KINDS, ERP_KINDS, FileKind
 
@@ -108,15 +109,52 @@ def _walk(folder: str, rel: tuple[str, ...], out: list[LandedFile]) -> None:
         if stat.S_ISDIR(st.st_mode):
             _walk(path, parts, out)
             continue
-        source_file = "/".join(parts)
-        if stat.S_ISLNK(st.st_mode):
-            out.append(_rejected(source_file, path, None, parts, "a symbolic link; links are not followed"))
-        elif not stat.S_ISREG(st.st_mode):
-            out.append(_rejected(source_file, path, None, parts, "not a regular file"))
-        else:
-            landed = classify(source_file, path, st.st_size)
-            landed.modified_ns = st.st_mtime_ns
-            out.append(landed)
+        out.append(_entry("/".join(parts), path, st, parts))
+
+
+def _entry(source_file: str, path: str, st: os.stat_result, parts: tuple[str, ...]) -> LandedFile:
+    """What the walk makes of one entry that is not a folder (lstat'ed: links are not followed)."""
+    if stat.S_ISLNK(st.st_mode):
+        return _rejected(source_file, path, None, parts, "a symbolic link; links are not followed")
+    if not stat.S_ISREG(st.st_mode):
+        return _rejected(source_file, path, None, parts, "not a regular file")
+    landed = classify(source_file, path, st.st_size)
+    landed.modified_ns = st.st_mtime_ns
+    return landed
+
+
+def discover_paths(landing: Path, paths: Iterable[str]) -> list[LandedFile]:
+    """The files at `paths` (landing-relative, as the landing sensor lists them), classified
+    as discover() classifies them, in processing order: what the intraday run reads instead of
+    walking the whole landing folder (docs/ingestion.md, "Intraday runs"). A path that is gone,
+    names a folder, or lies under something that is not a plain folder (a link the walk would
+    not follow) is left out: the night's walk of the whole folder judges it."""
+    root = os.fspath(landing)
+    found: list[LandedFile] = []
+    for rel in sorted(set(paths)):
+        names = rel.split("/")
+        if not rel or any(n in ("", ".", "..") for n in names):
+            continue  # not a path the walk can produce
+        folder, ok = root, True
+        for name in names[:-1]:
+            folder = os.path.join(folder, name)
+            try:
+                ok = stat.S_ISDIR(os.lstat(folder).st_mode)
+            except OSError:
+                ok = False
+            if not ok:
+                break
+        path = os.path.join(root, *names)
+        try:
+            st = os.lstat(path) if ok else None
+        except OSError:
+            st = None
+        if st is None or stat.S_ISDIR(st.st_mode):
+            continue
+        parts = tuple(_display(n) for n in names)
+        found.append(_entry("/".join(parts), path, st, parts))
+    found.sort(key=lambda f: f.order_key)
+    return found
 
 
 def _display(name: str) -> str:

@@ -36,6 +36,7 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Sequence
 
 import polars as pl
 
@@ -45,7 +46,7 @@ from pipelines.core.settings import DEFAULT_DUCKDB_MEMORY, connect_warehouse, ra
 from pipelines.contracts._base import PERIOD_END, PERIOD_START
 from pipelines.contracts.spec import KINDS, REFERENCE_RULES, FileKind
 from pipelines.ingest import raw_layer as wh
-from pipelines.ingest.discover import LandedFile, Stage, as_version, discover, submission_time_problem
+from pipelines.ingest.discover import LandedFile, Stage, as_version, discover, discover_paths, submission_time_problem
 from pipelines.ingest.feedback import IDENTITY, IDENTITY_FIELDS, FileOutcome, problem_lines, row_lines, write_feedback
 from pipelines.ingest.read import FID, MAX_FILE_BYTES, POS, ReadResult, read_file, stack
 from pipelines.ingest.validate import IDX, References, check_rows, claim_ids_taken, quarantine_rows
@@ -132,11 +133,14 @@ def run_ingestion(landing: Path, warehouse: Path, feedback_dir: Path, progress: 
                   *, raw: Path | None = None, max_batch_files: int = MAX_BATCH_FILES,
                   max_batch_bytes: int = MAX_BATCH_BYTES,
                   duckdb_memory: str = DEFAULT_DUCKDB_MEMORY, receipts: bool = True,
-                  now: datetime | None = None) -> IngestSummary:
+                  now: datetime | None = None, only: Sequence[str] | None = None) -> IngestSummary:
     """Ingest every new file under `landing` into the raw layer of `warehouse` (its Parquet
     files under `raw`, by default beside the warehouse: settings.raw_dir). Dealers get
     feedback on rejected and partially accepted files, and a receipt for an accepted file
-    when `receipts`. `now`: the clock new files are first seen by (default: the wall clock)."""
+    when `receipts`. `now`: the clock new files are first seen by (default: the wall clock).
+    `only`: the landing-relative paths to look at instead of walking the whole folder (the
+    intraday run: what the landing sensor saw arrive or change; discover_paths); each is
+    still judged against the submission log, so a known unchanged file is skipped as in a walk."""
     landing, feedback_dir, warehouse = Path(landing), Path(feedback_dir), Path(warehouse)
     raw = Path(raw) if raw is not None else raw_dir(warehouse)
     if not landing.is_dir():
@@ -148,7 +152,7 @@ def run_ingestion(landing: Path, warehouse: Path, feedback_dir: Path, progress: 
                         f"'dcw restore <backup folder>', or move {raw} away to rebuild from the landing folder")
     clock = _Clock()
     with clock.stage("discover"):
-        files = discover(landing)
+        files = discover(landing) if only is None else discover_paths(landing, only)
     summary = IngestSummary(files_seen=len(files))
     con = connect_warehouse(Path(warehouse), memory_limit=duckdb_memory)
     pool = None
@@ -156,7 +160,8 @@ def run_ingestion(landing: Path, warehouse: Path, feedback_dir: Path, progress: 
     feedback_jobs: list[Future] = []
     try:
         with clock.stage("discover"):
-            wh.check_inputs(con, landing, raw, {f.source_file for f in files})
+            wh.check_inputs(con, landing, raw, (lambda: {f.source_file for f in files}) if only is None
+                            else (lambda: {f.source_file for f in discover(landing)}))
             wh.ensure_schema(con, raw)
             ready = True
             missing = wh.missing_raw_files(con, raw)

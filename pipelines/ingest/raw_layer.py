@@ -20,6 +20,7 @@ that comes from a file or a dealer travels as a bound parameter or inside an Arr
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -201,12 +202,12 @@ def _resolved(path: Path) -> str:
     return str(Path(path).resolve())
 
 
-def check_inputs(con, landing: Path, raw: Path, landed: set[str]) -> None:
+def check_inputs(con, landing: Path, raw: Path, landed: Callable[[], set[str]]) -> None:
     """Record the landing and raw folders on the warehouse's first run; later, refuse a run that
     names other ones (two landing folders on one warehouse merge two worlds without a word; a
     scratch warehouse on production's raw folder would count or clean files not its own).
     A copy or move of the same folders is taken, and recorded: a landing folder that still
-    holds every file the log lists (`landed`: the files found now), a raw folder that holds
+    holds every file the log lists (`landed()`: every file under it now; called only then), a raw folder that holds
     every file of this warehouse's batches and no other batch's."""
     for table, columns in BOOKKEEPING.items():
         _create(con, table, columns, META)
@@ -223,7 +224,7 @@ def check_inputs(con, landing: Path, raw: Path, landed: set[str]) -> None:
     if then["landing"] != now["landing"]:
         logged = {f for (f,) in con.execute(
             "SELECT coalesce(landing_path, source_file) FROM raw.submissions").fetchall()}
-        if not logged <= landed:
+        if not logged <= landed():
             others.append("landing")
     if then["raw"] != now["raw"] and not _raw_is_ours(con, raw):
         others.append("raw")

@@ -3,7 +3,8 @@
 
 The nightly job builds everything the day changed, the forecasts and their checks
 (dbt_project/README.md, "What a night builds"); a dealer who uploads at noon should not wait
-for that. This job ingests the landing folder (feedback written as in the night), then builds
+for that. This job ingests what landed (the paths the landing sensor saw arrive or change, not
+a walk of the whole folder; feedback written as in the night), then builds
 with dbt only what is downstream of the raw tables that received rows from this run's batches (`source:raw.<table>+`, known only once the ingestion has committed),
 never the forecast models nor the customers' reports as of the date (INTRADAY_EXCLUDE), then
 publishes the marts dbt rebuilt. A file that brought no rows
@@ -17,6 +18,7 @@ intraday updates beside the nightly ones.
 
 
 import json
+from typing import Optional
 
 import dagster as dg
 
@@ -57,12 +59,23 @@ def touched_tables(cfg: Settings, before: set[str]) -> list[str]:
     return tables_of([(kind, status, quarantined) for batch, kind, status, quarantined in rows if batch not in before])
 
 
-@dg.op(description="Ingests the landing folder (dealer feedback written); returns the raw tables "
-                   "this run's batches wrote.")
-def ingest_landed(context: dg.OpExecutionContext, warehouse: WarehouseResource) -> list[str]:
+class LandedConfig(dg.Config):
+    """The landing-relative paths the sensor saw arrive or change; None: walk the whole folder."""
+
+    paths: Optional[list[str]] = None
+
+
+def landed_config(paths: list[str] | None) -> dict:
+    """The intraday job's run configuration for `paths` (None: the whole landing folder)."""
+    return {"ops": {"ingest_landed": {"config": {"paths": paths}}}}
+
+
+@dg.op(description="Ingests what landed (the paths the sensor saw arrive or change, else the whole "
+                   "landing folder; dealer feedback written); returns the raw tables this run's batches wrote.")
+def ingest_landed(context: dg.OpExecutionContext, config: LandedConfig, warehouse: WarehouseResource) -> list[str]:
     cfg = warehouse.settings
     before = committed_batches(cfg)
-    for key, meta in ingest_landing(cfg, context.log):
+    for key, meta in ingest_landing(cfg, context.log, only=config.paths):
         yield dg.AssetMaterialization(asset_key=key, metadata=meta)
     tables = touched_tables(cfg, before)
     context.log.info(f"raw tables written: {', '.join(tables) or 'none'}")

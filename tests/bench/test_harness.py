@@ -88,9 +88,11 @@ def test_json_has_every_stage_and_ratio(tiny):
     # the intraday job for one landed dealer file: timed whole and by step; it rebuilt the
     # sales marts, published them, and left the forecast alone
     day = r["intraday"]
-    for name in ("intraday", "intraday_ingest", "intraday_dbt", "intraday_publish"):
+    for name in ("intraday", "intraday_tick", "intraday_ingest", "intraday_dbt", "intraday_publish"):
         assert positive(day[name]["seconds"]) and positive(day[name]["peak_rss"]), name
     assert day["intraday"]["rows"] > 0 and day["file"].startswith("sales_")
+    # started by the sensor's tick, which told the job the one path that landed
+    assert [p.rsplit("/", 1)[-1] for p in day["paths"]] == [day["file"]]
     assert "sales" in day["tables"] and "fct_price_deviation" in day["marts"]
     assert "serving_marts" in day["materialized"] and "marts/fct_forecast" not in day["materialized"]
     assert not list((Path(out).parents[1] / "data" / "tiny" / "landing").rglob(day["file"]))  # taken back

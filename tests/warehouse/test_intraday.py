@@ -13,6 +13,7 @@ from pipelines.core.settings import Settings
 from pipelines.dbt import build_warehouse
 from pipelines.ingest import run_ingestion
 from pipelines.orchestration.definitions import build_definitions
+from pipelines.orchestration.intraday import landed_config
 from pipelines.serving import publish_marts
 
 AS_OF = date(2025, 2, 10)
@@ -62,8 +63,9 @@ def test_a_landed_sales_file_rebuilds_what_it_feeds_and_not_the_forecast(tmp_pat
     new = landing.sales(DEALERS[1], "202501", [Landing.sale(invoice_no="INV2"), Landing.sale(qty="abc")],
                         submitted="20250209T100000")
     job = build_definitions(WarehouseResource.from_settings(cfg)).resolve_job_def("intraday")
-    with dg.DagsterInstance.ephemeral() as instance:
-        result = job.execute_in_process(instance=instance)
+    with dg.DagsterInstance.ephemeral() as instance:  # told the path, as the landing sensor does
+        result = job.execute_in_process(instance=instance,
+                                        run_config=landed_config([new.relative_to(cfg.landing).as_posix()]))
     assert result.success
 
     # the dealer's feedback on the row that failed
@@ -82,7 +84,7 @@ def test_a_landed_sales_file_rebuilds_what_it_feeds_and_not_the_forecast(tmp_pat
                     "(select batch_id from meta.dbt_increments where model = 'int_sales_lines' and batch_id is not null)")
     assert unseen == 1
 
-    # nothing new: feedback-free, nothing built, nothing published
+    # nothing new (a walk of the whole folder): feedback-free, nothing built, nothing published
     with dg.DagsterInstance.ephemeral() as instance:
         again = job.execute_in_process(instance=instance)
     assert again.success
