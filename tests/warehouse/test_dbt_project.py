@@ -399,8 +399,57 @@ def test_duckdb_refuses_a_mart_row_that_breaks_its_contract(channel_warehouse, t
             con.execute("insert into marts.dim_dealer select * from marts.dim_dealer limit 1")
         with pytest.raises(duckdb.ConstraintException):
             con.execute("update marts.fct_sell_through_monthly set sku = null")
+        # a row rule (a check constraint, dbt_project/README.md "Contracts and tests")
+        with pytest.raises(duckdb.ConstraintException, match="composite_score"):
+            con.execute("update marts.fct_dealer_scorecard set composite_score = 101 where composite_score is not null")
+        with pytest.raises(duckdb.ConstraintException, match="timeliness"):
+            con.execute("update marts.fct_dealer_scorecard set timeliness = 'early'")
     finally:
         con.close()
+
+
+def test_row_rules_of_table_marts_are_check_constraints(manifest):
+    """An unnamed range, accepted-values or row-expression rule of a contracted table mart is a
+    check constraint (DuckDB holds it as it writes the table), not a test node of its own; a
+    Python mart's checks are held by its contract_constraints test."""
+    nodes = manifest["nodes"]
+    for test in nodes.values():
+        meta = test.get("test_metadata") or {}
+        model = nodes.get(test.get("attached_node") or "", {})
+        if meta.get("name") not in ("accepted_range", "accepted_values", "expression_is_true") or not model:
+            continue
+        contracted_table = model["config"]["materialized"] == "table" and (
+            model["language"] == "python" or model["config"]["contract"]["enforced"])
+        named = not test["name"].startswith(meta["name"] + "_")
+        jinja = "{{" in json.dumps({k: v for k, v in meta["kwargs"].items() if k != "model"})
+        assert not contracted_table or named or jinja or test["config"]["severity"].lower() != "error", test["name"]
+    checks = {n["name"]: [c["expression"] for c in [*n["constraints"], *(c for col in n["columns"].values()
+                                                                        for c in col["constraints"])]
+                          if c["type"] == "check"] for n in nodes.values() if n["resource_type"] == "model"}
+    assert "composite_score >= 0 and composite_score <= 100" in checks["fct_dealer_scorecard"]
+    assert "level in ('sku_region', 'category_region', 'national')" in checks["fct_forecast"]
+
+
+def test_contract_constraints_finds_a_broken_check_of_a_python_mart(channel_warehouse, tmp_path):
+    """A Python mart's check constraints, which no engine enforces, fail its one
+    contract_constraints test, which names each broken check by its expression."""
+    import duckdb
+
+    warehouse = tmp_path / "wh.duckdb"
+    shutil.copyfile(channel_warehouse[0], warehouse)
+    check = ["test", "--select", "fct_forecast,test_name:contract_constraints"]
+    (tmp_path / "clean").mkdir()
+    run_dbt(check, Settings.for_warehouse(warehouse), artifacts=tmp_path / "clean")  # the built mart passes
+    con = duckdb.connect(str(warehouse))
+    con.execute("update marts.fct_forecast set level = 'planet', forecast_lo = -1 "
+                "where rowid = (select min(rowid) from marts.fct_forecast)")
+    con.close()
+    (tmp_path / "broken").mkdir()
+    with pytest.raises(WarehouseBuildError, match=r"contract_constraints_fct_forecast: Got 2 results"):
+        run_dbt(check, Settings.for_warehouse(warehouse), artifacts=tmp_path / "broken")
+    # each row of the test names a broken rule by its expression
+    compiled = next((tmp_path / "broken").rglob("contract_constraints_fct_forecast.sql")).read_text()
+    assert "check (level in" in compiled and "check (0 <= forecast_lo" in compiled
 
 
 def test_contract_constraints_finds_a_second_key_and_a_null(channel_warehouse, tmp_path):

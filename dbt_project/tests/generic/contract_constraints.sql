@@ -1,11 +1,13 @@
-{#- The not_null, unique and primary_key constraints of the model's contract, checked as a
-    data test. DuckDB enforces them itself (the table refuses a null or a second key), so
+{#- The not_null, unique, primary_key and check constraints of the model's contract, checked as a
+    data test. DuckDB enforces them itself (the table refuses a null, a second key or a row
+    whose check is false), so
     there the test is switched off (unless the var check_contract_constraints is true, as for
     its own test); dbt-spark declares them but enforces none, and there this test holds them.
     Each mart lists it once (dbt_project/README.md, "Contracts and tests"). A dbt Python model
     has no contract that any engine enforces: it lists the test with `python_model: true`,
-    checked on every target, one node for all its keys and required columns.
-    One row per constraint broken, with the number of null rows or duplicated keys. -#}
+    checked on every target, one node for all its keys, required columns and row rules.
+    One row per constraint broken (a check named by its expression), with the number of null
+    rows, duplicated keys or rows breaking the check. -#}
 {% test contract_constraints(model, python_model=false) %}
 {{ config(enabled=(python_model or target.type != 'duckdb' or var('check_contract_constraints', false))) }}
 {%- set found = [] -%}
@@ -19,6 +21,7 @@
         {%- for c in column.constraints -%}
             {%- if c.type in ('not_null', 'primary_key') %}{% do found.append(('not_null', [column.name])) %}{% endif -%}
             {%- if c.type in ('unique', 'primary_key') %}{% do found.append(('unique', [column.name])) %}{% endif -%}
+            {%- if c.type == 'check' %}{% do found.append(('check', [c.expression])) %}{% endif -%}
         {%- endfor -%}
     {%- endfor -%}
     {%- for c in node.constraints -%}
@@ -26,15 +29,19 @@
             {%- for name in c.columns %}{% do found.append(('not_null', [name])) %}{% endfor -%}
         {%- endif -%}
         {%- if c.type in ('unique', 'primary_key') %}{% do found.append(('unique', c.columns)) %}{% endif -%}
+        {%- if c.type == 'check' %}{% do found.append(('check', [c.expression])) %}{% endif -%}
     {%- endfor -%}
 {%- endif -%}
 {%- set checks = [] -%}
 {%- for check in found if check not in checks %}{% do checks.append(check) %}{% endfor -%}
 {%- for kind, columns in checks %}
-select '{{ kind }} ({{ columns | join(", ") }})' as broken_constraint, count(*) as failing
+select '{{ kind }} ({{ columns | join(", ") | replace("'", "''") }})' as broken_constraint, count(*) as failing
 {%- if kind == 'not_null' %}
 from {{ model }}
 where {{ columns[0] }} is null
+{%- elif kind == 'check' %}
+from {{ model }}
+where not ({{ columns[0] }})
 {%- else %}
 from (
     select {{ columns | join(', ') }}
