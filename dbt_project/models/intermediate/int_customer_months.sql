@@ -3,13 +3,7 @@
     Incremental by customer (dbt_project/README.md, "Incremental models"), as dim_customer: a
     night rebuilds every month of the customers of its sales files' lines and of every customer
     it held with a dealer of those files (dealer_ids: a line a new version dropped). -#}
-{{ config(
-    materialized=incremental_materialization(),
-    incremental_strategy='append',
-    on_schema_change='append_new_columns',
-    pre_hook="{{ incremental_scope(['sales'], upstream=['int_sales_lines'], widen=scope_customers(), rows=customer_rows('l')) }}",
-    post_hook="{{ incremental_done() }}",
-) }}
+{{ config(**customer_keyed_config()) }}
 
 with lines as (
     select customer_key, sale_month, sale_date, dealer_id, line_value

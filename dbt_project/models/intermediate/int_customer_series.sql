@@ -3,13 +3,7 @@
     the due date from it, and recomputes from the lines only a series with days after the
     date). Incremental by customer (dbt_project/README.md, "Incremental models"), as
     int_customer_months. -#}
-{{ config(
-    materialized=incremental_materialization(),
-    incremental_strategy='append',
-    on_schema_change='append_new_columns',
-    pre_hook="{{ incremental_scope(['sales'], upstream=['int_sales_lines'], widen=scope_customers(), rows=customer_rows('l')) }}",
-    post_hook="{{ incremental_done() }}",
-) }}
+{{ config(**customer_keyed_config()) }}
 
 with purchase_days as (
     select customer_key, category, sale_date, dealer_id
