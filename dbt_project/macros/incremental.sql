@@ -434,3 +434,16 @@ where kind in ('{{ keyed_kinds | join("', '") }}')
     (1 = 1)
 {%- endif -%}
 {%- endmacro %}
+
+{#- The config of a model incremental by customer (dim_customer, int_customer_months,
+    int_customer_series): a night's sales files give its customers (scope_customers), a whole
+    rebuild of int_sales_lines or a new file of `reaching_kinds` rebuilds it whole. -#}
+{% macro customer_keyed_config(reaching_kinds=[]) -%}
+    {{ return({
+        'materialized': incremental_materialization(),
+        'incremental_strategy': 'append',
+        'on_schema_change': 'append_new_columns',
+        'pre_hook': "{{ incremental_scope(['sales'], " ~ reaching_kinds ~ ", upstream=['int_sales_lines'], widen=scope_customers(), rows=customer_rows('l')) }}",
+        'post_hook': "{{ incremental_done() }}",
+    }) }}
+{%- endmacro %}

@@ -34,9 +34,10 @@ from pipelines.serving import serving_marts
 SERVING_KEY = serving_marts.key
 
 # What an intraday run never builds: the forecasts, and the customers' reports as of the
-# business date (grading by recency, repurchase due), which read every line of each customer
-# and move with the date the night moves (docs/ingestion.md, "Intraday runs").
-INTRADAY_EXCLUDE = (FORECAST_SELECTOR, "fct_customer_rfm+", "rpt_customer_repurchase_due+")
+# business date (grading by recency, repurchase due), which move with the date the night
+# moves, and the models only they read (docs/ingestion.md, "Intraday runs").
+INTRADAY_EXCLUDE = (FORECAST_SELECTOR, "fct_customer_rfm+", "rpt_customer_repurchase_due+",
+                    "int_customer_months", "int_customer_series")
 
 
 def committed_batches(cfg: Settings) -> set[str]:

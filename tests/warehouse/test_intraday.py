@@ -76,7 +76,8 @@ def test_a_landed_sales_file_rebuilds_what_it_feeds_and_not_the_forecast(tmp_pat
     built = {e.asset_key.to_user_string() for e in result.all_events if e.is_step_materialization}
     assert "marts/fct_price_deviation" in built and "serving_marts" in built and "raw/sales" in built
     assert not {"marts/fct_forecast", "marts/fct_forecast_accuracy", "staging/stg_prices",
-                "marts/fct_customer_rfm", "marts/rpt_customer_repurchase_due"} & built
+                "marts/fct_customer_rfm", "marts/rpt_customer_repurchase_due",
+                "intermediate/int_customer_months", "intermediate/int_customer_series"} & built
     # models only, and the incremental models record the file's batch as unseen: the night
     # rebuilds its keys with the data tests of what it writes
     assert not any(e.event_type_value == "ASSET_CHECK_EVALUATION" for e in result.all_events)

@@ -4,13 +4,7 @@
     sales files' lines and every customer of those files' dealers; a new regions snapshot or a
     whole rebuild of int_sales_lines (a new ERP snapshot, a changed customer key) rebuilds it
     whole. -#}
-{{ config(
-    materialized=incremental_materialization(),
-    incremental_strategy='append',
-    on_schema_change='append_new_columns',
-    pre_hook="{{ incremental_scope(['sales'], ['regions'], upstream=['int_sales_lines'], widen=scope_customers(), rows=customer_rows('l')) }}",
-    post_hook="{{ incremental_done() }}",
-) }}
+{{ config(**customer_keyed_config(['regions'])) }}
 
 with lines as (
     select customer_key, customer_name, customer_city_code, dealer_id, sale_date, line_value

@@ -1,26 +1,15 @@
 {#- Customer grading (客户分级) by recency, frequency and monetary value, per customer and month
     from its first purchase to the last complete month before the as-of date (docs/marts.md,
-    "Customers"). Purchases are the customer's current accepted sales lines. Monthly sums are
-    rolled over the customer's own contiguous months, so 12 rows back is 12 months back. -#}
-with lines as (
-    select customer_key, sale_date, sale_month, line_value
-    from {{ ref('int_sales_lines') }}
-    where customer_key is not null
+    "Customers"). Purchases are the customer's current accepted sales lines, summed per month
+    in int_customer_months (incremental by customer: what the date does not move). Monthly sums
+    are rolled over the customer's own contiguous months, so 12 rows back is 12 months back. -#}
+with monthly as (
+    select customer_key, month, purchase_days, value, last_date
+    from {{ ref('int_customer_months') }}
 ),
 
 last_complete as (
     select {{ add_months(month_start(as_of_date()), -1) }} as last_month
-),
-
-monthly as (
-    select
-        customer_key,
-        sale_month as month,
-        count(distinct sale_date) as purchase_days,
-        sum(line_value) as value,
-        max(sale_date) as last_date
-    from lines
-    group by customer_key, sale_month
 ),
 
 grid as (

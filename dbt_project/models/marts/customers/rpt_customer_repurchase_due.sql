@@ -1,16 +1,24 @@
 {#- Repurchase reminders (复购提醒): customers who buy a category again and again, with the day
     the next purchase is due (docs/marts.md, "Customers"). Purchases are the customer's current
-    accepted sales lines up to the as-of date; listed only when due within 30 days or overdue. -#}
-with purchase_days as (
-    select customer_key, category, sale_date
-    from {{ ref('int_sales_lines') }}
-    where customer_key is not null and category is not null
-      and sale_date <= {{ as_of_date() }}
+    accepted sales lines up to the as-of date; listed only when due within 30 days or overdue. Each series
+    over all its days is in int_customer_series (incremental by customer: what the date does not
+    move); a series with a day after the as-of date is taken again from its lines up to it. -#}
+with later_days as (
+    select l.customer_key, l.category, l.sale_date
+    from {{ ref('int_sales_lines') }} as l
+    inner join {{ ref('int_customer_series') }} as s
+        on s.customer_key = l.customer_key and s.category = l.category
+    where s.last_purchase_date > {{ as_of_date() }}
+      and l.sale_date <= {{ as_of_date() }}
 ),
 
 {#- macros/purchase_series.sql: the days, the last one and the median gap per series -#}
 series as (
-    {{ purchase_series('purchase_days') }}
+    select customer_key, category, purchase_dates, last_purchase_date, median_interval_days
+    from {{ ref('int_customer_series') }}
+    where last_purchase_date <= {{ as_of_date() }}
+    union all
+    {{ purchase_series('later_days') }}
 ),
 
 due as (
