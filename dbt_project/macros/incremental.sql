@@ -323,6 +323,16 @@ where customer_key is not null and not {{ scope_is_whole() }};
     {{ night_keys(this.identifier, l ~ '.customer_key', 'dcw_scope_customers', 'customer_key') }}
 {%- endmacro %}
 
+{#- The dealers a customer's rows came from (`dealer_ids`, a sorted list) per group of
+    `columns` of `relation`'s lines (a `dealer_id` column): what scope_customers reads to find
+    a customer whose lines a new version of a dealer's file dropped. -#}
+{% macro customer_dealer_ids(relation, columns) -%}
+    {%- set by = columns | join(', ') -%}
+    select {{ by }}, {{ sorted_listagg('dealer_id', ',') }} as dealer_ids
+    from (select distinct {{ by }}, dealer_id from {{ relation }}) as d
+    group by {{ by }}
+{%- endmacro %}
+
 {#- Models that are functions of a few small inputs (int_months, int_shipments_monthly,
     dim_date: a month axis, a calendar, the sell-in per month) but read whole tables to find
     them: `signature`, a SQL expression of those inputs far cheaper than the model (the files

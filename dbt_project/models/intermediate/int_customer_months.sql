@@ -13,9 +13,7 @@ with lines as (
 ),
 
 dealers as (
-    select customer_key, sale_month, {{ sorted_listagg('dealer_id', ',') }} as dealer_ids
-    from (select distinct customer_key, sale_month, dealer_id from lines) as d
-    group by customer_key, sale_month
+    {{ customer_dealer_ids('lines', ['customer_key', 'sale_month']) }}
 )
 
 select

@@ -18,9 +18,7 @@ series as (
 ),
 
 dealers as (
-    select customer_key, category, {{ sorted_listagg('dealer_id', ',') }} as dealer_ids
-    from (select distinct customer_key, category, dealer_id from purchase_days) as d
-    group by customer_key, category
+    {{ customer_dealer_ids('purchase_days', ['customer_key', 'category']) }}
 )
 
 select
