@@ -109,7 +109,7 @@ def night(meter: Meter) -> dict:
             write_forecasts(cfg.warehouse, cfg.as_of)
         chain.append("forecast")
     with meter.stage("publish"):
-        published = publish_marts(cfg.warehouse, cfg.serving)
+        published = publish_marts(cfg.warehouse, cfg.serving, memory_limit=cfg.duckdb_memory)
     rows["publish"] = sum(published["tables"].values())
     chain.append("publish")
     return info

@@ -44,6 +44,7 @@ import duckdb
 from pipelines.core.errors import UserError
 from pipelines.core.progress import stage
 from pipelines.core.resource import WarehouseResource
+from pipelines.core.settings import DEFAULT_DUCKDB_MEMORY
 from pipelines.core.text import sql_identifier as _quote
 from pipelines.core.text import sql_literal as _literal
 from pipelines.dbt import DBT_ASSETS, dbt_project
@@ -118,12 +119,13 @@ def write_data_dictionary(path: Path = DICTIONARY, manifest: Path | None = None)
 
 
 def publish_marts(warehouse: Path, serving: Path, descriptions: Descriptions | None = None,
-                  changed: set[str] | None = None) -> dict:
+                  changed: set[str] | None = None, memory_limit: str = DEFAULT_DUCKDB_MEMORY) -> dict:
     """Copy schema `marts` of `warehouse` into `serving`, replacing it in one step, with the
     marts' descriptions (default: the dbt manifest's) as comments. Of an existing serving file
     only the marts whose content differs are rewritten (see the module's docstring); `changed`,
     when given, names the only marts that may have changed (e.g. those dbt built in this run):
-    the others are kept without comparing them.
+    the others are kept without comparing them. `memory_limit`: DuckDB's bound while it
+    copies (the run's, DCW_DUCKDB_MEMORY); beyond it DuckDB spills beside the serving file.
     Returns {"serving": path, "tables": {table: rows}, "copied": [the marts written],
     "in_place": [those of them written by replacing only their rows of the last incremental
     build], "first_views": the dashboard's first views' folder, or None when they failed}."""
@@ -148,7 +150,8 @@ def publish_marts(warehouse: Path, serving: Path, descriptions: Descriptions | N
         if previous is not None:
             # a private copy: a reader keeps the serving file as it is until the rename
             shutil.copyfile(previous, tmp)
-        tables, copied, in_place = _copy_marts(warehouse, tmp, descriptions, previous is not None, changed)
+        tables, copied, in_place = _copy_marts(warehouse, tmp, descriptions, previous is not None, changed,
+                                               memory_limit)
         _fsync(tmp)
         os.replace(tmp, serving)
         _fsync(serving.parent)
@@ -178,7 +181,8 @@ def _first_views(serving: Path) -> str | None:
 
 
 def _copy_marts(warehouse: Path, target: Path, descriptions: Descriptions, update: bool = False,
-                changed: set[str] | None = None) -> tuple[dict[str, int], list[str], list[str]]:
+                changed: set[str] | None = None,
+                memory_limit: str = DEFAULT_DUCKDB_MEMORY) -> tuple[dict[str, int], list[str], list[str]]:
     """Write schema `marts` of `warehouse` into `target` (when `update`: a copy of the previous
     serving file, of which only differing marts are rewritten, an incremental mart by its rows
     of the last build when that gives the warehouse's content). Returns the rows per mart, the
@@ -186,7 +190,11 @@ def _copy_marts(warehouse: Path, target: Path, descriptions: Descriptions, updat
     # The warehouse is attached under its own catalog name (its file stem, as dbt names it),
     # so a view that names its tables with the catalog still resolves.
     source = warehouse.stem
-    con = duckdb.connect()
+    # Bounded as every other DuckDB of a run: unbounded, copying scale L's line-level marts
+    # took the process to 5.9 GB (bench/README.md, "Memory at L"). An in-memory database
+    # spills to its working directory unless told otherwise: beside the serving file instead.
+    spill = target.parent / ".publish.spill"
+    con = duckdb.connect(config={"memory_limit": memory_limit, "temp_directory": str(spill)})
     try:
         con.execute(f"attach {_literal(str(target))} as {_NEW}")
         con.execute(f"attach {_literal(str(warehouse))} as {_quote(source)} (read_only)")
@@ -223,6 +231,7 @@ def _copy_marts(warehouse: Path, target: Path, descriptions: Descriptions, updat
         con.execute(f"detach {_quote(source)}")
     finally:
         con.close()
+        shutil.rmtree(spill, ignore_errors=True)
     return rows, copied, in_place
 
 
@@ -312,7 +321,7 @@ MARTS_KEYS = [k for assets in DBT_ASSETS for k in assets.keys if k.path[0] == SC
 def serving_marts(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     s = warehouse.settings
     with stage("publish", f"copying the marts to {s.serving}") as progress, s.lock(log=context.log.info):
-        result = publish_marts(s.warehouse, s.serving)
+        result = publish_marts(s.warehouse, s.serving, memory_limit=s.duckdb_memory)
         progress.done(f"{len(result['tables'])} tables published to {result['serving']}")
     context.log.info(f"serving: {len(result['tables'])} tables published to {result['serving']}")
     return dg.MaterializeResult(metadata={

@@ -117,7 +117,7 @@ def publish_landed(context: dg.OpExecutionContext, warehouse: WarehouseResource,
         return
     s = warehouse.settings
     with s.lock(log=context.log.info):
-        result = publish_marts(s.warehouse, s.serving, changed=set(marts))
+        result = publish_marts(s.warehouse, s.serving, changed=set(marts), memory_limit=s.duckdb_memory)
     context.log.info(f"serving: {len(result['copied'])} of {len(result['tables'])} tables rewritten in {result['serving']}")
     context.log_event(dg.AssetMaterialization(asset_key=SERVING_KEY, metadata={
         "path": result["serving"], "copied": dg.MetadataValue.json(result["copied"])}))

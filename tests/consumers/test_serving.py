@@ -55,6 +55,22 @@ def test_publish_copies_only_the_marts(tmp_path):
     assert sorted(p.name for p in serving.parent.iterdir()) == ["dcw.duckdb", "dcw.first"]  # no temp file left
 
 
+def test_publish_copies_under_the_runs_memory_bound(tmp_path, monkeypatch):
+    """The copy's DuckDB holds the bound it is given (the run's DCW_DUCKDB_MEMORY), as every
+    other DuckDB of a run: unbounded it takes most of the machine on large marts."""
+    import pipelines.serving as serving_module
+
+    seen = []
+    comment = serving_module._comment
+    monkeypatch.setattr(serving_module, "_comment", lambda con, *a: (
+        seen.append(con.execute("select current_setting('memory_limit')").fetchone()[0]), comment(con, *a)))
+    wh = build_warehouse(tmp_path / "warehouse.duckdb", 3)
+    publish_marts(wh, tmp_path / "serving" / "dcw.duckdb", memory_limit="700MB")
+    expected = duckdb.connect(config={"memory_limit": "700MB"}).execute(
+        "select current_setting('memory_limit')").fetchone()[0]
+    assert seen and set(seen) == {expected}
+
+
 def test_a_reader_holding_the_serving_file_open_does_not_block_a_publish(tmp_path):
     wh = build_warehouse(tmp_path / "warehouse.duckdb", 3)
     serving = tmp_path / "dcw.duckdb"
