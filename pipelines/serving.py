@@ -193,6 +193,8 @@ def _copy_marts(warehouse: Path, target: Path, descriptions: Descriptions, updat
     # Bounded as every other DuckDB of a run: unbounded, copying scale L's line-level marts
     # took the process to 5.9 GB (bench/README.md, "Memory at L"). An in-memory database
     # spills to its working directory unless told otherwise: beside the serving file instead.
+    # DuckDB deletes its own spill files on close, and the folder only when it created it, so a
+    # folder of that name someone else keeps there is left as it was.
     spill = target.parent / ".publish.spill"
     con = duckdb.connect(config={"memory_limit": memory_limit, "temp_directory": str(spill)})
     try:
@@ -231,7 +233,6 @@ def _copy_marts(warehouse: Path, target: Path, descriptions: Descriptions, updat
         con.execute(f"detach {_quote(source)}")
     finally:
         con.close()
-        shutil.rmtree(spill, ignore_errors=True)
     return rows, copied, in_place
 
 

@@ -71,6 +71,19 @@ def test_publish_copies_under_the_runs_memory_bound(tmp_path, monkeypatch):
     assert seen and set(seen) == {expected}
 
 
+def test_publish_leaves_no_spill_folder_and_keeps_one_it_did_not_create(tmp_path):
+    """The copy spills beside the serving file under a bound; what it made there goes with it,
+    and a folder of the same name that was there before stays with its files."""
+    wh = build_warehouse(tmp_path / "warehouse.duckdb", 3)
+    publish_marts(wh, tmp_path / "a" / "dcw.duckdb", memory_limit="700MB")
+    assert not (tmp_path / "a" / ".publish.spill").exists()
+    theirs = tmp_path / "b" / ".publish.spill"
+    theirs.mkdir(parents=True)
+    (theirs / "notes.txt").write_text("kept")
+    publish_marts(wh, tmp_path / "b" / "dcw.duckdb", memory_limit="700MB")
+    assert (theirs / "notes.txt").read_text() == "kept"
+
+
 def test_a_reader_holding_the_serving_file_open_does_not_block_a_publish(tmp_path):
     wh = build_warehouse(tmp_path / "warehouse.duckdb", 3)
     serving = tmp_path / "dcw.duckdb"
