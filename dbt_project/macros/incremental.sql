@@ -223,6 +223,16 @@ where nullif(batch_no, '') is not null;
       {%- if backfill_months() %} and false{% endif %}
 {%- endmacro %}
 
+{#- The dealers of the files a night touched for the model being built (meta.dbt_scope): the
+    first step of scope_dealers and scope_customers. -#}
+{% macro touched_dealers() -%}
+    select distinct s.dealer_id
+    from meta.dbt_scope as d
+    inner join {{ source('raw', 'submissions') }} as s
+        on s.source_file = d.source_file
+    where d.model = '{{ this.identifier }}'
+{%- endmacro %}
+
 {#- A model keyed by dealer (fct_sell_through_monthly: each month opens with the previous
     one's closing, so a touched month moves every later month of the dealer's pairs): the
     dealers of the touched files and, unless `shipments` is false (a model of sales lines
@@ -234,11 +244,7 @@ delete from meta.dcw_scope_dealers where model = '{{ name }}';
 insert into meta.dcw_scope_dealers
 select distinct '{{ name }}', dealer_id
 from (
-    select s.dealer_id
-    from meta.dbt_scope as d
-    inner join {{ source('raw', 'submissions') }} as s
-        on s.source_file = d.source_file
-    where d.model = '{{ name }}'
+    {{ touched_dealers() }}
     {%- if shipments %}
     union all
     select dealer_id from ({{ shipment_rows_sent() }}) as r
@@ -300,9 +306,7 @@ with touched as (
     select source_file from meta.dbt_scope where model = '{{ name }}' and source_file is not null
 ),
 dealers as (
-    select distinct s.dealer_id
-    from {{ source('raw', 'submissions') }} as s
-    where s.source_file in (select source_file from touched)
+    {{ touched_dealers() }}
 )
 select distinct '{{ name }}', customer_key
 from (
