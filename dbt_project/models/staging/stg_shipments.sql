@@ -1,3 +1,9 @@
+{#- A table, not a view as the other staging models: the newest version per key is a grouping
+    over every shipment line ever sent, and a view evaluates it again for each of its data
+    tests and each model that reads it (dbt_project/README.md, "Staging stays views"). Built
+    only on a night whose files include shipments. -#}
+{{ config(materialized='table') }}
+
 {#- Shipments are deltas: per (shipment_id, line_no) the row of the latest
     (submitted_at, source_file) wins; within one file the last row wins. -#}
 select
