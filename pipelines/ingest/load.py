@@ -583,6 +583,7 @@ class _FeedbackWriter:
         if in_process and not multiprocessing.current_process().daemon:  # a daemon may not have children
             self.process = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
         self.jobs: list[tuple[list[tuple], Future]] = []
+        self.in_process_jobs = 0  # how many batches went to the process
 
     def submit(self, parts: list[tuple]) -> None:
         if not parts:
@@ -591,6 +592,7 @@ class _FeedbackWriter:
         if self.process is not None:
             try:
                 job = self.process.submit(_write_parts, parts, self.feedback_dir)
+                self.in_process_jobs += 1
             except (BrokenProcessPool, RuntimeError, OSError, AssertionError):
                 self.shutdown()  # could not start: the threads write the rest
         if job is None:
