@@ -208,13 +208,13 @@ def run_ingestion(landing: Path, warehouse: Path, feedback_dir: Path, progress: 
             if not items:
                 continue
             with clock.stage("load"):
-                parts = _load_batch(con, raw, items, f"{run_id}-{number:04d}", clock, receipts)
+                parts, sealed = _load_batch(con, raw, items, f"{run_id}-{number:04d}", clock, receipts)
             summary.batches += 1
             for it in items:
                 summary.rows_read += it.rows_read
                 summary.rows_quarantined += it.rows_quarantined
             # Written by a worker after the commit, while the next batch loads.
-            writer.submit(parts)
+            writer.submit(parts, sealed)
         summary.rows_accepted = summary.rows_read - summary.rows_quarantined
         if new:
             rows = con.execute(
@@ -387,10 +387,12 @@ def _references(con) -> References:
     return {(k, c): wh.reference_values(con, k, c) for k, c in wanted}
 
 
-def _load_batch(con, raw: Path, items: list[_Item], batch_id: str, clock: _Clock, receipts: bool) -> list[tuple]:
+def _load_batch(con, raw: Path, items: list[_Item], batch_id: str, clock: _Clock,
+                receipts: bool) -> tuple[list[tuple], list[tuple]]:
     """All of a batch or none of it: its log entries and its feedback (the outbox) commit in one
     transaction, and its Parquet files count only through them (and are removed here if the
-    batch fails). Returns the batch's feedback (see _outbox), to be written."""
+    batch fails). Returns the batch's feedback (see _outbox), to be written, and the same as
+    the outbox holds it (see _to_outbox)."""
     feedback: list[pl.DataFrame] = []
     written: list[Path] = []
     wh.start_batch(con, batch_id)
@@ -422,14 +424,14 @@ def _load_batch(con, raw: Path, items: list[_Item], batch_id: str, clock: _Clock
                 refs = _references(con)
         failures = pl.concat(feedback) if feedback else pl.DataFrame(schema=_FEEDBACK_SCHEMA)
         parts = _feedback_parts(items, failures, receipts)
-        _to_outbox(con, parts, batch_id)
+        sealed = _to_outbox(con, parts, batch_id)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         for path in filter(None, written):
             path.unlink(missing_ok=True)
         raise
-    return parts
+    return parts, sealed
 
 
 _FEEDBACK_SCHEMA = {"source_file": pl.String, "kind": pl.String, "source_row": pl.Int32,
@@ -548,18 +550,21 @@ def _outcome(it: _Item) -> FileOutcome:
     )
 
 
-def _to_outbox(con, parts: list[tuple], batch_id: str) -> None:
+def _to_outbox(con, parts: list[tuple], batch_id: str) -> list[tuple[str, str, bytes]]:
     """The batch's feedback, inside its transaction: committed together or not at all. Kept as
-    a pickle of (outcome, lines): written by this code and read back only by _outbox."""
+    a pickle of (outcome, lines): written by this code and read back only by _outbox and
+    _write_sealed. Returns (source_file, dealer_id, pickle) per file."""
     if not parts:
-        return
+        return []
+    sealed = [(source_file, dealer_id, pickle.dumps((outcome, lines))) for source_file, dealer_id, outcome, lines in parts]
     rows = pl.DataFrame(
-        [(source_file, dealer_id, outcome.ext == "xlsx", pickle.dumps((outcome, lines)), batch_id)
-         for source_file, dealer_id, outcome, lines in parts],
+        [(source_file, dealer_id, outcome.ext == "xlsx", blob, batch_id)
+         for (source_file, dealer_id, outcome, _), (_, _, blob) in zip(parts, sealed)],
         schema={"source_file": pl.String, "dealer_id": pl.String, "xlsx": pl.Boolean, "lines": pl.Binary,
                 "batch_id": pl.String}, orient="row")
     # One insert of the whole batch: a prepared statement per file costs more than its file.
     wh.insert_frame(con, f"{wh.META}.feedback_outbox", rows)
+    return sealed
 
 
 def _outbox(con) -> list[tuple]:
@@ -585,13 +590,15 @@ class _FeedbackWriter:
         self.jobs: list[tuple[list[tuple], Future]] = []
         self.in_process_jobs = 0  # how many batches went to the process
 
-    def submit(self, parts: list[tuple]) -> None:
+    def submit(self, parts: list[tuple], sealed: list[tuple[str, str, bytes]]) -> None:
+        """`parts` and the same as `sealed` (_to_outbox): the process gets the outbox's pickles,
+        which cost nothing more to send, rather than the objects pickled once again."""
         if not parts:
             return
         job = None
         if self.process is not None:
             try:
-                job = self.process.submit(_write_parts, parts, self.feedback_dir)
+                job = self.process.submit(_write_sealed, sealed, self.feedback_dir)
                 self.in_process_jobs += 1
             except (BrokenProcessPool, RuntimeError, OSError, AssertionError):
                 self.shutdown()  # could not start: the threads write the rest
@@ -612,6 +619,10 @@ class _FeedbackWriter:
         if self.process is not None:
             self.process.shutdown(cancel_futures=True)
             self.process = None
+
+
+def _write_sealed(sealed: list[tuple[str, str, bytes]], feedback_dir: Path) -> tuple[list[str], list[str], dict[str, str]]:
+    return _write_parts([(f, d, *pickle.loads(blob)) for f, d, blob in sealed], feedback_dir)
 
 
 def _write_parts(parts: list[tuple], feedback_dir: Path) -> tuple[list[str], list[str], dict[str, str]]:
