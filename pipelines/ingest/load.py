@@ -586,7 +586,10 @@ class _FeedbackWriter:
         self.threads, self.feedback_dir = threads, feedback_dir
         self.process: ProcessPoolExecutor | None = None
         if in_process and not multiprocessing.current_process().daemon:  # a daemon may not have children
-            self.process = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+            try:
+                self.process = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+            except (OSError, ImportError):  # no semaphores here (a container without /dev/shm): threads
+                self.process = None
         self.jobs: list[tuple[list[tuple], Future]] = []
         self.in_process_jobs = 0  # how many batches went to the process
 

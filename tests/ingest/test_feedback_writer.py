@@ -134,3 +134,18 @@ def test_a_feedback_csv_is_the_csv_modules_bytes_with_a_bom(tmp_path, status):
     assert [p.name for p in paths] == [f"{outcome.source_file.rsplit('/', 1)[1]}.{'receipt' if lines == [] else 'feedback'}.csv"]
     assert paths[0].read_bytes() == (tmp_path / "old.csv").read_bytes()
     assert paths[0].read_bytes().startswith(b"\xef\xbb\xbf")
+
+
+class _NoSemaphores:
+    def __init__(self, *a, **kw):
+        raise OSError(38, "Function not implemented")
+
+
+def test_where_no_process_can_be_made_the_threads_write_the_feedback(tmp_path, monkeypatch, spy):
+    small, big = _twins(tmp_path)
+    small.ingest()
+    monkeypatch.setattr(load, "FEEDBACK_PROCESS_FILES", 0)
+    monkeypatch.setattr(load, "ProcessPoolExecutor", _NoSemaphores)
+    summary = big.ingest()
+    assert spy[-1].in_process_jobs == 0 and _files(big.feedback) == _files(small.feedback)
+    assert summary.feedback_pending == []
