@@ -135,6 +135,12 @@ class FileOutcome:
 
 
 @cache
+def _wording(family: str) -> dict[str, tuple[str, str]]:
+    """codes.wording, once per family: the codes seed is read once per process (codes.table)."""
+    return codes.wording(family)
+
+
+@cache
 def _words() -> pl.DataFrame:
     """The words of every row-level code."""
     known = [c for c in codes.table() if c.family == "row"]
@@ -200,7 +206,9 @@ def expected_names(outcome: FileOutcome) -> list[str]:
 
 def file_problem_lines(outcome: FileOutcome) -> list[tuple]:
     """The lines (in COLUMNS order) of the file-level problems of `outcome`."""
-    words = codes.wording("file")
+    if not outcome.problems:  # every accepted file: its receipt has no file-level lines
+        return []
+    words = _wording("file")
     out: list[tuple] = []
     for code, detail in outcome.problems:
         zh, en = words.get(code, (code, code))
@@ -303,7 +311,7 @@ def _by_when(outcome: FileOutcome) -> str:
 
 def summary_rows(outcome: FileOutcome, problems: int) -> list[tuple[str, object]]:
     """The summary block: (label, value) pairs."""
-    status_zh, status_en = codes.wording("submission_status").get(outcome.status, (outcome.status, outcome.status))
+    status_zh, status_en = _wording("submission_status").get(outcome.status, (outcome.status, outcome.status))
     title = "接收回执 Receipt" if outcome.status == "accepted" else "审核反馈 Review feedback"
     rows: list[tuple[str, object]] = [
         (title, outcome.name),
@@ -339,26 +347,35 @@ def file_stem(source_file: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "_", source_file.rsplit("/", 1)[-1].replace(VERSION_MARK, ".v"))
 
 
-def write_feedback(folder: Path, outcome: FileOutcome, lines: list[tuple]) -> list[Path]:
+def write_feedback(folder: Path, outcome: FileOutcome, lines: list[tuple], *, folder_made: bool = False) -> list[Path]:
     """Write the feedback (or, for an accepted file, the receipt) of `outcome` into `folder`:
-    a CSV, and an XLSX too when the file was sent as XLSX; returns the paths written."""
-    folder.mkdir(parents=True, exist_ok=True)
+    a CSV, and an XLSX too when the file was sent as XLSX; returns the paths written.
+    `folder_made`: the caller already made `folder` (one mkdir per dealer, not per file)."""
+    if not folder_made:
+        folder.mkdir(parents=True, exist_ok=True)
     suffix = "receipt" if outcome.status == "accepted" else "feedback"
     stem = f"{file_stem(outcome.source_file)}.{suffix}"
     summary = summary_rows(outcome, len(lines))
     csv_path = folder / f"{stem}.csv"
-    with open(csv_path, "w", encoding="utf-8-sig", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerows([safe_cell(label), _csv_value(value)] for label, value in summary)
-        if lines:
-            w.writerow([])
-            w.writerow(COLUMNS)
-            w.writerows([_csv_value(v) for v in line] for line in lines)
+    text = io.StringIO(newline="")
+    w = csv.writer(text)
+    w.writerows([safe_cell(label), _csv_value(value)] for label, value in summary)
+    if lines:
+        w.writerow([])
+        w.writerow(COLUMNS)
+        w.writerows([_csv_value(v) for v in line] for line in lines)
+    # UTF-8 with a BOM (what the "utf-8-sig" codec writes), composed in memory and written in
+    # one call: at 100k files a run, the per-file cost is the file operations.
+    with open(csv_path, "wb") as fh:
+        fh.write(BOM + text.getvalue().encode("utf-8"))
     if not outcome.sent_as_xlsx:
         return [csv_path]
     xlsx_path = folder / f"{stem}.xlsx"
     _write_xlsx(xlsx_path, summary, lines)
     return [xlsx_path, csv_path]
+
+
+BOM = "\ufeff".encode("utf-8")
 
 
 def _csv_value(v: object) -> str:

@@ -26,13 +26,15 @@ only what is new, not the whole history.
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
 import pickle
 import secrets
 import stat
 import time
 from collections import defaultdict
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -54,6 +56,10 @@ from pipelines.ingest.validate import IDX, References, check_rows, claim_ids_tak
 MAX_BATCH_FILES = 2000
 MAX_BATCH_BYTES = 96 << 20  # ~1M sales lines of CSV: bounds memory, not history
 READ_THREADS = min(4, os.cpu_count() or 1)
+# A run with more new files than this writes its feedback in a process of its own
+# (docs/ingestion.md, "Performance"); a smaller one in a reader thread, as starting that
+# process (importing this package) costs about a second of CPU.
+FEEDBACK_PROCESS_FILES = MAX_BATCH_FILES
 
 
 @dataclass
@@ -157,7 +163,7 @@ def run_ingestion(landing: Path, warehouse: Path, feedback_dir: Path, progress: 
     con = connect_warehouse(Path(warehouse), memory_limit=duckdb_memory)
     pool = None
     ready = False  # the warehouse's tables are there (the outbox among them)
-    feedback_jobs: list[Future] = []
+    writer: _FeedbackWriter | None = None
     try:
         with clock.stage("discover"):
             wh.check_inputs(con, landing, raw, (lambda: {f.source_file for f in files}) if only is None
@@ -183,6 +189,7 @@ def run_ingestion(landing: Path, warehouse: Path, feedback_dir: Path, progress: 
         run_id = datetime.now().strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(3)
         done = 0
         pool = ThreadPoolExecutor(max_workers=READ_THREADS)
+        writer = _FeedbackWriter(pool, feedback_dir, in_process=len(new) > FEEDBACK_PROCESS_FILES)
         batches = list(_batches(new, max_batch_files, max_batch_bytes))
         # The next batch is read by the workers while the current one loads.
         pending = pool.map(_read, batches[0]) if batches else iter(())
@@ -201,13 +208,13 @@ def run_ingestion(landing: Path, warehouse: Path, feedback_dir: Path, progress: 
             if not items:
                 continue
             with clock.stage("load"):
-                parts = _load_batch(con, raw, items, f"{run_id}-{number:04d}", clock, receipts)
+                parts, sealed = _load_batch(con, raw, items, f"{run_id}-{number:04d}", clock, receipts)
             summary.batches += 1
             for it in items:
                 summary.rows_read += it.rows_read
                 summary.rows_quarantined += it.rows_quarantined
             # Written by a worker after the commit, while the next batch loads.
-            feedback_jobs.append(pool.submit(_write_parts, parts, feedback_dir))
+            writer.submit(parts, sealed)
         summary.rows_accepted = summary.rows_read - summary.rows_quarantined
         if new:
             rows = con.execute(
@@ -216,10 +223,10 @@ def run_ingestion(landing: Path, warehouse: Path, feedback_dir: Path, progress: 
             summary.by_status = dict(sorted(rows))
     finally:
         with clock.stage("feedback"):
-            wait(feedback_jobs)  # committed batches get their feedback even if a later one failed
             try:
-                for job in feedback_jobs:
-                    summary.feedback_files += _settle(con, *job.result())
+                # committed batches get their feedback even if a later one failed
+                for result in (writer.results() if writer is not None else ()):
+                    summary.feedback_files += _settle(con, *result)
                 if ready:
                     summary.feedback_pending = [f for f, _ in pending_feedback(con)]
             finally:
@@ -230,6 +237,8 @@ def run_ingestion(landing: Path, warehouse: Path, feedback_dir: Path, progress: 
                         with clock.stage("load"):
                             wh.write_mirror(con, raw)
                 finally:
+                    if writer is not None:
+                        writer.shutdown()
                     if pool is not None:
                         pool.shutdown(cancel_futures=True)
                     con.close()
@@ -378,10 +387,12 @@ def _references(con) -> References:
     return {(k, c): wh.reference_values(con, k, c) for k, c in wanted}
 
 
-def _load_batch(con, raw: Path, items: list[_Item], batch_id: str, clock: _Clock, receipts: bool) -> list[tuple]:
+def _load_batch(con, raw: Path, items: list[_Item], batch_id: str, clock: _Clock,
+                receipts: bool) -> tuple[list[tuple], list[tuple]]:
     """All of a batch or none of it: its log entries and its feedback (the outbox) commit in one
     transaction, and its Parquet files count only through them (and are removed here if the
-    batch fails). Returns the batch's feedback (see _outbox), to be written."""
+    batch fails). Returns the batch's feedback (see _outbox), to be written, and the same as
+    the outbox holds it (see _to_outbox)."""
     feedback: list[pl.DataFrame] = []
     written: list[Path] = []
     wh.start_batch(con, batch_id)
@@ -413,14 +424,14 @@ def _load_batch(con, raw: Path, items: list[_Item], batch_id: str, clock: _Clock
                 refs = _references(con)
         failures = pl.concat(feedback) if feedback else pl.DataFrame(schema=_FEEDBACK_SCHEMA)
         parts = _feedback_parts(items, failures, receipts)
-        _to_outbox(con, parts, batch_id)
+        sealed = _to_outbox(con, parts, batch_id)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         for path in filter(None, written):
             path.unlink(missing_ok=True)
         raise
-    return parts
+    return parts, sealed
 
 
 _FEEDBACK_SCHEMA = {"source_file": pl.String, "kind": pl.String, "source_row": pl.Int32,
@@ -539,18 +550,21 @@ def _outcome(it: _Item) -> FileOutcome:
     )
 
 
-def _to_outbox(con, parts: list[tuple], batch_id: str) -> None:
+def _to_outbox(con, parts: list[tuple], batch_id: str) -> list[tuple[str, str, bytes]]:
     """The batch's feedback, inside its transaction: committed together or not at all. Kept as
-    a pickle of (outcome, lines): written by this code and read back only by _outbox."""
+    a pickle of (outcome, lines): written by this code and read back only by _outbox and
+    _write_sealed. Returns (source_file, dealer_id, pickle) per file."""
     if not parts:
-        return
+        return []
+    sealed = [(source_file, dealer_id, pickle.dumps((outcome, lines))) for source_file, dealer_id, outcome, lines in parts]
     rows = pl.DataFrame(
-        [(source_file, dealer_id, outcome.ext == "xlsx", pickle.dumps((outcome, lines)), batch_id)
-         for source_file, dealer_id, outcome, lines in parts],
+        [(source_file, dealer_id, outcome.ext == "xlsx", blob, batch_id)
+         for (source_file, dealer_id, outcome, _), (_, _, blob) in zip(parts, sealed)],
         schema={"source_file": pl.String, "dealer_id": pl.String, "xlsx": pl.Boolean, "lines": pl.Binary,
                 "batch_id": pl.String}, orient="row")
     # One insert of the whole batch: a prepared statement per file costs more than its file.
     wh.insert_frame(con, f"{wh.META}.feedback_outbox", rows)
+    return sealed
 
 
 def _outbox(con) -> list[tuple]:
@@ -560,15 +574,71 @@ def _outbox(con) -> list[tuple]:
     return [(f, d, *pickle.loads(blob)) for f, d, blob in rows]
 
 
+class _FeedbackWriter:
+    """Writes the committed batches' feedback while the next batches load, in the order they
+    committed. With `in_process`, in one worker process of its own (spawned, so it shares no
+    lock or thread with this one): the files' Python work (summaries, CSV, workbooks) then
+    runs on another core instead of holding this process's interpreter lock against the
+    reads and the load. If that process cannot start or dies, the batches it did not finish
+    are written here: the outbox keeps them either way until written."""
+
+    def __init__(self, threads: ThreadPoolExecutor, feedback_dir: Path, in_process: bool) -> None:
+        self.threads, self.feedback_dir = threads, feedback_dir
+        self.process: ProcessPoolExecutor | None = None
+        if in_process and not multiprocessing.current_process().daemon:  # a daemon may not have children
+            try:
+                self.process = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+            except (OSError, ImportError):  # no semaphores here (a container without /dev/shm): threads
+                self.process = None
+        self.jobs: list[tuple[list[tuple], Future]] = []
+        self.in_process_jobs = 0  # how many batches went to the process
+
+    def submit(self, parts: list[tuple], sealed: list[tuple[str, str, bytes]]) -> None:
+        """`parts` and the same as `sealed` (_to_outbox): the process gets the outbox's pickles,
+        which cost nothing more to send, rather than the objects pickled once again."""
+        if not parts:
+            return
+        job = None
+        if self.process is not None:
+            try:
+                job = self.process.submit(_write_sealed, sealed, self.feedback_dir)
+                self.in_process_jobs += 1
+            except (BrokenProcessPool, RuntimeError, OSError, AssertionError):
+                self.shutdown()  # could not start: the threads write the rest
+        if job is None:
+            job = self.threads.submit(_write_parts, parts, self.feedback_dir)
+        self.jobs.append((parts, job))
+
+    def results(self):
+        """(written, delivered, errors) of each job, in submission order, once all are done."""
+        wait([job for _, job in self.jobs])
+        for parts, job in self.jobs:
+            try:
+                yield job.result()
+            except BrokenProcessPool:
+                yield _write_parts(parts, self.feedback_dir)
+
+    def shutdown(self) -> None:
+        if self.process is not None:
+            self.process.shutdown(cancel_futures=True)
+            self.process = None
+
+
+def _write_sealed(sealed: list[tuple[str, str, bytes]], feedback_dir: Path) -> tuple[list[str], list[str], dict[str, str]]:
+    return _write_parts([(f, d, *pickle.loads(blob)) for f, d, blob in sealed], feedback_dir)
+
+
 def _write_parts(parts: list[tuple], feedback_dir: Path) -> tuple[list[str], list[str], dict[str, str]]:
     """Write each file's feedback; returns (paths written, files delivered, file -> why not).
     One file that cannot be written does not keep the others from being written."""
     written: list[str] = []
     delivered: list[str] = []
     errors: dict[str, str] = {}
+    made: set[str] = set()  # the dealers' folders made by this call: one mkdir each
     for source_file, dealer_id, outcome, lines in parts:
         try:
-            paths = write_feedback(feedback_dir / dealer_id, outcome, lines)
+            paths = write_feedback(feedback_dir / dealer_id, outcome, lines, folder_made=dealer_id in made)
+            made.add(dealer_id)
         except OSError as e:
             errors[source_file] = f"{e.strerror or type(e).__name__}: {e.filename or feedback_dir}"
             continue
