@@ -11,7 +11,7 @@ import pytest
 
 from pipelines.core.settings import Settings
 from pipelines.core.errors import UserError
-from pipelines.dbt import dbt_duckdb_memory, dbt_env, joined_selection, run_dbt
+from pipelines.dbt import dbt_duckdb_memory, dbt_env, dbt_resource, dbt_threads, joined_selection, run_dbt, threads_args
 
 
 def test_the_settings_reach_dbt_and_only_dbt(tmp_path):
@@ -46,3 +46,33 @@ def test_duckdb_in_dbt_leaves_room_for_dbt_and_its_python_models(tmp_path, bound
 def test_a_memory_bound_that_is_no_size_is_one_line():
     with pytest.raises(UserError, match="DCW_DUCKDB_MEMORY"):
         dbt_duckdb_memory("plenty")
+
+
+def test_dbt_gets_two_threads_on_a_small_warehouse_and_one_on_a_large(tmp_path):
+    """Two nodes at once only where the warehouse is a small part of dbt's memory bound (the
+    demo); one at scale (profiles.yml, bench/README.md "Memory at L"); DCW_DBT_THREADS decides."""
+    cfg = Settings.for_warehouse(tmp_path / "w.duckdb")
+    cfg.warehouse.write_bytes(b"x" * 1000)
+    (cfg.raw / "sales").mkdir(parents=True)
+    (cfg.raw / "sales" / "b1.parquet").write_bytes(b"x" * 1000)
+    assert dbt_threads(cfg) == 2
+    assert threads_args(["build", "--select", "a+"], cfg) == ["build", "--select", "a+", "--threads", "2"]
+    assert threads_args(["parse"], cfg) == ["parse"]
+    with open(cfg.warehouse, "r+b") as f:  # a sparse 400 MB file: more than 2250MB / 8
+        f.truncate(400 * 10**6)
+    assert dbt_threads(cfg) == 1
+    cfg.warehouse.write_bytes(b"x")  # the first build: the raw layer stands in for the file
+    with open(cfg.raw / "sales" / "b1.parquet", "r+b") as f:
+        f.truncate(40 * 10**6)
+    assert dbt_threads(cfg) == 1
+    assert dbt_threads(Settings.from_env({"DCW_WAREHOUSE": str(cfg.warehouse), "DCW_DBT_THREADS": "3"})) == 3
+    with pytest.raises(UserError, match="DCW_DBT_THREADS"):
+        Settings.from_env({"DCW_DBT_THREADS": "two"})
+
+
+def test_no_dbt_adapter_is_opened_in_this_process(tmp_path):
+    """dagster-dbt would open dbt's adapter here before each invocation (loading the project
+    and parsing every macro a second time) for row counts dcw never asks for."""
+    invocation = dbt_resource().cli(["--version"], raise_on_error=False, target_path=tmp_path)
+    invocation.wait()
+    assert invocation.adapter is None
