@@ -590,14 +590,18 @@ def run_dbt(args: list[str], cfg: Settings | None, target: str = "duckdb",
     folder = Path(artifacts) if artifacts is not None else Path(tempfile.mkdtemp(prefix="dcw-dbt-"))
     env = {**dbt_env(cfg, target), **(more_env or {})} if cfg is not None else None
     reuse_parse_state(folder, env)
-    invocation = dbt_resource().cli([*joined_selection(threads_args(args, cfg)), "--quiet"], raise_on_error=False, target_path=folder, env=env)
+    # a command that executes nodes writes no manifest.json (twice) nor run_results.json: its
+    # node results are read from its log (node_results)
+    quiet = [*(["--no-write-json"] if args and args[0] in RUN_COMMANDS else []), "--quiet"]
+    (folder / "dbt.log").unlink(missing_ok=True)  # dbt appends: only this invocation's nodes
+    invocation = dbt_resource().cli([*joined_selection(threads_args(args, cfg)), *quiet], raise_on_error=False, target_path=folder, env=env)
     # dagster-dbt echoes dbt's log lines to stdout: they go to the artifacts folder instead
     with open(folder / "dbt_stdout.log", "w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
         errors = [e.raw_event["info"]["msg"] for e in invocation.stream_raw_events()
                   if e.raw_event["info"].get("level") == "error"]
     keep_parse_state(folder, env=env or {})
     what = "dbt " + " ".join(takewhile(lambda a: not a.startswith("-"), args))  # no option values
-    results = _results(folder / "run_results.json")
+    results = node_results(folder / "dbt.log") if "--no-write-json" in quiet else _results(folder / "run_results.json")
     failures = _failures(results)
     if failures or invocation.process.returncode != 0:
         if not failures:
@@ -667,6 +671,42 @@ def _results(run_results: Path) -> list[dict]:
     if not run_results.exists():
         return []
     return json.loads(run_results.read_text(encoding="utf-8")).get("results", [])
+
+
+# dbt's states of a node that is done (run_results.json's statuses)
+DONE = ("success", "error", "skipped", "pass", "fail", "warn", "runtime error", "no-op", "partial success")
+
+
+def node_results(log: Path) -> list[dict]:
+    """The results of the nodes a dbt invocation ran, as run_results.json has them (unique_id,
+    status, message, execution_time), read from its structured log file (dbt.log beside its
+    artifacts; JSON lines, info level, which dbt writes with or without --quiet): each node's
+    last event that carries it as done, its message from the error or warning dbt logs for it."""
+    out: dict[str, dict] = {}
+    messages: dict[str, str] = {}
+    if not log.exists():
+        return []
+    with open(log, encoding="utf-8") as lines:
+        for line in lines:
+            if '"node_info"' not in line:
+                continue
+            event = json.loads(line)
+            data = event.get("data", {})
+            node = data.get("node_info") or {}
+            uid, status = node.get("unique_id"), str(node.get("node_status", "")).lower()
+            if uid and event["info"]["name"] in ("RunResultError", "RunResultWarningMessage") and data.get("msg"):
+                messages[uid] = data["msg"]
+            if not uid or status not in DONE:
+                continue
+            result = out.setdefault(uid, {"unique_id": uid})
+            result["status"] = status
+            if "execution_time" in data:
+                result["execution_time"] = data["execution_time"]
+            if "num_failures" in data:
+                result["failures"] = data["num_failures"]
+    for uid, result in out.items():
+        result["message"] = messages.get(uid)
+    return list(out.values())
 
 
 def _failures(results: list[dict]) -> list[str]:

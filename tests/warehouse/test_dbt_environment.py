@@ -11,7 +11,7 @@ import pytest
 
 from pipelines.core.settings import Settings
 from pipelines.core.errors import UserError
-from pipelines.dbt import dbt_duckdb_memory, dbt_env, dbt_resource, dbt_threads, joined_selection, run_dbt, threads_args
+from pipelines.dbt import WarehouseBuildError, dbt_duckdb_memory, dbt_env, dbt_resource, dbt_threads, joined_selection, run_dbt, threads_args
 
 
 def test_the_settings_reach_dbt_and_only_dbt(tmp_path):
@@ -76,3 +76,12 @@ def test_no_dbt_adapter_is_opened_in_this_process(tmp_path):
     invocation = dbt_resource().cli(["--version"], raise_on_error=False, target_path=tmp_path)
     invocation.wait()
     assert invocation.adapter is None
+
+
+def test_node_results_come_from_dbt_s_log_when_it_writes_no_json(tmp_path):
+    """A build writes no run_results.json (--no-write-json): each node's status and message
+    are read from dbt's log, and a failing node is still named with dbt's reason."""
+    cfg = Settings.for_warehouse(tmp_path / "w.duckdb")  # nothing built: the view is missing
+    with pytest.raises(WarehouseBuildError, match=r"dbt test failed: test not_null_stg_regions_city_code: .*stg_regions"):
+        run_dbt(["test", "--select", "not_null_stg_regions_city_code"], cfg, artifacts=tmp_path / "dbt")
+    assert not (tmp_path / "dbt" / "run_results.json").exists()
