@@ -259,11 +259,17 @@ def dbt_threads(cfg: Settings) -> int:
     return SMALL_WAREHOUSE_THREADS if size <= limit else 1
 
 
-def threads_args(args: Sequence[str], cfg: Settings | None) -> list[str]:
-    """`args` with `--threads` (dbt_threads) when the command executes nodes."""
+def node_args(args: Sequence[str], cfg: Settings | None) -> list[str]:
+    """`args` of a command that executes nodes, for the warehouse of `cfg`, with `--threads`
+    (dbt_threads) and `--no-write-json`: it writes neither manifest.json (twice) nor
+    run_results.json; its node results are dbt's events (dagster-dbt streams them, run_dbt reads
+    them from dbt's log: node_results). Other commands' args as they are."""
     if cfg is None or not args or args[0] not in RUN_COMMANDS:
         return list(args)
-    return [*args, "--threads", str(dbt_threads(cfg))]
+    return [*args, "--threads", str(dbt_threads(cfg)), NO_JSON]
+
+
+NO_JSON = "--no-write-json"
 
 
 # An intraday build (docs/ingestion.md, "Intraday runs") runs the models without their data
@@ -590,18 +596,16 @@ def run_dbt(args: list[str], cfg: Settings | None, target: str = "duckdb",
     folder = Path(artifacts) if artifacts is not None else Path(tempfile.mkdtemp(prefix="dcw-dbt-"))
     env = {**dbt_env(cfg, target), **(more_env or {})} if cfg is not None else None
     reuse_parse_state(folder, env)
-    # a command that executes nodes writes no manifest.json (twice) nor run_results.json: its
-    # node results are read from its log (node_results)
-    quiet = [*(["--no-write-json"] if args and args[0] in RUN_COMMANDS else []), "--quiet"]
+    args = joined_selection(node_args(args, cfg))
     (folder / "dbt.log").unlink(missing_ok=True)  # dbt appends: only this invocation's nodes
-    invocation = dbt_resource().cli([*joined_selection(threads_args(args, cfg)), *quiet], raise_on_error=False, target_path=folder, env=env)
+    invocation = dbt_resource().cli([*args, "--quiet"], raise_on_error=False, target_path=folder, env=env)
     # dagster-dbt echoes dbt's log lines to stdout: they go to the artifacts folder instead
     with open(folder / "dbt_stdout.log", "w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
         errors = [e.raw_event["info"]["msg"] for e in invocation.stream_raw_events()
                   if e.raw_event["info"].get("level") == "error"]
     keep_parse_state(folder, env=env or {})
     what = "dbt " + " ".join(takewhile(lambda a: not a.startswith("-"), args))  # no option values
-    results = node_results(folder / "dbt.log") if "--no-write-json" in quiet else _results(folder / "run_results.json")
+    results = node_results(folder / "dbt.log") if NO_JSON in args else _results(folder / "run_results.json")
     failures = _failures(results)
     if failures or invocation.process.returncode != 0:
         if not failures:
@@ -796,14 +800,14 @@ def dbt_warehouse_assets(context: AssetExecutionContext, dbt: DbtCli, warehouse:
         state = build_state(cfg) if whole else None
         night = night_selection(cfg, state) if state is not None else None
         if not whole:
-            invocation = dbt.cli(threads_args(build_args(), cfg), context=context, env=env, target_path=artifacts)
+            invocation = dbt.cli(node_args(build_args(), cfg), context=context, env=env, target_path=artifacts)
             events = invocation.stream()
         else:
             # dagster-dbt selects a run of every asset with its own `--select` (every model but
             # the monthly ones), and would unite it with a night's: the invocation is given no
             # context, and its events are turned into this asset's outputs and check results
             # (the monthly models' into events of their own) here
-            invocation = dbt.cli(joined_selection(threads_args(build_args(select=night or (), exclude=redated_only_tests(night) if night else ()), cfg)), env=env, target_path=artifacts,
+            invocation = dbt.cli(joined_selection(node_args(build_args(select=night or (), exclude=redated_only_tests(night) if night else ()), cfg)), env=env, target_path=artifacts,
                                  manifest=dbt_project.manifest_path, dagster_dbt_translator=translator) \
                 if night != [] else None
             events = as_asset_events(context, night, invocation.stream() if invocation else (), cfg)
@@ -838,7 +842,7 @@ def dbt_monthly_assets(context: AssetExecutionContext, dbt: DbtCli, warehouse: W
         context.log.info(f"rebuilding the months from {window.start:%Y-%m} to before {window.end:%Y-%m}")
         # the data tests of what it builds alone: a test that also reads a model built on
         # them (not rebuilt until the next night or a run of it) is the night's
-        invocation = dbt.cli(threads_args([*build_args(), "--indirect-selection", "cautious"], cfg), context=context, env=env,
+        invocation = dbt.cli(node_args([*build_args(), "--indirect-selection", "cautious"], cfg), context=context, env=env,
                              target_path=artifacts)
         try:
             yield from invocation.stream()

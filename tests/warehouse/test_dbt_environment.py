@@ -11,7 +11,7 @@ import pytest
 
 from pipelines.core.settings import Settings
 from pipelines.core.errors import UserError
-from pipelines.dbt import WarehouseBuildError, dbt_duckdb_memory, dbt_env, dbt_resource, dbt_threads, joined_selection, run_dbt, threads_args
+from pipelines.dbt import WarehouseBuildError, dbt_duckdb_memory, dbt_env, dbt_resource, dbt_threads, joined_selection, run_dbt, node_args
 
 
 def test_the_settings_reach_dbt_and_only_dbt(tmp_path):
@@ -56,8 +56,8 @@ def test_dbt_gets_two_threads_on_a_small_warehouse_and_one_on_a_large(tmp_path):
     (cfg.raw / "sales").mkdir(parents=True)
     (cfg.raw / "sales" / "b1.parquet").write_bytes(b"x" * 1000)
     assert dbt_threads(cfg) == 2
-    assert threads_args(["build", "--select", "a+"], cfg) == ["build", "--select", "a+", "--threads", "2"]
-    assert threads_args(["parse"], cfg) == ["parse"]
+    assert node_args(["build", "--select", "a+"], cfg) == ["build", "--select", "a+", "--threads", "2", "--no-write-json"]
+    assert node_args(["parse"], cfg) == ["parse"]
     with open(cfg.warehouse, "r+b") as f:  # a sparse 400 MB file: more than 2250MB / 8
         f.truncate(400 * 10**6)
     assert dbt_threads(cfg) == 1
