@@ -9,6 +9,7 @@ from datetime import date
 
 import pytest
 
+from pipelines.core.resource import WarehouseResource
 from pipelines.core.settings import Settings
 from pipelines.core.errors import UserError
 from pipelines.dbt import WarehouseBuildError, dbt_duckdb_memory, dbt_env, dbt_resource, dbt_threads, joined_selection, run_dbt, node_args
@@ -65,7 +66,9 @@ def test_dbt_gets_two_threads_on_a_small_warehouse_and_one_on_a_large(tmp_path):
     with open(cfg.raw / "sales" / "b1.parquet", "r+b") as f:
         f.truncate(40 * 10**6)
     assert dbt_threads(cfg) == 1
-    assert dbt_threads(Settings.from_env({"DCW_WAREHOUSE": str(cfg.warehouse), "DCW_DBT_THREADS": "3"})) == 3
+    chosen = Settings.from_env({"DCW_WAREHOUSE": str(cfg.warehouse), "DCW_DBT_THREADS": "3"})
+    assert dbt_threads(chosen) == 3
+    assert dbt_threads(WarehouseResource.from_settings(chosen).settings) == 3  # it travels to Dagster's runs
     with pytest.raises(UserError, match="DCW_DBT_THREADS"):
         Settings.from_env({"DCW_DBT_THREADS": "two"})
 
