@@ -259,14 +259,15 @@ def dbt_threads(cfg: Settings) -> int:
     return SMALL_WAREHOUSE_THREADS if size <= limit else 1
 
 
-def node_args(args: Sequence[str], cfg: Settings | None) -> list[str]:
-    """`args` of a command that executes nodes, for the warehouse of `cfg`, with `--threads`
-    (dbt_threads) and `--no-write-json`: it writes neither manifest.json (twice) nor
-    run_results.json; its node results are dbt's events (dagster-dbt streams them, run_dbt reads
-    them from dbt's log: node_results). Other commands' args as they are."""
+def node_args(args: Sequence[str], cfg: Settings | None, target: str = "duckdb") -> list[str]:
+    """`args` of a command that executes nodes, for the warehouse of `cfg`, with
+    `--no-write-json` (it writes neither manifest.json, twice, nor run_results.json; its node
+    results are dbt's events: dagster-dbt streams them, run_dbt reads them from dbt's log,
+    node_results) and on DuckDB `--threads` (dbt_threads; Spark keeps its profile's). Other
+    commands' args as they are."""
     if cfg is None or not args or args[0] not in RUN_COMMANDS:
         return list(args)
-    return [*args, "--threads", str(dbt_threads(cfg)), NO_JSON]
+    return [*args, *(["--threads", str(dbt_threads(cfg))] if target == "duckdb" else []), NO_JSON]
 
 
 NO_JSON = "--no-write-json"
@@ -596,7 +597,7 @@ def run_dbt(args: list[str], cfg: Settings | None, target: str = "duckdb",
     folder = Path(artifacts) if artifacts is not None else Path(tempfile.mkdtemp(prefix="dcw-dbt-"))
     env = {**dbt_env(cfg, target), **(more_env or {})} if cfg is not None else None
     reuse_parse_state(folder, env)
-    args = joined_selection(node_args(args, cfg))
+    args = joined_selection(node_args(args, cfg, target))
     (folder / "dbt.log").unlink(missing_ok=True)  # dbt appends: only this invocation's nodes
     invocation = dbt_resource().cli([*args, "--quiet"], raise_on_error=False, target_path=folder, env=env)
     # dagster-dbt echoes dbt's log lines to stdout: they go to the artifacts folder instead

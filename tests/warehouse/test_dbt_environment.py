@@ -59,6 +59,7 @@ def test_dbt_gets_two_threads_on_a_small_warehouse_and_one_on_a_large(tmp_path):
     assert dbt_threads(cfg) == 2
     assert node_args(["build", "--select", "a+"], cfg) == ["build", "--select", "a+", "--threads", "2", "--no-write-json"]
     assert node_args(["parse"], cfg) == ["parse"]
+    assert node_args(["build"], cfg, target="spark") == ["build", "--no-write-json"]  # its profile's threads
     with open(cfg.warehouse, "r+b") as f:  # a sparse 400 MB file: more than 2250MB / 8
         f.truncate(400 * 10**6)
     assert dbt_threads(cfg) == 1
