@@ -86,6 +86,13 @@ class DbtCli(DbtCliResource):
         )
         return DbtCliResource.cli(launcher, args, **kwargs)
 
+    def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> None:
+        """No dbt adapter in this process. dagster-dbt opens one before each invocation, only
+        for its optional row counts and column metadata, which dcw never asks for; opening it
+        loads the project and its partial parse state and parses every macro, in this process,
+        before dbt's own process starts (bench/README.md, "Where dbt's time goes at S")."""
+        return None
+
     @cached_property
     def _cli_version(self) -> version.Version:
         # the dbt of this venv (dbt-core), whatever the executable is: `env` has no dbt version
@@ -223,6 +230,47 @@ def dbt_duckdb_memory(bound: str) -> str:
     DBT_DUCKDB_FLOOR, in MB."""
     limit = max(memory_bytes(bound) - DBT_PROCESS_RESERVE, DBT_DUCKDB_FLOOR)
     return f"{limit // 10**6}MB"
+
+
+# dbt's threads are cursors of the one DuckDB database dbt-duckdb opens, so they share its memory
+# bound: at scale L two line-level models at once exhausted it (bench/README.md, "Memory at L"),
+# and profiles.yml keeps one thread. On a warehouse whose whole file is a small part of dbt's
+# bound, two nodes at once cannot exhaust it, and the second thread overlaps one node's SQL
+# with another's Jinja (dbt_project/README.md, "What a night builds"). DCW_DBT_THREADS decides.
+SMALL_WAREHOUSE_SHARE = 8  # two threads while the warehouse is at most 1/8 of dbt's bound
+SMALL_WAREHOUSE_THREADS = 2
+# Before the first build the warehouse file holds little but the submission log: the raw
+# layer's Parquet, which the line models read, stands in for what they will write (the demo's
+# 2.7 MB of Parquet became a 74 MB warehouse).
+RAW_EXPANSION = 10
+RUN_COMMANDS = ("build", "run", "test", "seed")  # the commands that execute nodes (--threads)
+
+
+def dbt_threads(cfg: Settings) -> int:
+    """The dbt threads for the warehouse of `cfg`: DCW_DBT_THREADS when set, else two while the
+    warehouse (its file, and RAW_EXPANSION times its raw Parquet) is at most an eighth of dbt's
+    DuckDB bound (dbt_duckdb_memory), else one."""
+    if cfg.dbt_threads is not None:
+        return cfg.dbt_threads
+    limit = memory_bytes(dbt_duckdb_memory(cfg.duckdb_memory)) // SMALL_WAREHOUSE_SHARE
+    size = cfg.warehouse.stat().st_size if cfg.warehouse.exists() else 0
+    if size <= limit and cfg.raw.is_dir():  # walked only when the file alone is small
+        size = max(size, RAW_EXPANSION * sum(f.stat().st_size for f in cfg.raw.rglob("*.parquet")))
+    return SMALL_WAREHOUSE_THREADS if size <= limit else 1
+
+
+def node_args(args: Sequence[str], cfg: Settings | None, target: str = "duckdb") -> list[str]:
+    """`args` of a command that executes nodes, for the warehouse of `cfg`, with
+    `--no-write-json` (it writes neither manifest.json, twice, nor run_results.json; its node
+    results are dbt's events: dagster-dbt streams them, run_dbt reads them from dbt's log,
+    node_results) and on DuckDB `--threads` (dbt_threads; Spark keeps its profile's). Other
+    commands' args as they are."""
+    if cfg is None or not args or args[0] not in RUN_COMMANDS:
+        return list(args)
+    return [*args, *(["--threads", str(dbt_threads(cfg))] if target == "duckdb" else []), NO_JSON]
+
+
+NO_JSON = "--no-write-json"
 
 
 # An intraday build (docs/ingestion.md, "Intraday runs") runs the models without their data
@@ -549,14 +597,16 @@ def run_dbt(args: list[str], cfg: Settings | None, target: str = "duckdb",
     folder = Path(artifacts) if artifacts is not None else Path(tempfile.mkdtemp(prefix="dcw-dbt-"))
     env = {**dbt_env(cfg, target), **(more_env or {})} if cfg is not None else None
     reuse_parse_state(folder, env)
-    invocation = dbt_resource().cli([*joined_selection(args), "--quiet"], raise_on_error=False, target_path=folder, env=env)
+    args = joined_selection(node_args(args, cfg, target))
+    (folder / "dbt.log").unlink(missing_ok=True)  # dbt appends: only this invocation's nodes
+    invocation = dbt_resource().cli([*args, "--quiet"], raise_on_error=False, target_path=folder, env=env)
     # dagster-dbt echoes dbt's log lines to stdout: they go to the artifacts folder instead
     with open(folder / "dbt_stdout.log", "w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
         errors = [e.raw_event["info"]["msg"] for e in invocation.stream_raw_events()
                   if e.raw_event["info"].get("level") == "error"]
     keep_parse_state(folder, env=env or {})
     what = "dbt " + " ".join(takewhile(lambda a: not a.startswith("-"), args))  # no option values
-    results = _results(folder / "run_results.json")
+    results = node_results(folder / "dbt.log") if NO_JSON in args else _results(folder / "run_results.json")
     failures = _failures(results)
     if failures or invocation.process.returncode != 0:
         if not failures:
@@ -626,6 +676,42 @@ def _results(run_results: Path) -> list[dict]:
     if not run_results.exists():
         return []
     return json.loads(run_results.read_text(encoding="utf-8")).get("results", [])
+
+
+# dbt's states of a node that is done (run_results.json's statuses)
+DONE = ("success", "error", "skipped", "pass", "fail", "warn", "runtime error", "no-op", "partial success")
+
+
+def node_results(log: Path) -> list[dict]:
+    """The results of the nodes a dbt invocation ran, as run_results.json has them (unique_id,
+    status, message, execution_time), read from its structured log file (dbt.log beside its
+    artifacts; JSON lines, info level, which dbt writes with or without --quiet): each node's
+    last event that carries it as done, its message from the error or warning dbt logs for it."""
+    out: dict[str, dict] = {}
+    messages: dict[str, str] = {}
+    if not log.exists():
+        return []
+    with open(log, encoding="utf-8") as lines:
+        for line in lines:
+            if '"node_info"' not in line:
+                continue
+            event = json.loads(line)
+            data = event.get("data", {})
+            node = data.get("node_info") or {}
+            uid, status = node.get("unique_id"), str(node.get("node_status", "")).lower()
+            if uid and event["info"]["name"] in ("RunResultError", "RunResultWarningMessage") and data.get("msg"):
+                messages[uid] = data["msg"]
+            if not uid or status not in DONE:
+                continue
+            result = out.setdefault(uid, {"unique_id": uid})
+            result["status"] = status
+            if "execution_time" in data:
+                result["execution_time"] = data["execution_time"]
+            if "num_failures" in data:
+                result["failures"] = data["num_failures"]
+    for uid, result in out.items():
+        result["message"] = messages.get(uid)
+    return list(out.values())
 
 
 def _failures(results: list[dict]) -> list[str]:
@@ -715,14 +801,14 @@ def dbt_warehouse_assets(context: AssetExecutionContext, dbt: DbtCli, warehouse:
         state = build_state(cfg) if whole else None
         night = night_selection(cfg, state) if state is not None else None
         if not whole:
-            invocation = dbt.cli(build_args(), context=context, env=env, target_path=artifacts)
+            invocation = dbt.cli(node_args(build_args(), cfg), context=context, env=env, target_path=artifacts)
             events = invocation.stream()
         else:
             # dagster-dbt selects a run of every asset with its own `--select` (every model but
             # the monthly ones), and would unite it with a night's: the invocation is given no
             # context, and its events are turned into this asset's outputs and check results
             # (the monthly models' into events of their own) here
-            invocation = dbt.cli(joined_selection(build_args(select=night or (), exclude=redated_only_tests(night) if night else ())), env=env, target_path=artifacts,
+            invocation = dbt.cli(joined_selection(node_args(build_args(select=night or (), exclude=redated_only_tests(night) if night else ()), cfg)), env=env, target_path=artifacts,
                                  manifest=dbt_project.manifest_path, dagster_dbt_translator=translator) \
                 if night != [] else None
             events = as_asset_events(context, night, invocation.stream() if invocation else (), cfg)
@@ -757,7 +843,7 @@ def dbt_monthly_assets(context: AssetExecutionContext, dbt: DbtCli, warehouse: W
         context.log.info(f"rebuilding the months from {window.start:%Y-%m} to before {window.end:%Y-%m}")
         # the data tests of what it builds alone: a test that also reads a model built on
         # them (not rebuilt until the next night or a run of it) is the night's
-        invocation = dbt.cli([*build_args(), "--indirect-selection", "cautious"], context=context, env=env,
+        invocation = dbt.cli(node_args([*build_args(), "--indirect-selection", "cautious"], cfg), context=context, env=env,
                              target_path=artifacts)
         try:
             yield from invocation.stream()

@@ -36,6 +36,7 @@ class WarehouseResource(dg.ConfigurableResource):
     reminders: str | None = None  # the reminders' configuration file (Settings.reminders)
     feedback_receipts: bool = True
     feedback_replenishment: bool = False  # Settings.feedback_replenishment
+    dbt_threads: int | None = None  # Settings.dbt_threads (None: by the warehouse's size)
 
     @classmethod
     def from_settings(cls, cfg: Settings) -> "WarehouseResource":
@@ -46,6 +47,7 @@ class WarehouseResource(dg.ConfigurableResource):
             reminders=str(cfg.reminders) if cfg.reminders else None,
             feedback_receipts=cfg.feedback_receipts,
             feedback_replenishment=cfg.feedback_replenishment,
+            dbt_threads=cfg.dbt_threads,
         )
 
     @property
@@ -57,6 +59,7 @@ class WarehouseResource(dg.ConfigurableResource):
             reminders=Path(self.reminders) if self.reminders else None,
             feedback_receipts=self.feedback_receipts,
             feedback_replenishment=self.feedback_replenishment,
+            dbt_threads=self.dbt_threads,
         )
 
     @property

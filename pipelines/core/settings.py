@@ -39,6 +39,7 @@ ENV_VARS = {
     "reminders": "DCW_REMINDERS",
     "feedback_receipts": "DCW_FEEDBACK_RECEIPTS",
     "feedback_replenishment": "DCW_FEEDBACK_REPLENISHMENT",
+    "dbt_threads": "DCW_DBT_THREADS",
 }
 # The settings that are paths (the rest: the business date and the memory bound).
 PATH_SETTINGS = ("landing", "warehouse", "raw", "feedback", "serving", "reports")
@@ -72,6 +73,14 @@ def parse_date(text: str, what: str = "date") -> date:
         return date.fromisoformat(text.strip())
     except ValueError:
         raise UserError(f"{what} is not a real date: {text!r}") from None
+
+
+def parse_threads(value: int | str) -> int:
+    """DCW_DBT_THREADS: a whole number of dbt threads, at least 1."""
+    text = str(value).strip()
+    if not text.isdigit() or int(text) < 1:
+        raise UserError(f"DCW_DBT_THREADS must be a whole number of threads, 1 or more, got {value!r}")
+    return int(text)
 
 
 def parse_month(text: str, what: str = "month") -> date:
@@ -127,6 +136,8 @@ class Settings:
     # Each dealer's replenishment suggestions beside its feedback, after the build
     # (docs/feedback.md); off unless DCW_FEEDBACK_REPLENISHMENT=1.
     feedback_replenishment: bool = False
+    # How many nodes dbt runs at once; None: chosen by the warehouse's size (pipelines.dbt.dbt_threads).
+    dbt_threads: int | None = None
     # The outputs that took their default place beside the warehouse (claim_outputs checks them).
     defaulted: frozenset[str] = field(default=frozenset(), compare=False)
 
@@ -173,6 +184,8 @@ class Settings:
         suggestions = given.get("feedback_replenishment", env.get("DCW_FEEDBACK_REPLENISHMENT", "0"))
         values["feedback_replenishment"] = suggestions if isinstance(suggestions, bool) else \
             str(suggestions).strip().lower() not in _FALSE | {""}
+        threads = given.get("dbt_threads", env.get("DCW_DBT_THREADS", ""))
+        values["dbt_threads"] = parse_threads(threads) if threads not in (None, "") else None
         return cls(**values)
 
     @classmethod

@@ -9,9 +9,10 @@ from datetime import date
 
 import pytest
 
+from pipelines.core.resource import WarehouseResource
 from pipelines.core.settings import Settings
 from pipelines.core.errors import UserError
-from pipelines.dbt import dbt_duckdb_memory, dbt_env, joined_selection, run_dbt
+from pipelines.dbt import WarehouseBuildError, dbt_duckdb_memory, dbt_env, dbt_resource, dbt_threads, joined_selection, run_dbt, node_args
 
 
 def test_the_settings_reach_dbt_and_only_dbt(tmp_path):
@@ -46,3 +47,45 @@ def test_duckdb_in_dbt_leaves_room_for_dbt_and_its_python_models(tmp_path, bound
 def test_a_memory_bound_that_is_no_size_is_one_line():
     with pytest.raises(UserError, match="DCW_DUCKDB_MEMORY"):
         dbt_duckdb_memory("plenty")
+
+
+def test_dbt_gets_two_threads_on_a_small_warehouse_and_one_on_a_large(tmp_path):
+    """Two nodes at once only where the warehouse is a small part of dbt's memory bound (the
+    demo); one at scale (profiles.yml, bench/README.md "Memory at L"); DCW_DBT_THREADS decides."""
+    cfg = Settings.for_warehouse(tmp_path / "w.duckdb")
+    cfg.warehouse.write_bytes(b"x" * 1000)
+    (cfg.raw / "sales").mkdir(parents=True)
+    (cfg.raw / "sales" / "b1.parquet").write_bytes(b"x" * 1000)
+    assert dbt_threads(cfg) == 2
+    assert node_args(["build", "--select", "a+"], cfg) == ["build", "--select", "a+", "--threads", "2", "--no-write-json"]
+    assert node_args(["parse"], cfg) == ["parse"]
+    assert node_args(["build"], cfg, target="spark") == ["build", "--no-write-json"]  # its profile's threads
+    with open(cfg.warehouse, "r+b") as f:  # a sparse 400 MB file: more than 2250MB / 8
+        f.truncate(400 * 10**6)
+    assert dbt_threads(cfg) == 1
+    cfg.warehouse.write_bytes(b"x")  # the first build: the raw layer stands in for the file
+    with open(cfg.raw / "sales" / "b1.parquet", "r+b") as f:
+        f.truncate(40 * 10**6)
+    assert dbt_threads(cfg) == 1
+    chosen = Settings.from_env({"DCW_WAREHOUSE": str(cfg.warehouse), "DCW_DBT_THREADS": "3"})
+    assert dbt_threads(chosen) == 3
+    assert dbt_threads(WarehouseResource.from_settings(chosen).settings) == 3  # it travels to Dagster's runs
+    with pytest.raises(UserError, match="DCW_DBT_THREADS"):
+        Settings.from_env({"DCW_DBT_THREADS": "two"})
+
+
+def test_no_dbt_adapter_is_opened_in_this_process(tmp_path):
+    """dagster-dbt would open dbt's adapter here before each invocation (loading the project
+    and parsing every macro a second time) for row counts dcw never asks for."""
+    invocation = dbt_resource().cli(["--version"], raise_on_error=False, target_path=tmp_path)
+    invocation.wait()
+    assert invocation.adapter is None
+
+
+def test_node_results_come_from_dbt_s_log_when_it_writes_no_json(tmp_path):
+    """A build writes no run_results.json (--no-write-json): each node's status and message
+    are read from dbt's log, and a failing node is still named with dbt's reason."""
+    cfg = Settings.for_warehouse(tmp_path / "w.duckdb")  # nothing built: the view is missing
+    with pytest.raises(WarehouseBuildError, match=r"dbt test failed: test not_null_stg_regions_city_code: .*stg_regions"):
+        run_dbt(["test", "--select", "not_null_stg_regions_city_code"], cfg, artifacts=tmp_path / "dbt")
+    assert not (tmp_path / "dbt" / "run_results.json").exists()
