@@ -23,6 +23,7 @@ import os
 import re
 import secrets
 import shutil
+import sys
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
@@ -45,7 +46,7 @@ from packaging import version
 from pipelines.core.errors import UserError
 from pipelines.core.progress import Progress
 from pipelines.core.resource import WarehouseResource
-from pipelines.core.settings import PROJECT_ROOT, Settings, venv_program
+from pipelines.core.settings import PROJECT_ROOT, Settings
 from pipelines.core.text import one_line
 from pipelines.customers.resolve import TABLE as CUSTOMER_RECORDS, resolve as resolve_customers
 
@@ -102,6 +103,7 @@ class DbtCli(DbtCliResource):
 
 
 ENV_PROGRAM = shutil.which("env") or "/usr/bin/env"
+DBT_PROCESS = "pipelines.dbt_process"  # the module dbt runs as (python -m)
 
 
 def _project_sources() -> Iterator[Path]:
@@ -176,8 +178,10 @@ def dbt_resource() -> DbtCli:
     return DbtCli(
         project_dir=dbt_project,
         profiles_dir=os.fspath(DBT_PROJECT_DIR),
-        # the venv's dbt, which is not on PATH when python is run as .venv/bin/python
-        dbt_executable=venv_program("dbt"),
+        # dbt's command line in this interpreter (the venv's, whatever is on PATH), leaving
+        # without the interpreter's teardown (pipelines/dbt_process.py)
+        dbt_executable=sys.executable,
+        global_config_flags=["-m", DBT_PROCESS],
     )
 
 

@@ -2,8 +2,9 @@
 nationally (`marts.fct_forecast`), and their backtest (`marts.fct_forecast_accuracy`), as
 docs/marts.md ("forecast/") defines them. The two marts are dbt Python models
 (dbt_project/models/marts/forecast/), thin: they read the sell-out through `regional_sales`
-and the campaign calendar (`dim_campaign`), and return `forecast_mart` / `accuracy_mart`;
-everything else here is pure.
+and the campaign calendar (`dim_campaign`), and return `forecast_mart` / `accuracy_mart`
+(polars frames: dbt-duckdb writes an Arrow table only after importing pyarrow.dataset, a
+third of a second of the night's last models); everything else here is pure.
 
 Series. Monthly sell-out qty of a sku in a region (the dealer's region in `dim_dealer`;
 'UNKNOWN' for a dealer missing there, so no sale is dropped), from the series' first month
@@ -53,7 +54,6 @@ from datetime import date
 import duckdb
 import numpy as np
 import polars as pl
-import pyarrow as pa
 
 HORIZON = 3
 LEVEL = 80
@@ -711,10 +711,10 @@ def input_hash(*parts: object) -> str:
     return digest.hexdigest()[:16]
 
 
-def _reuse(previous: pl.DataFrame | None, digest: str) -> pa.Table | None:
+def _reuse(previous: pl.DataFrame | None, digest: str) -> pl.DataFrame | None:
     if previous is not None and "input_hash" in previous.columns and previous.height \
             and previous["input_hash"].unique().to_list() == [digest]:
-        return previous.to_arrow()
+        return previous
     return None
 
 
@@ -723,7 +723,7 @@ def _campaign_frame(campaigns: pl.DataFrame | None) -> pl.DataFrame | None:
 
 
 def forecast_mart(sales: pl.DataFrame, as_of: date, campaigns: pl.DataFrame | None = None,
-                  scales: dict[str, float] | None = None, previous: pl.DataFrame | None = None) -> pa.Table:
+                  scales: dict[str, float] | None = None, previous: pl.DataFrame | None = None) -> pl.DataFrame:
     """`marts.fct_forecast` from `regional_sales`, the campaign calendar (`dim_campaign`) and
     the interval scales of the backtest, as of the business date `as_of`; `previous` (the mart
     as it is) is returned unchanged when it was computed from the same input."""
@@ -733,11 +733,11 @@ def forecast_mart(sales: pl.DataFrame, as_of: date, campaigns: pl.DataFrame | No
     if (kept := _reuse(previous, digest)) is not None:
         return kept
     table = forecast_table(series, origin, Calendar(campaigns), scales)
-    return table.with_columns(input_hash=pl.lit(digest)).to_arrow()
+    return table.with_columns(input_hash=pl.lit(digest))
 
 
 def accuracy_mart(sales: pl.DataFrame, as_of: date, campaigns: pl.DataFrame | None = None,
-                  previous: pl.DataFrame | None = None, kept_fits: OriginFits | None = None) -> pa.Table:
+                  previous: pl.DataFrame | None = None, kept_fits: OriginFits | None = None) -> pl.DataFrame:
     """`marts.fct_forecast_accuracy` from `regional_sales` and the campaign calendar, as of the
     business date `as_of` (its fits end 3 or more months earlier; it shares no fit with the
     forecast); `previous` is reused as in `forecast_mart`, and the origins' `kept_fits` as in
@@ -748,7 +748,7 @@ def accuracy_mart(sales: pl.DataFrame, as_of: date, campaigns: pl.DataFrame | No
     if (kept := _reuse(previous, digest)) is not None:
         return kept
     table = accuracy_table(series, origin, Calendar(campaigns), kept_fits)
-    return table.with_columns(input_hash=pl.lit(digest)).to_arrow()
+    return table.with_columns(input_hash=pl.lit(digest))
 
 
 def scales_from(accuracy: pl.DataFrame) -> dict[str, float]:

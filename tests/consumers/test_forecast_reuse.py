@@ -39,19 +39,19 @@ def fits(monkeypatch) -> list[int]:
 
 
 def test_a_night_inside_the_month_reuses_the_marts_without_fitting(fits):
-    first = [pl.from_arrow(t) for t in both(SALES, date(2026, 10, 2))]
+    first = list(both(SALES, date(2026, 10, 2)))
     assert fits, "the first build fits"
     fits.clear()
     again = both(pl.concat([SALES, OCTOBER]), date(2026, 10, 20), previous=first)
     assert not fits
     for was, now in zip(first, again):
-        assert pl.from_arrow(now).equals(was)
+        assert now.equals(was)
 
 
 def test_the_first_night_of_a_new_month_refits(fits):
-    first = [pl.from_arrow(t) for t in both(SALES, date(2026, 10, 2))]
+    first = list(both(SALES, date(2026, 10, 2)))
     fits.clear()
-    november = [pl.from_arrow(t) for t in both(pl.concat([SALES, OCTOBER]), date(2026, 11, 1), previous=first)]
+    november = list(both(pl.concat([SALES, OCTOBER]), date(2026, 11, 1), previous=first))
     assert fits
     assert november[0]["last_complete_month"].unique().to_list() == [date(2026, 10, 1)]
     for was, now in zip(first, november):
@@ -59,7 +59,7 @@ def test_the_first_night_of_a_new_month_refits(fits):
 
 
 def test_a_late_file_of_the_last_complete_month_refits(fits):
-    first = [pl.from_arrow(t) for t in both(SALES, date(2026, 10, 2))]
+    first = list(both(SALES, date(2026, 10, 2)))
     fits.clear()
     late = SALES.filter(pl.col("month") == date(2026, 9, 1)).head(1)
     both(pl.concat([SALES, late]), date(2026, 10, 3), previous=first)
@@ -83,13 +83,12 @@ def test_a_late_file_of_the_last_complete_month_refits_no_backtest_origin(fits, 
     first = accuracy_mart(SALES, date(2026, 10, 2), kept_fits=forecast.WarehouseFits(con))
     assert con.execute(f"select count(distinct digest) from {forecast.WarehouseFits.TABLE}").fetchall() == [(4,)]
     late = pl.concat([SALES, SALES.filter(pl.col("month") == date(2026, 9, 1)).head(1)])
-    refit = pl.from_arrow(accuracy_mart(late, date(2026, 10, 3)))
+    refit = accuracy_mart(late, date(2026, 10, 3))
     fits.clear()
-    kept = pl.from_arrow(accuracy_mart(late, date(2026, 10, 3), previous=pl.from_arrow(first),
-                                       kept_fits=forecast.WarehouseFits(con)))
+    kept = accuracy_mart(late, date(2026, 10, 3), previous=first, kept_fits=forecast.WarehouseFits(con))
     assert not fits
-    assert kept.equals(refit) and not kept.equals(pl.from_arrow(first))
+    assert kept.equals(refit) and not kept.equals(first)
     # a new month moves every origin: all fitted again, and kept in place of the old ones
-    november = pl.from_arrow(accuracy_mart(pl.concat([late, OCTOBER]), date(2026, 11, 1), kept_fits=forecast.WarehouseFits(con)))
-    assert fits and november.equals(pl.from_arrow(accuracy_mart(pl.concat([late, OCTOBER]), date(2026, 11, 1))))
+    november = accuracy_mart(pl.concat([late, OCTOBER]), date(2026, 11, 1), kept_fits=forecast.WarehouseFits(con))
+    assert fits and november.equals(accuracy_mart(pl.concat([late, OCTOBER]), date(2026, 11, 1)))
     assert con.execute(f"select count(distinct digest) from {forecast.WarehouseFits.TABLE}").fetchall() == [(4,)]

@@ -89,3 +89,21 @@ def test_node_results_come_from_dbt_s_log_when_it_writes_no_json(tmp_path):
     with pytest.raises(WarehouseBuildError, match=r"dbt test failed: test not_null_stg_regions_city_code: .*stg_regions"):
         run_dbt(["test", "--select", "not_null_stg_regions_city_code"], cfg, artifacts=tmp_path / "dbt")
     assert not (tmp_path / "dbt" / "run_results.json").exists()
+
+
+def test_dbt_s_process_keeps_dbt_s_exit_status_and_output():
+    """dbt runs as pipelines.dbt_process, which leaves without the interpreter's teardown: what
+    dbt printed still arrives (flushed first) and dbt's exit status is the process's."""
+    import subprocess
+    import sys
+
+    from pipelines.dbt_process import exit_code
+
+    def dbt(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "pipelines.dbt_process", *args], capture_output=True, text=True)
+
+    version = dbt("--version")
+    assert version.returncode == 0 and "Core:" in version.stdout
+    unknown = dbt("build", "--no-such-option")
+    assert unknown.returncode == 2 and "no-such-option" in unknown.stderr
+    assert [exit_code(None), exit_code(3), exit_code("a message")] == [0, 3, 1]
