@@ -248,6 +248,15 @@ SMALL_WAREHOUSE_THREADS = 2
 # 2.7 MB of Parquet became a 74 MB warehouse).
 RAW_EXPANSION = 10
 RUN_COMMANDS = ("build", "run", "test", "seed")  # the commands that execute nodes (--threads)
+NO_JSON = "--no-write-json"
+DBT_LOG = "dbt.log"  # dbt's structured log file, beside an invocation's artifacts
+# run_dbt's invocations log to that file only (JSON lines at info level, which it reads), not
+# also to stdout: dbt renders every event, debug ones too, as a JSON line for each logger
+# before the logger's level drops it (bench/README.md, "Where dbt's time goes at S").
+LOG_FILE_ONLY = ("--log-level", "none", "--log-level-file", "info", "--log-format-file", "json")
+# A Dagster asset's invocation: dagster-dbt reads the events from stdout (JSON lines); the log
+# file beside the run's artifacts is for people, in dbt's text lines.
+LOG_FOR_PEOPLE = ("--log-format-file", "text")
 
 
 def dbt_threads(cfg: Settings) -> int:
@@ -273,8 +282,6 @@ def node_args(args: Sequence[str], cfg: Settings | None, target: str = "duckdb")
         return list(args)
     return [*args, *(["--threads", str(dbt_threads(cfg))] if target == "duckdb" else []), NO_JSON]
 
-
-NO_JSON = "--no-write-json"
 
 
 # An intraday build (docs/ingestion.md, "Intraday runs") runs the models without their data
@@ -602,18 +609,19 @@ def run_dbt(args: list[str], cfg: Settings | None, target: str = "duckdb",
     env = {**dbt_env(cfg, target), **(more_env or {})} if cfg is not None else None
     reuse_parse_state(folder, env)
     args = joined_selection(node_args(args, cfg, target))
-    (folder / "dbt.log").unlink(missing_ok=True)  # dbt appends: only this invocation's nodes
-    invocation = dbt_resource().cli([*args, "--quiet"], raise_on_error=False, target_path=folder, env=env)
-    # dagster-dbt echoes dbt's log lines to stdout: they go to the artifacts folder instead
-    with open(folder / "dbt_stdout.log", "w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
-        errors = [e.raw_event["info"]["msg"] for e in invocation.stream_raw_events()
-                  if e.raw_event["info"].get("level") == "error"]
+    log = folder / DBT_LOG
+    start = log.stat().st_size if log.exists() else 0  # dbt appends: this invocation's events follow
+    invocation = dbt_resource().cli([*args, *LOG_FILE_ONLY], raise_on_error=False, target_path=folder, env=env)
+    # dagster-dbt echoes what else dbt's process prints to stdout: into the artifacts folder
+    with open(folder / "dbt_stdout.log", "w", encoding="utf-8") as out, contextlib.redirect_stdout(out):
+        invocation.wait()
     keep_parse_state(folder, env=env or {})
     what = "dbt " + " ".join(takewhile(lambda a: not a.startswith("-"), args))  # no option values
-    results = node_results(folder / "dbt.log") if NO_JSON in args else _results(folder / "run_results.json")
+    results = node_results(log, start) if NO_JSON in args else _results(folder / "run_results.json")
     failures = _failures(results)
     if failures or invocation.process.returncode != 0:
         if not failures:
+            errors = logged_errors(log, start)
             reason = one_line(errors[0]) if errors else f"see the dbt log in {folder}"
             raise WarehouseBuildError(f"{what} could not run: {reason}")
         shown = "; ".join(failures[:MAX_FAILURES_SHOWN])
@@ -686,33 +694,45 @@ def _results(run_results: Path) -> list[dict]:
 DONE = ("success", "error", "skipped", "pass", "fail", "warn", "runtime error", "no-op", "partial success")
 
 
-def node_results(log: Path) -> list[dict]:
+def logged_events(log: Path, start: int, mark: str) -> Iterator[dict]:
+    """The events of dbt's structured log file `log` (JSON lines) written from byte `start` on
+    (the file's size before the invocation; from its beginning if it is smaller now, rotated
+    by dbt at 10 MB), those whose line holds `mark`."""
+    if not log.exists():
+        return
+    with open(log, "rb") as lines:
+        lines.seek(start if lines.seek(0, os.SEEK_END) >= start else 0)
+        for line in lines:
+            if mark.encode() in line:
+                yield json.loads(line)
+
+
+def logged_errors(log: Path, start: int = 0) -> list[str]:
+    """The messages of the errors dbt logged in `log` from byte `start` on (logged_events)."""
+    return [e["info"]["msg"] for e in logged_events(log, start, '"level": "error"') if e["info"].get("level") == "error"]
+
+
+def node_results(log: Path, start: int = 0) -> list[dict]:
     """The results of the nodes a dbt invocation ran, as run_results.json has them (unique_id,
     status, message, execution_time), read from its structured log file (dbt.log beside its
-    artifacts; JSON lines, info level, which dbt writes with or without --quiet): each node's
+    artifacts; JSON lines at info level), from byte `start` on (logged_events): each node's
     last event that carries it as done, its message from the error or warning dbt logs for it."""
     out: dict[str, dict] = {}
     messages: dict[str, str] = {}
-    if not log.exists():
-        return []
-    with open(log, encoding="utf-8") as lines:
-        for line in lines:
-            if '"node_info"' not in line:
-                continue
-            event = json.loads(line)
-            data = event.get("data", {})
-            node = data.get("node_info") or {}
-            uid, status = node.get("unique_id"), str(node.get("node_status", "")).lower()
-            if uid and event["info"]["name"] in ("RunResultError", "RunResultWarningMessage") and data.get("msg"):
-                messages[uid] = data["msg"]
-            if not uid or status not in DONE:
-                continue
-            result = out.setdefault(uid, {"unique_id": uid})
-            result["status"] = status
-            if "execution_time" in data:
-                result["execution_time"] = data["execution_time"]
-            if "num_failures" in data:
-                result["failures"] = data["num_failures"]
+    for event in logged_events(log, start, '"node_info"'):
+        data = event.get("data", {})
+        node = data.get("node_info") or {}
+        uid, status = node.get("unique_id"), str(node.get("node_status", "")).lower()
+        if uid and event["info"]["name"] in ("RunResultError", "RunResultWarningMessage") and data.get("msg"):
+            messages[uid] = data["msg"]
+        if not uid or status not in DONE:
+            continue
+        result = out.setdefault(uid, {"unique_id": uid})
+        result["status"] = status
+        if "execution_time" in data:
+            result["execution_time"] = data["execution_time"]
+        if "num_failures" in data:
+            result["failures"] = data["num_failures"]
     for uid, result in out.items():
         result["message"] = messages.get(uid)
     return list(out.values())
@@ -805,14 +825,14 @@ def dbt_warehouse_assets(context: AssetExecutionContext, dbt: DbtCli, warehouse:
         state = build_state(cfg) if whole else None
         night = night_selection(cfg, state) if state is not None else None
         if not whole:
-            invocation = dbt.cli(node_args(build_args(), cfg), context=context, env=env, target_path=artifacts)
+            invocation = dbt.cli([*node_args(build_args(), cfg), *LOG_FOR_PEOPLE], context=context, env=env, target_path=artifacts)
             events = invocation.stream()
         else:
             # dagster-dbt selects a run of every asset with its own `--select` (every model but
             # the monthly ones), and would unite it with a night's: the invocation is given no
             # context, and its events are turned into this asset's outputs and check results
             # (the monthly models' into events of their own) here
-            invocation = dbt.cli(joined_selection(node_args(build_args(select=night or (), exclude=redated_only_tests(night) if night else ()), cfg)), env=env, target_path=artifacts,
+            invocation = dbt.cli([*joined_selection(node_args(build_args(select=night or (), exclude=redated_only_tests(night) if night else ()), cfg)), *LOG_FOR_PEOPLE], env=env, target_path=artifacts,
                                  manifest=dbt_project.manifest_path, dagster_dbt_translator=translator) \
                 if night != [] else None
             events = as_asset_events(context, night, invocation.stream() if invocation else (), cfg)
@@ -847,7 +867,7 @@ def dbt_monthly_assets(context: AssetExecutionContext, dbt: DbtCli, warehouse: W
         context.log.info(f"rebuilding the months from {window.start:%Y-%m} to before {window.end:%Y-%m}")
         # the data tests of what it builds alone: a test that also reads a model built on
         # them (not rebuilt until the next night or a run of it) is the night's
-        invocation = dbt.cli(node_args([*build_args(), "--indirect-selection", "cautious"], cfg), context=context, env=env,
+        invocation = dbt.cli([*node_args([*build_args(), "--indirect-selection", "cautious"], cfg), *LOG_FOR_PEOPLE], context=context, env=env,
                              target_path=artifacts)
         try:
             yield from invocation.stream()

@@ -16,6 +16,7 @@ Imports nothing of dcw: it runs in dbt's process, beside the Python models.
 from __future__ import annotations
 
 import logging
+import multiprocessing.util
 import os
 import sys
 
@@ -40,6 +41,10 @@ def main() -> None:
     except SystemExit as done:
         code = exit_code(done.code)
     logging.shutdown()
+    # what the interpreter's exit would still do for multiprocessing (dbt's adapter makes its
+    # locks with a spawn context): unlink the named semaphores, or its resource tracker warns
+    # of them as leaked
+    multiprocessing.util._exit_function()
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)
