@@ -21,9 +21,11 @@ This module imports nothing of dcw: every layer may read it.
 from __future__ import annotations
 
 import csv
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from types import MappingProxyType
 
 CODES_CSV = Path(__file__).resolve().parent.parent / "dbt_project" / "seeds" / "dcw_codes.csv"
 COLUMNS = ("family", "code", "rule_order", "zh", "en")
@@ -81,9 +83,11 @@ def codes(family: str) -> tuple[str, ...]:
     return tuple(c.code for c in _members(family))
 
 
-def wording(family: str) -> dict[str, tuple[str, str]]:
-    """code -> (Chinese, English) for the codes of `family`, in rule order."""
-    return {c.code: (c.zh, c.en) for c in _members(family)}
+@cache
+def wording(family: str) -> Mapping[str, tuple[str, str]]:
+    """code -> (Chinese, English) for the codes of `family`, in rule order: made once per
+    family and process (the feedback looks words up for every file), so read-only."""
+    return MappingProxyType({c.code: (c.zh, c.en) for c in _members(family)})
 
 
 def _members(family: str) -> list[Code]:

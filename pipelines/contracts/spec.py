@@ -10,6 +10,7 @@ I/O but reading the table of codes (pipelines/codes.py).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
 
@@ -274,8 +275,8 @@ REFERENCE_RULES: dict[tuple[str, str], tuple[str, str, str]] = {
 # Reason codes, with the words a dealer or a channel manager reads: read from the one table of
 # codes, the seed dbt_project/seeds/dcw_codes.csv (see pipelines/codes.py).
 
-FILE_CODES: dict[str, tuple[str, str]] = codes.wording("file")
-ROW_CODES: dict[str, tuple[str, str]] = codes.wording("row")
+FILE_CODES: Mapping[str, tuple[str, str]] = codes.wording("file")
+ROW_CODES: Mapping[str, tuple[str, str]] = codes.wording("row")
 
 # Row codes in the order they are reported when several apply to one row.
 ROW_CODE_ORDER: tuple[str, ...] = codes.codes("row")

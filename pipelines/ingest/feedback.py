@@ -135,12 +135,6 @@ class FileOutcome:
 
 
 @cache
-def _wording(family: str) -> dict[str, tuple[str, str]]:
-    """codes.wording, once per family: the codes seed is read once per process (codes.table)."""
-    return codes.wording(family)
-
-
-@cache
 def _words() -> pl.DataFrame:
     """The words of every row-level code."""
     known = [c for c in codes.table() if c.family == "row"]
@@ -208,7 +202,7 @@ def file_problem_lines(outcome: FileOutcome) -> list[tuple]:
     """The lines (in COLUMNS order) of the file-level problems of `outcome`."""
     if not outcome.problems:  # every accepted file: its receipt has no file-level lines
         return []
-    words = _wording("file")
+    words = codes.wording("file")
     out: list[tuple] = []
     for code, detail in outcome.problems:
         zh, en = words.get(code, (code, code))
@@ -311,7 +305,7 @@ def _by_when(outcome: FileOutcome) -> str:
 
 def summary_rows(outcome: FileOutcome, problems: int) -> list[tuple[str, object]]:
     """The summary block: (label, value) pairs."""
-    status_zh, status_en = _wording("submission_status").get(outcome.status, (outcome.status, outcome.status))
+    status_zh, status_en = codes.wording("submission_status").get(outcome.status, (outcome.status, outcome.status))
     title = "接收回执 Receipt" if outcome.status == "accepted" else "审核反馈 Review feedback"
     rows: list[tuple[str, object]] = [
         (title, outcome.name),

@@ -9,6 +9,7 @@ totals equal the mart's sums to the cent. Every text cell goes through `safe_cel
 
 import re
 from collections import defaultdict
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -22,7 +23,7 @@ from pipelines.reports.sheets import COUNT, DATE, MONEY, TIMESTAMP, Column, Tabl
 
 # The write-off rules in rule order and the claim statuses, in words a dealer and finance
 # understand: from the one table of codes (pipelines/codes.py).
-WRITEOFF_CODES: dict[str, tuple[str, str]] = codes.wording("writeoff")
+WRITEOFF_CODES: Mapping[str, tuple[str, str]] = codes.wording("writeoff")
 STATUS_WORDS: dict[str, str] = {code: f"{zh} {en}" for code, (zh, en) in codes.wording("claim_status").items()}
 FORMATS = ("xlsx", "csv")
 
