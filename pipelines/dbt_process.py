@@ -4,19 +4,16 @@ at once instead of tearing the interpreter down.
 
 The teardown frees, one object at a time, everything dbt loaded (the parsed project, dbt's
 generated classes, the forecast's libraries): about a second of every invocation spent after
-dbt's last event (bench/README.md, "Where dbt's time goes at S"). By then dbt has written its
-results and closed its DuckDB database (checkpointed); its log handlers and the standard
-streams, which dagster-dbt reads, are flushed here first. Should a database still be open (a
-failed run), its committed work is in DuckDB's write-ahead log, which the next connection
-replays.
+dbt's last event (bench/README.md, "Where dbt's time goes at S"). The exit handlers still run
+first (dbt-duckdb's closes the database, checkpointed; logging's flushes dbt's log file), then
+the standard streams, which dagster-dbt reads, are flushed.
 
 Imports nothing of dcw: it runs in dbt's process, beside the Python models.
 """
 
 from __future__ import annotations
 
-import logging
-import multiprocessing.util
+import atexit
 import os
 import sys
 
@@ -40,11 +37,12 @@ def main() -> None:
         code = 0
     except SystemExit as done:
         code = exit_code(done.code)
-    logging.shutdown()
-    # what the interpreter's exit would still do for multiprocessing (dbt's adapter makes its
-    # locks with a spawn context): unlink the named semaphores, or its resource tracker warns
-    # of them as leaked
-    multiprocessing.util._exit_function()
+    # What the interpreter's exit does before its teardown: the exit handlers, among them
+    # dbt-duckdb's, which closes the database dbt kept open (its checkpoint writes the
+    # write-ahead log into the file and removes it and the spill folder's marker), and
+    # multiprocessing's, which unlinks the named semaphores of dbt's locks, and logging's,
+    # which flushes dbt's log file.
+    atexit._run_exitfuncs()
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)

@@ -107,3 +107,13 @@ def test_dbt_s_process_keeps_dbt_s_exit_status_and_output():
     unknown = dbt("build", "--no-such-option")
     assert unknown.returncode == 2 and "no-such-option" in unknown.stderr
     assert [exit_code(None), exit_code(3), exit_code("a message")] == [0, 3, 1]
+
+
+def test_dbt_s_process_closes_the_warehouse_before_it_leaves(tmp_path):
+    """Leaving without the teardown still closes the database dbt kept open: its write-ahead
+    log is checkpointed into the file and removed, as a normal exit does, so the next reader
+    does not replay it."""
+    cfg = Settings.for_warehouse(tmp_path / "w.duckdb")
+    run_dbt(["seed"], cfg, artifacts=tmp_path / "dbt")
+    assert cfg.warehouse.exists()
+    assert not cfg.warehouse.with_name("w.duckdb.wal").exists()
