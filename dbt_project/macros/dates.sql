@@ -14,6 +14,11 @@
     cast({{ dbt.dateadd('month', n, expr) }} as date)
 {%- endmacro %}
 
+{#- The first day of the last complete month before the business date (as_of_date). -#}
+{% macro last_complete_month() -%}
+    {{ add_months(month_start(as_of_date()), -1) }}
+{%- endmacro %}
+
 {#- Number of days in the month that starts on `month_expr`. -#}
 {% macro days_in_month(month_expr) -%}
     {{ dbt.datediff(month_expr, add_months(month_expr, 1), 'day') }}

@@ -39,6 +39,7 @@
         model varchar, batch_id varchar, checksum varchar, built_at timestamp, full_at timestamp);
     create table if not exists meta.dbt_scope (model varchar, whole boolean, source_file varchar);
     create table if not exists meta.dcw_scope_dealers (model varchar, dealer_id varchar);
+    create table if not exists meta.dcw_scope_months (model varchar, month_from date);
 {%- endmacro %}
 
 {#- The pre-hook: decides what this build selects and deletes it from the model. -#}
@@ -155,7 +156,8 @@ drop table dcw_previous_full_{{ name }};
     {%- set where = config.get('where') -%}
     {%- if where -%}
         {%- set where = where | replace('__night_rows__', night_rows(relation.identifier))
-                              | replace('__night_dealers__', night_dealers(relation.identifier)) -%}
+                              | replace('__night_dealers__', night_dealers(relation.identifier))
+                              | replace('__night_months__', 'month >= ' ~ night_first_month(relation.identifier)) -%}
         {%- set filtered -%}
             (select * from {{ relation }} where {{ where }}) dbt_subquery
         {%- endset -%}
@@ -447,6 +449,52 @@ where kind in ('{{ keyed_kinds | join("', '") }}')
 {%- else -%}
     (1 = 1)
 {%- endif -%}
+{%- endmacro %}
+
+{#- A model keyed by month whose months carry the earlier months' figures (fct_customer_rfm:
+    12-month sums, the last purchase, each month's ranking): the first month a night rebuilds,
+    into meta.dcw_scope_months. It is the first month of the sales files the night touched
+    (every version: a sales file's lines lie in its month), or the month after the model's last
+    one when the business date moved on (every month of an empty model), whichever is earlier.
+    None on a whole build. -#}
+{% macro scope_months() -%}
+{%- set name = this.identifier -%}
+delete from meta.dcw_scope_months where model = '{{ name }}';
+insert into meta.dcw_scope_months
+select '{{ name }}', least(
+    (select min(s.period_start)
+     from meta.dbt_scope as d
+     inner join {{ source('raw', 'submissions') }} as s
+         on s.source_file = d.source_file
+     where d.model = '{{ name }}'),
+    coalesce((select {{ add_months('max(month)', 1) }} from {{ this }}), {{ all_months() }}))
+where not {{ scope_is_whole() }};
+{%- endmacro %}
+
+{#- The first month the last build of model `model_name` (keyed by month, scope_months)
+    selected: every month (all_months) after a whole build, on Spark and with DCW_FULL_CHECKS.
+    The model's select starts there and so do its data tests (`where: __night_months__`). -#}
+{% macro night_first_month(model_name) -%}
+{%- if target.type == 'spark' or env_var('DCW_FULL_CHECKS', '') not in ('', '0') -%}
+    {{ all_months() }}
+{%- else -%}
+    (case when coalesce((select bool_or(whole) from meta.dbt_scope where model = '{{ model_name }}'), true)
+          then {{ all_months() }}
+          else coalesce((select month_from from meta.dcw_scope_months where model = '{{ model_name }}'),
+                        {{ all_months() }}) end)
+{%- endif -%}
+{%- endmacro %}
+
+{#- A month before any data: the first month of a whole build. -#}
+{% macro all_months() -%}
+    date '1900-01-01'
+{%- endmacro %}
+
+{#- The rows (alias `l`, a `month` column) of a model keyed by month that a night deletes and
+    selects again: those from its first month rebuilt on, and those after the last complete
+    month (the business date moved back). -#}
+{% macro month_rows(l) -%}
+    ({{ l }}.month >= {{ night_first_month(this.identifier) }} or {{ l }}.month > {{ last_complete_month() }})
 {%- endmacro %}
 
 {#- The config of a model incremental by customer (dim_customer, int_customer_months,

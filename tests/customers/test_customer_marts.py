@@ -4,6 +4,7 @@ full re-resolution)."""
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -186,3 +187,39 @@ def test_no_phone_in_clear(nights):
     # the resolution keeps only the salted hash
     state = read_state(root / "warehouse_raw")
     assert "13800000001" not in str(state.rows()) and state["phone_hash"].drop_nulls().len() == 2
+
+
+RFM_BY_NAME = """
+    select c.name, r.month, r.last_purchase_date, r.recency_days, r.frequency, r.monetary, r.segment, r.share_before
+    from marts.fct_customer_rfm as r
+    inner join (select customer_key, min(customer_name) as name from intermediate.int_sales_lines group by 1) as c
+        using (customer_key)
+    order by all"""
+
+
+def test_rfm_rebuilt_from_the_month_a_night_changed_equals_a_whole_build(tmp_path):
+    """fct_customer_rfm is incremental by month (dbt_project/README.md, Incremental models): a
+    night rebuilds from the first month its sales files touched or its business date added, and
+    drops the months a date moved back takes away; the months before stay as they were."""
+    landing = Landing(tmp_path / "landing")
+    nightly = tmp_path / "nightly" / "warehouse.duckdb"
+    night_one(landing)
+    run_ingestion(landing.root, nightly, tmp_path / "feedback")
+    build_warehouse(nightly, AS_OF)
+    at_as_of = make_query(nightly)(RFM_BY_NAME)
+    # a month later: 2025-04 is complete, and Y bought in it (night_two's file)
+    later = AS_OF.replace(month=5)
+    night_two(landing)
+    run_ingestion(landing.root, nightly, tmp_path / "feedback")
+    build_warehouse(nightly, later, changed_only=True)
+    q = make_query(nightly)
+    assert q("select month_from from meta.dcw_scope_months where model = 'fct_customer_rfm'") == [(later.replace(month=4, day=1),)]
+    once = tmp_path / "once" / "warehouse.duckdb"
+    run_ingestion(landing.root, once, tmp_path / "feedback_once")
+    build_warehouse(once, later)
+    got, whole = q(RFM_BY_NAME), make_query(once)(RFM_BY_NAME)
+    assert got == whole
+    assert [r[2:5] for r in got if r[:2] == (Y1, date(2025, 4, 1))] == [(date(2025, 4, 2), 28, 2)]
+    # the date moved back: 2025-04 is gone, the rest is as it was
+    build_warehouse(nightly, AS_OF, changed_only=True)
+    assert make_query(nightly)(RFM_BY_NAME) == at_as_of

@@ -2,22 +2,52 @@
     from its first purchase to the last complete month before the as-of date (docs/marts.md,
     "Customers"). Purchases are the customer's current accepted sales lines, summed per month
     in int_customer_months (incremental by customer: what the date does not move). Monthly sums
-    are rolled over the customer's own contiguous months, so 12 rows back is 12 months back. -#}
-with monthly as (
+    are rolled over the customer's own contiguous months, so 12 rows back is 12 months back.
+
+    Incremental by month (dbt_project/README.md, "Incremental models"): a month's rows read
+    its own and earlier months only (the 12-month sums, the last purchase, the month's ranking
+    of every customer), and a sales file's lines all lie in its month (DATE_OUTSIDE_PERIOD). A
+    night rebuilds every month from the first month of the sales files it touched, and the
+    months the business date added or took away (scope_months); the months before stay.
+    Rebuilding from month m reads the 11 months before m for the sums and, per customer, its
+    last purchase before them. -#}
+{{ config(
+    materialized=incremental_materialization(),
+    incremental_strategy='append',
+    on_schema_change='append_new_columns',
+    pre_hook="{{ incremental_scope(['sales'], upstream=['int_customer_months'], widen=scope_months(), rows=month_rows('l')) }}",
+    post_hook="{{ incremental_done() }}",
+) }}
+{%- set first_month = night_first_month(this.identifier) if is_incremental() else all_months() %}
+
+with bounds as (
+    select
+        {{ last_complete_month() }} as last_month,
+        {{ first_month }} as first_month,
+        {{ add_months(first_month, -11) }} as window_from
+),
+
+monthly as (
     select customer_key, month, purchase_days, value, last_date
     from {{ ref('int_customer_months') }}
 ),
 
-last_complete as (
-    select {{ add_months(month_start(as_of_date()), -1) }} as last_month
+customers as (
+    select
+        mo.customer_key,
+        min(mo.month) as first_month,
+        max(case when mo.month < b.window_from then mo.last_date end) as last_date_before
+    from monthly as mo
+    cross join bounds as b
+    group by mo.customer_key
 ),
 
 grid as (
-    select f.customer_key, m.month, m.month_end
-    from (select customer_key, min(month) as first_month from monthly group by customer_key) as f
-    cross join last_complete as c
+    select c.customer_key, c.last_date_before, m.month, m.month_end
+    from customers as c
+    cross join bounds as b
     inner join {{ ref('int_months') }} as m
-        on m.month >= f.first_month and m.month <= c.last_month
+        on m.month >= greatest(c.first_month, b.window_from) and m.month <= b.last_month
 ),
 
 rolled as (
@@ -25,9 +55,9 @@ rolled as (
         g.customer_key,
         g.month,
         g.month_end,
-        max(mo.last_date) over (
+        greatest(g.last_date_before, max(mo.last_date) over (
             partition by g.customer_key order by g.month rows between unbounded preceding and current row
-        ) as last_purchase_date,
+        )) as last_purchase_date,
         sum(coalesce(mo.purchase_days, 0)) over (
             partition by g.customer_key order by g.month rows between 11 preceding and current row
         ) as frequency,
@@ -48,6 +78,7 @@ ranked as (
         ), 0) as before_total,
         sum(case when r.monetary > 0 then r.monetary end) over (partition by r.month) as month_total
     from rolled as r
+    where r.month >= (select first_month from bounds)
 )
 
 select
