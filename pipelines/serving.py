@@ -239,8 +239,10 @@ def _copy_marts(warehouse: Path, target: Path, descriptions: Descriptions, updat
 def _delta(con: duckdb.DuckDBPyConnection, source: str, name: str) -> str | None:
     """The condition on a row of mart `name` that its last dbt build deleted and selected
     again, when that build was incremental (dbt_project/README.md, "Incremental models"): its
-    rows of the files it touched (`source_file`), else of the dealers or customers it rebuilt.
-    None when the build was whole or the mart is not incremental."""
+    rows from the first month it rebuilt (a mart keyed by month), else of the files it touched
+    (`source_file`), else of the dealers or customers it rebuilt. None when the build was whole
+    or the mart is not incremental. (Months a business date moved back took away are outside
+    it: the fingerprint then differs and the mart is copied whole.)"""
     meta = f"{_quote(source)}.meta"
     scopes = {t for (t,) in con.execute("select table_name from duckdb_tables() where database_name = ? "
                                         "and schema_name = 'meta'", [source]).fetchall()}
@@ -250,6 +252,10 @@ def _delta(con: duckdb.DuckDBPyConnection, source: str, name: str) -> str | None
     columns = {c for (c,) in con.execute("select column_name from duckdb_columns() where database_name = ? "
                                          "and schema_name = ? and table_name = ?", [source, SCHEMA, name]).fetchall()}
     model = _literal(name)
+    if "dcw_scope_months" in scopes and "month" in columns:
+        first = con.execute(f"select month_from from {meta}.dcw_scope_months where model = ?", [name]).fetchone()
+        if first is not None:
+            return f"month >= (select month_from from {meta}.dcw_scope_months where model = {model})"
     for column, table, key in (("source_file", "dbt_scope", "source_file"), ("dealer_id", "dcw_scope_dealers", "dealer_id"),
                                ("customer_key", "dcw_scope_customers", "customer_key")):
         if column in columns and table in scopes:

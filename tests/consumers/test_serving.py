@@ -238,3 +238,29 @@ def test_an_incremental_mart_is_published_by_its_rows_of_the_night(tmp_path):
     assert result["copied"] == ["fct_lines"] and result["in_place"] == []
     assert sorted(_served(serving)["fct_lines"]) == sorted(
         (i + 100 * (i % 3 == 1) + 1000 * (i % 3 == 2), f"f{i % 3}") for i in range(9))
+
+
+def test_a_mart_keyed_by_month_is_published_from_the_first_month_it_rebuilt(tmp_path):
+    """fct_customer_rfm's night rebuilds every month from one on (meta.dcw_scope_months): those
+    replace the served ones, although the mart has a customer_key column too."""
+    wh = create_marts(tmp_path / "warehouse.duckdb", """
+        create or replace table marts.fct_rfm as
+            select 'c' || (range % 2) as customer_key, date '2025-01-01' + to_months(range // 2) as month,
+                   range as value from range(8);
+        create schema if not exists meta;
+        create or replace table meta.dbt_scope (model varchar, whole boolean, source_file varchar);
+        create or replace table meta.dcw_scope_customers (model varchar, customer_key varchar);
+        create or replace table meta.dcw_scope_months (model varchar, month_from date);
+        insert into meta.dbt_scope values ('fct_rfm', true, null);
+    """)
+    serving = tmp_path / "dcw.duckdb"
+    publish_marts(wh, serving, {})
+    create_marts(wh, """
+        update marts.fct_rfm set value = value + 100 where month >= date '2025-03-01';
+        delete from meta.dbt_scope;
+        insert into meta.dbt_scope values ('fct_rfm', false, null);
+        insert into meta.dcw_scope_months values ('fct_rfm', date '2025-03-01');
+    """)
+    result = publish_marts(wh, serving, {})
+    assert result["copied"] == result["in_place"] == ["fct_rfm"]
+    assert sorted(v for *_, v in _served(serving)["fct_rfm"]) == [0, 1, 2, 3, 104, 105, 106, 107]
