@@ -68,15 +68,23 @@ class WarehouseBuildError(UserError):
     """dbt could not build the warehouse: a model failed or a data test found bad rows."""
 
 
+# A Dagster asset's invocation: dagster-dbt reads the events from stdout (JSON lines); the log
+# file beside the run's artifacts is for people, in dbt's text lines.
+LOG_FOR_PEOPLE = ("--log-format-file", "text")
+
+
 class DbtCli(DbtCliResource):
     """dagster-dbt's `DbtCliResource` whose `cli` also takes `env`: variables for the dbt
     process alone, on top of this process's environment, which is left as it is.
 
     dagster-dbt starts dbt with a copy of `os.environ` and has no parameter for more; the
     variables are given to the POSIX `env` program, which sets them and starts dbt in its
-    place (the same process: an interrupt still reaches dbt)."""
+    place (the same process: an interrupt still reaches dbt). dbt's log file is in text
+    (LOG_FOR_PEOPLE) unless `args` choose its format (run_dbt's LOG_FILE_ONLY)."""
 
     def cli(self, args: Sequence[str], *, env: Mapping[str, str] | None = None, **kwargs) -> DbtCliInvocation:
+        if "--log-format-file" not in args:
+            args = [*args, *LOG_FOR_PEOPLE]
         if not env:
             return super().cli(args, **kwargs)
         launcher = DbtCli(
@@ -254,9 +262,10 @@ DBT_LOG = "dbt.log"  # dbt's structured log file, beside an invocation's artifac
 # also to stdout: dbt renders every event, debug ones too, as a JSON line for each logger
 # before the logger's level drops it (bench/README.md, "Where dbt's time goes at S").
 LOG_FILE_ONLY = ("--log-level", "none", "--log-level-file", "info", "--log-format-file", "json")
-# A Dagster asset's invocation: dagster-dbt reads the events from stdout (JSON lines); the log
-# file beside the run's artifacts is for people, in dbt's text lines.
-LOG_FOR_PEOPLE = ("--log-format-file", "text")
+# What logged_events looks for in a line before parsing it: dbt 1.11 writes each event with
+# json.dumps(sort_keys=True) and its default separators, so a key and its value read as below.
+ERROR_MARK = '"level": "error"'
+NODE_MARK = '"node_info"'
 
 
 def dbt_threads(cfg: Settings) -> int:
@@ -709,7 +718,7 @@ def logged_events(log: Path, start: int, mark: str) -> Iterator[dict]:
 
 def logged_errors(log: Path, start: int = 0) -> list[str]:
     """The messages of the errors dbt logged in `log` from byte `start` on (logged_events)."""
-    return [e["info"]["msg"] for e in logged_events(log, start, '"level": "error"') if e["info"].get("level") == "error"]
+    return [e["info"]["msg"] for e in logged_events(log, start, ERROR_MARK) if e["info"].get("level") == "error"]
 
 
 def node_results(log: Path, start: int = 0) -> list[dict]:
@@ -719,7 +728,7 @@ def node_results(log: Path, start: int = 0) -> list[dict]:
     last event that carries it as done, its message from the error or warning dbt logs for it."""
     out: dict[str, dict] = {}
     messages: dict[str, str] = {}
-    for event in logged_events(log, start, '"node_info"'):
+    for event in logged_events(log, start, NODE_MARK):
         data = event.get("data", {})
         node = data.get("node_info") or {}
         uid, status = node.get("unique_id"), str(node.get("node_status", "")).lower()
@@ -825,14 +834,14 @@ def dbt_warehouse_assets(context: AssetExecutionContext, dbt: DbtCli, warehouse:
         state = build_state(cfg) if whole else None
         night = night_selection(cfg, state) if state is not None else None
         if not whole:
-            invocation = dbt.cli([*node_args(build_args(), cfg), *LOG_FOR_PEOPLE], context=context, env=env, target_path=artifacts)
+            invocation = dbt.cli([*node_args(build_args(), cfg)], context=context, env=env, target_path=artifacts)
             events = invocation.stream()
         else:
             # dagster-dbt selects a run of every asset with its own `--select` (every model but
             # the monthly ones), and would unite it with a night's: the invocation is given no
             # context, and its events are turned into this asset's outputs and check results
             # (the monthly models' into events of their own) here
-            invocation = dbt.cli([*joined_selection(node_args(build_args(select=night or (), exclude=redated_only_tests(night) if night else ()), cfg)), *LOG_FOR_PEOPLE], env=env, target_path=artifacts,
+            invocation = dbt.cli([*joined_selection(node_args(build_args(select=night or (), exclude=redated_only_tests(night) if night else ()), cfg))], env=env, target_path=artifacts,
                                  manifest=dbt_project.manifest_path, dagster_dbt_translator=translator) \
                 if night != [] else None
             events = as_asset_events(context, night, invocation.stream() if invocation else (), cfg)
@@ -867,7 +876,7 @@ def dbt_monthly_assets(context: AssetExecutionContext, dbt: DbtCli, warehouse: W
         context.log.info(f"rebuilding the months from {window.start:%Y-%m} to before {window.end:%Y-%m}")
         # the data tests of what it builds alone: a test that also reads a model built on
         # them (not rebuilt until the next night or a run of it) is the night's
-        invocation = dbt.cli([*node_args([*build_args(), "--indirect-selection", "cautious"], cfg), *LOG_FOR_PEOPLE], context=context, env=env,
+        invocation = dbt.cli([*node_args([*build_args(), "--indirect-selection", "cautious"], cfg)], context=context, env=env,
                              target_path=artifacts)
         try:
             yield from invocation.stream()

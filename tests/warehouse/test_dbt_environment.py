@@ -12,7 +12,7 @@ import pytest
 from pipelines.core.resource import WarehouseResource
 from pipelines.core.settings import Settings
 from pipelines.core.errors import UserError
-from pipelines.dbt import WarehouseBuildError, dbt_duckdb_memory, dbt_env, dbt_resource, dbt_threads, joined_selection, run_dbt, node_args
+from pipelines.dbt import LOG_FILE_ONLY, WarehouseBuildError, dbt_duckdb_memory, dbt_env, dbt_resource, dbt_threads, joined_selection, run_dbt, node_args
 
 
 def test_the_settings_reach_dbt_and_only_dbt(tmp_path):
@@ -80,6 +80,17 @@ def test_no_dbt_adapter_is_opened_in_this_process(tmp_path):
     invocation = dbt_resource().cli(["--version"], raise_on_error=False, target_path=tmp_path)
     invocation.wait()
     assert invocation.adapter is None
+
+
+def test_a_dagster_invocation_logs_text_for_people_and_run_dbt_s_json_for_itself(tmp_path):
+    """dagster-dbt reads the events from stdout: dbt's log file of an asset's run is text; an
+    invocation choosing the file's format (run_dbt's LOG_FILE_ONLY) keeps its choice."""
+    people = dbt_resource().cli(["--version"], raise_on_error=False, target_path=tmp_path / "a")
+    chosen = dbt_resource().cli(["--version", *LOG_FILE_ONLY], raise_on_error=False, target_path=tmp_path / "b")
+    for invocation in (people, chosen):
+        invocation.wait()
+    assert " ".join(people.process.args).endswith("--log-format-file text")
+    assert " ".join(chosen.process.args).count("--log-format-file") == 1
 
 
 def test_node_results_come_from_dbt_s_log_when_it_writes_no_json(tmp_path):
