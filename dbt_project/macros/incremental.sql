@@ -501,11 +501,25 @@ where not {{ scope_is_whole() }};
     int_customer_series): a night's sales files give its customers (scope_customers), a whole
     rebuild of int_sales_lines or a new file of `reaching_kinds` rebuilds it whole. -#}
 {% macro customer_keyed_config(reaching_kinds=[]) -%}
+    {{ return(appended_config("{{ incremental_scope(['sales'], " ~ reaching_kinds ~ ", upstream=['int_sales_lines'], widen=scope_customers(), rows=customer_rows('l')) }}")) }}
+{%- endmacro %}
+
+{#- The config of a model built again only when its inputs moved (int_months, dim_date,
+    int_shipments_monthly): `signature`, the name of the macro giving its inputs' signature
+    (inputs_unchanged). -#}
+{% macro inputs_config(signature) -%}
+    {{ return(appended_config("{{ inputs_scope(" ~ signature ~ "()) }}", "{{ inputs_done(" ~ signature ~ "()) }}")) }}
+{%- endmacro %}
+
+{#- The config of a model whose hooks delete what a build selects again, which the build
+    appends (the incremental models of this file): `pre_hook` and `post_hook` as dbt takes
+    them (strings rendered when the model runs). -#}
+{% macro appended_config(pre_hook, post_hook="{{ incremental_done() }}") -%}
     {{ return({
         'materialized': incremental_materialization(),
         'incremental_strategy': 'append',
         'on_schema_change': 'append_new_columns',
-        'pre_hook': "{{ incremental_scope(['sales'], " ~ reaching_kinds ~ ", upstream=['int_sales_lines'], widen=scope_customers(), rows=customer_rows('l')) }}",
-        'post_hook': "{{ incremental_done() }}",
+        'pre_hook': pre_hook,
+        'post_hook': post_hook,
     }) }}
 {%- endmacro %}

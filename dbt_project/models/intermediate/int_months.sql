@@ -4,13 +4,7 @@
     does): the stg_sales view would read every raw sales file again on every night.
     Built again only when its inputs moved (macros/incremental.sql, inputs_unchanged): the
     opening inventory and shipments files, the sales lines' first and last month. -#}
-{{ config(
-    materialized=incremental_materialization(),
-    incremental_strategy='append',
-    on_schema_change='append_new_columns',
-    pre_hook="{{ inputs_scope(months_inputs()) }}",
-    post_hook="{{ inputs_done(months_inputs()) }}",
-) }}
+{{ config(**inputs_config('months_inputs')) }}
 {% if inputs_unchanged(months_inputs()) -%}
 select * from {{ this }} where false
 {%- else -%}

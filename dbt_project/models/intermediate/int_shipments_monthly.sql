@@ -4,13 +4,7 @@
     own month is never in transit at a month end.
     Built again only when its inputs moved (macros/incremental.sql, inputs_unchanged): the
     shipments files, the months of int_months. -#}
-{{ config(
-    materialized=incremental_materialization(),
-    incremental_strategy='append',
-    on_schema_change='append_new_columns',
-    pre_hook="{{ inputs_scope(shipments_monthly_inputs()) }}",
-    post_hook="{{ inputs_done(shipments_monthly_inputs()) }}",
-) }}
+{{ config(**inputs_config('shipments_monthly_inputs')) }}
 {% if inputs_unchanged(shipments_monthly_inputs()) -%}
 select * from {{ this }} where false
 {%- else -%}

@@ -4,13 +4,7 @@
 {#- Incremental by dealer (macros/incremental.sql): a night rebuilds every month of the dealers
     its sales files touched (a customer's first month with the dealer moves its later months'
     new customers); a whole rebuild of int_sales_lines rebuilds it whole. -#}
-{{ config(
-    materialized=incremental_materialization(),
-    incremental_strategy='append',
-    on_schema_change='append_new_columns',
-    pre_hook="{{ incremental_scope(['sales'], upstream=['int_sales_lines'], widen=scope_dealers(shipments=false), rows=dealer_rows('l')) }}",
-    post_hook="{{ incremental_done() }}",
-) }}
+{{ config(**appended_config("{{ incremental_scope(['sales'], upstream=['int_sales_lines'], widen=scope_dealers(shipments=false), rows=dealer_rows('l')) }}")) }}
 
 with lines as (
     select dealer_id, sale_month, customer_key, customer_city_code

@@ -11,13 +11,7 @@
     months the business date added or took away (scope_months); the months before stay.
     Rebuilding from month m reads the 11 months before m for the sums and, per customer, its
     last purchase before them. -#}
-{{ config(
-    materialized=incremental_materialization(),
-    incremental_strategy='append',
-    on_schema_change='append_new_columns',
-    pre_hook="{{ incremental_scope(['sales'], upstream=['int_customer_months'], widen=scope_months(), rows=month_rows('l')) }}",
-    post_hook="{{ incremental_done() }}",
-) }}
+{{ config(**appended_config("{{ incremental_scope(['sales'], upstream=['int_customer_months'], widen=scope_months(), rows=month_rows('l')) }}")) }}
 {%- set first_month = night_first_month(this.identifier) if is_incremental() else all_months() %}
 
 with bounds as (

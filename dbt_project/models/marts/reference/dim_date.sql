@@ -4,13 +4,7 @@
     Built again only when its inputs moved (macros/incremental.sql, inputs_unchanged): the
     opening inventory, shipments and campaigns files, the first and last month of the sales
     lines and of the submissions. -#}
-{{ config(
-    materialized=incremental_materialization(),
-    incremental_strategy='append',
-    on_schema_change='append_new_columns',
-    pre_hook="{{ inputs_scope(calendar_inputs()) }}",
-    post_hook="{{ inputs_done(calendar_inputs()) }}",
-) }}
+{{ config(**inputs_config('calendar_inputs')) }}
 {% if inputs_unchanged(calendar_inputs()) -%}
 select * from {{ this }} where false
 {%- else -%}
