@@ -177,7 +177,7 @@ def classify(source_file: str, path: str, size: int) -> LandedFile:
     def bad(detail: str) -> LandedFile:
         return _rejected(source_file, path, size, parts, detail)
 
-    if any(p.startswith(".") for p in parts):
+    if source_file.startswith(".") or "/." in source_file:  # a part of the path starts with a dot
         return bad("a hidden file or folder")
     if not name.isascii():
         return bad(f"the name {name!r} has characters outside the template (ASCII letters, digits, _ . -)")

@@ -17,6 +17,8 @@ from tests.landing_builder import csv_bytes, xlsx_bytes
     ("dealers/D0001/sales_D0001_202501_20250205T100000.txt", "does not match"),
     ("dealers/D0001/sales_D0001_202501_20250205T100000.CSV", "does not match"),
     ("dealers/D0001/.sales_D0001_202501_20250205T100000.csv", "hidden"),
+    ("dealers/.D0001/sales_D0001_202501_20250205T100000.csv", "hidden"),
+    (".uploads/sales_D0001_202501_20250205T100000.csv", "hidden"),
     ("dealers/D0001/sales_D0001_２０２５01_20250205T100000.csv", "characters outside"),
     ("dealers/D0001/sales_D0001_202501_20250205T100000..csv", "does not match"),
     ("dealers/sales_D0001_202501_20250205T100000.csv", "wrong folder"),
