@@ -834,14 +834,14 @@ def dbt_warehouse_assets(context: AssetExecutionContext, dbt: DbtCli, warehouse:
         state = build_state(cfg) if whole else None
         night = night_selection(cfg, state) if state is not None else None
         if not whole:
-            invocation = dbt.cli([*node_args(build_args(), cfg)], context=context, env=env, target_path=artifacts)
+            invocation = dbt.cli(node_args(build_args(), cfg), context=context, env=env, target_path=artifacts)
             events = invocation.stream()
         else:
             # dagster-dbt selects a run of every asset with its own `--select` (every model but
             # the monthly ones), and would unite it with a night's: the invocation is given no
             # context, and its events are turned into this asset's outputs and check results
             # (the monthly models' into events of their own) here
-            invocation = dbt.cli([*joined_selection(node_args(build_args(select=night or (), exclude=redated_only_tests(night) if night else ()), cfg))], env=env, target_path=artifacts,
+            invocation = dbt.cli(joined_selection(node_args(build_args(select=night or (), exclude=redated_only_tests(night) if night else ()), cfg)), env=env, target_path=artifacts,
                                  manifest=dbt_project.manifest_path, dagster_dbt_translator=translator) \
                 if night != [] else None
             events = as_asset_events(context, night, invocation.stream() if invocation else (), cfg)
@@ -876,7 +876,7 @@ def dbt_monthly_assets(context: AssetExecutionContext, dbt: DbtCli, warehouse: W
         context.log.info(f"rebuilding the months from {window.start:%Y-%m} to before {window.end:%Y-%m}")
         # the data tests of what it builds alone: a test that also reads a model built on
         # them (not rebuilt until the next night or a run of it) is the night's
-        invocation = dbt.cli([*node_args([*build_args(), "--indirect-selection", "cautious"], cfg)], context=context, env=env,
+        invocation = dbt.cli(node_args([*build_args(), "--indirect-selection", "cautious"], cfg), context=context, env=env,
                              target_path=artifacts)
         try:
             yield from invocation.stream()
