@@ -301,6 +301,17 @@ def build_parser() -> argparse.ArgumentParser:
             "DCW_* settings of this environment."
         ),
     )
+    server = commands.add_parser(
+        "dbt-server",
+        help="the warm dbt server: dbt's invocations start already imported (until Ctrl+C)",
+        description=(
+            "Serve dbt's invocations from one process that has imported dbt and the forecast's "
+            "libraries once (pipelines/dbt_server.py): each invocation is a fork of it, seconds "
+            "sooner at its first node. Runs, like Dagster's daemon, until Ctrl+C; the runs use "
+            "it when DCW_DBT_SERVER names its socket."
+        ),
+    )
+    server.add_argument("--socket", type=Path, help="the socket to listen on (default: $DCW_DBT_SERVER)")
     docs = commands.add_parser("docs", help="generate documentation pages from the dbt project",
                                description="Generate documentation pages from the dbt project.")
     pages = docs.add_subparsers(dest="page", metavar="<page>", parser_class=_Parser, required=True)
@@ -521,6 +532,19 @@ def _cmd_dashboard(args: argparse.Namespace) -> None:
         raise UserError(f"the dashboard stopped with status {status} (see its log above)")
 
 
+def _cmd_dbt_server(args: argparse.Namespace) -> None:
+    from pipelines.dbt_server import serve, usable_socket
+
+    path = args.socket or Settings.from_env().dbt_server
+    if path is None:
+        raise UserError("name the server's socket: --socket PATH, or DCW_DBT_SERVER")
+    try:
+        path = usable_socket(path.absolute())
+    except ValueError as e:
+        raise UserError(str(e)) from None
+    serve(path)
+
+
 def _cmd_docs(args: argparse.Namespace) -> None:
     from pipelines.serving import DICTIONARY, write_data_dictionary
 
@@ -536,7 +560,7 @@ def _cmd_sql(args: argparse.Namespace) -> None:
 
 COMMANDS = {"generate": _cmd_generate, "run": _cmd_run, "build": _cmd_build, "report": _cmd_report,
             "remind": _cmd_remind, "customers": _cmd_customers, "ui": _cmd_ui, "dashboard": _cmd_dashboard,
-            "sql": _cmd_sql, "docs": _cmd_docs, "close": _cmd_close, "backup": _cmd_backup, "restore": _cmd_restore}
+            "sql": _cmd_sql, "docs": _cmd_docs, "dbt-server": _cmd_dbt_server, "close": _cmd_close, "backup": _cmd_backup, "restore": _cmd_restore}
 
 
 def main(argv: list[str] | None = None) -> int:

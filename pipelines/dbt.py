@@ -48,6 +48,7 @@ from pipelines.core.progress import Progress
 from pipelines.core.resource import WarehouseResource
 from pipelines.core.settings import PROJECT_ROOT, Settings
 from pipelines.core.text import one_line
+from pipelines.dbt_process import SERVER_VARIABLE
 from pipelines.customers.resolve import TABLE as CUSTOMER_RECORDS, resolve as resolve_customers
 
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
@@ -203,8 +204,10 @@ def spark_dir(warehouse: Path) -> Path:
 def dbt_env(cfg: Settings, target: str = "duckdb") -> dict[str, str]:
     """The variables dbt reads (profiles.yml, the sources, the as_of_date macro) for the
     warehouse of `cfg` on dbt target `target`: absolute paths, since dbt resolves a relative
-    one against its own working directory."""
+    one against its own working directory. With a warm dbt server (cfg.dbt_server), also
+    its socket, which dbt's process hands its command to (pipelines/dbt_server.py)."""
     warehouse = cfg.warehouse.resolve()
+    server = {SERVER_VARIABLE: os.fspath(cfg.dbt_server)} if cfg.dbt_server else {}
     return {
         "DCW_WAREHOUSE": os.fspath(warehouse),
         "DCW_RAW": os.fspath(cfg.raw.resolve()),
@@ -212,6 +215,7 @@ def dbt_env(cfg: Settings, target: str = "duckdb") -> dict[str, str]:
         "DCW_DBT_TARGET": target,
         "DCW_AS_OF": cfg.as_of.isoformat(),
         "DCW_DUCKDB_MEMORY": dbt_duckdb_memory(cfg.duckdb_memory),
+        **server,
     }
 
 

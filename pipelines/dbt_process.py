@@ -8,14 +8,25 @@ dbt's last event (bench/README.md, "Where dbt's time goes at S"). The exit handl
 first (dbt-duckdb's closes the database, checkpointed; logging's flushes dbt's log file), then
 the standard streams, which dagster-dbt reads, are flushed.
 
+With a warm dbt server (DCW_DBT_SERVER, `pipelines/dbt_server.py`) the command is handed to
+it, and this process only relays interrupts and dbt's exit status; without one, or when it
+declines, dbt runs here.
+
 Imports nothing of dcw: it runs in dbt's process, beside the Python models.
 """
 
 from __future__ import annotations
 
 import atexit
+import json
 import os
+import signal
+import socket
 import sys
+
+SERVER_VARIABLE = "DCW_DBT_SERVER"  # the warm server's socket (settings: dbt_server)
+DECLINED = -1000  # the server's answer to a request it does not run (it is stale)
+MESSAGE_BYTES = 1 << 20  # a request: the arguments, the environment and the working directory
 
 
 def exit_code(code: object) -> int:
@@ -30,6 +41,16 @@ def exit_code(code: object) -> int:
 
 
 def main() -> None:
+    server = os.environ.get(SERVER_VARIABLE)
+    if server:
+        code = hand_over(server, sys.argv[1:])
+        if code is not None:
+            os._exit(code)
+    run_dbt_here()
+
+
+def run_dbt_here() -> None:
+    """dbt's command line (sys.argv) in this process, which then leaves."""
     from dbt.cli.main import cli  # dbt's console script
 
     try:
@@ -46,6 +67,37 @@ def main() -> None:
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)
+
+
+def hand_over(path: str, args: list[str]) -> int | None:
+    """Run dbt `args` in the server listening on `path`, with this process's environment,
+    working directory and standard streams; dbt's exit status, or None when there is no
+    server there or it declined (then the caller runs dbt itself)."""
+    conn = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    try:
+        conn.connect(path)
+        request = json.dumps({"args": args, "env": dict(os.environ), "cwd": os.getcwd()}).encode()
+        socket.send_fds(conn, [request], [0, 1, 2])
+        child = int(conn.recv(64))
+    except (OSError, ValueError):
+        conn.close()
+        return None
+    if child == DECLINED:
+        conn.close()
+        return None
+    for number in (signal.SIGINT, signal.SIGTERM):  # an interrupt of dbt's process reaches dbt
+        signal.signal(number, lambda received, _frame: os.kill(child, received))
+    answer = b""
+    while not answer:
+        try:
+            answer = conn.recv(64)
+        except InterruptedError:
+            continue
+        if not answer:  # the server is gone: dbt's status is unknown
+            return 1
+    conn.close()
+    code = int(answer)
+    return code if code >= 0 else 128 - code  # killed by signal n: 128 + n, as a shell reports
 
 
 if __name__ == "__main__":

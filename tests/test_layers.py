@@ -138,7 +138,13 @@ def test_the_environment_check_sees_a_write(source):
     assert _writes_environment(ast.parse(source))
 
 
+# The one exception: a process of its own taking on its caller's environment, as a process the
+# caller started would have it. The warm dbt server's forked child becomes dbt's process for
+# one caller (pipelines/dbt_server.py); the server and every dcw process keep theirs.
+CALLER_ENVIRONMENT_TAKEN = ["pipelines/dbt_server.py"]
+
+
 def test_nothing_in_pipelines_writes_the_environment():
     writers = [str(p.relative_to(PACKAGE.parent)) for p in MODULES.values()
                if _writes_environment(ast.parse(p.read_text(encoding="utf-8")))]
-    assert writers == []
+    assert writers == CALLER_ENVIRONMENT_TAKEN

@@ -37,6 +37,7 @@ class WarehouseResource(dg.ConfigurableResource):
     feedback_receipts: bool = True
     feedback_replenishment: bool = False  # Settings.feedback_replenishment
     dbt_threads: int | None = None  # Settings.dbt_threads (None: by the warehouse's size)
+    dbt_server: str | None = None  # Settings.dbt_server (None: dbt starts afresh each time)
 
     @classmethod
     def from_settings(cls, cfg: Settings) -> "WarehouseResource":
@@ -48,6 +49,7 @@ class WarehouseResource(dg.ConfigurableResource):
             feedback_receipts=cfg.feedback_receipts,
             feedback_replenishment=cfg.feedback_replenishment,
             dbt_threads=cfg.dbt_threads,
+            dbt_server=str(cfg.dbt_server) if cfg.dbt_server else None,
         )
 
     @property
@@ -60,6 +62,7 @@ class WarehouseResource(dg.ConfigurableResource):
             feedback_receipts=self.feedback_receipts,
             feedback_replenishment=self.feedback_replenishment,
             dbt_threads=self.dbt_threads,
+            dbt_server=Path(self.dbt_server) if self.dbt_server else None,
         )
 
     @property

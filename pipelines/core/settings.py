@@ -40,6 +40,7 @@ ENV_VARS = {
     "feedback_receipts": "DCW_FEEDBACK_RECEIPTS",
     "feedback_replenishment": "DCW_FEEDBACK_REPLENISHMENT",
     "dbt_threads": "DCW_DBT_THREADS",
+    "dbt_server": "DCW_DBT_SERVER",
 }
 # The settings that are paths (the rest: the business date and the memory bound).
 PATH_SETTINGS = ("landing", "warehouse", "raw", "feedback", "serving", "reports")
@@ -138,6 +139,9 @@ class Settings:
     feedback_replenishment: bool = False
     # How many nodes dbt runs at once; None: chosen by the warehouse's size (pipelines.dbt.dbt_threads).
     dbt_threads: int | None = None
+    # The socket of a warm dbt server (`dcw dbt-server`, pipelines/dbt_server.py) that dbt's
+    # invocations are handed to; None: each invocation starts dbt afresh.
+    dbt_server: Path | None = None
     # The outputs that took their default place beside the warehouse (claim_outputs checks them).
     defaulted: frozenset[str] = field(default=frozenset(), compare=False)
 
@@ -186,6 +190,8 @@ class Settings:
             str(suggestions).strip().lower() not in _FALSE | {""}
         threads = given.get("dbt_threads", env.get("DCW_DBT_THREADS", ""))
         values["dbt_threads"] = parse_threads(threads) if threads not in (None, "") else None
+        server = given.get("dbt_server") or env.get("DCW_DBT_SERVER")
+        values["dbt_server"] = _absolute(server) if server else None
         return cls(**values)
 
     @classmethod
@@ -208,7 +214,7 @@ class Settings:
         clean = {k: v for k, v in kwargs.items() if v is not None}
         if "as_of" in clean:
             clean["pinned_as_of"] = clean.pop("as_of")
-        for name in (*PATH_SETTINGS, "reminders"):
+        for name in (*PATH_SETTINGS, "reminders", "dbt_server"):
             if name in clean:
                 clean[name] = _absolute(clean[name])
         if "warehouse" in clean and "raw" not in clean:

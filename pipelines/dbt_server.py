@@ -1,0 +1,193 @@
+"""The warm dbt server: a long-lived process that has imported dbt, its DuckDB adapter and
+the forecast's libraries once, and starts each dbt invocation as a fork of itself.
+
+Every dbt invocation otherwise starts a fresh interpreter that imports dbt (about 2 s) and,
+when a forecast is refitted, statsforecast (about 1.5 s), before its first node: a quarter of
+a night at the demo's scale (bench/README.md, "Where dbt's time goes at S"). With the server
+running (`dcw dbt-server`, beside Dagster's daemon) and DCW_DBT_SERVER naming its socket,
+dbt's process (`pipelines/dbt_process.py`) hands its command over: the server forks a child
+with the caller's arguments, environment, working directory and standard streams, so the
+child is dbt's process as it would have been, only already imported. The caller relays
+interrupts to the child and leaves with its exit status; dagster-dbt reads the same output.
+
+What the server never does: keep anything of dcw between invocations (each child parses the
+project and opens the warehouse itself, and is gone after), or run code older than the
+files: when any module it imported changed on disk since it started (dcw deployed again, a
+library upgraded), it declines the request, which then runs cold in the caller, and
+restarts itself. Without a server, or when it cannot be reached, dbt runs in the caller as
+before. Linux only (fork, pidfd, file descriptors passed over a Unix socket).
+
+The caller's side, and the protocol's constants, are in pipelines/dbt_process.py.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import socket
+import sys
+from pathlib import Path
+
+from pipelines.dbt_process import DECLINED, MESSAGE_BYTES, run_dbt_here
+
+# What the server imports once: dbt with the adapter of every night, and the libraries of the
+# forecast's Python models. Third-party only, so that a child runs the repository's dcw code as
+# it is on disk (a change to it is also noticed: see `Fingerprint`).
+PRELOAD = ("dbt.cli.main", "dbt.adapters.duckdb", "duckdb", "numpy", "polars",
+           "statsforecast.models", "statsforecast.utils")
+
+
+class Fingerprint:
+    """The modification times of every module file imported, to tell when the code a server
+    holds in memory is no longer what is on disk."""
+
+    def __init__(self) -> None:
+        self.files = self._now()
+
+    @staticmethod
+    def _now() -> dict[str, int]:
+        times = {}
+        for module in list(sys.modules.values()):
+            path = getattr(module, "__file__", None)
+            if path:
+                try:
+                    times[path] = os.stat(path).st_mtime_ns
+                except OSError:
+                    times[path] = -1
+        return times
+
+    def changed(self) -> list[str]:
+        """The files of the modules imported at the start that differ on disk now."""
+        changed = []
+        for path, mtime in self.files.items():
+            try:
+                now = os.stat(path).st_mtime_ns
+            except OSError:
+                now = -1
+            if now != mtime:
+                changed.append(path)
+        return changed
+
+
+SOCKET_PATH_BYTES = 107  # a Unix socket's path: at most 107 bytes on Linux
+
+
+def usable_socket(path: Path) -> Path:
+    """`path` when a server can listen there: short enough for a Unix socket, in a folder
+    that exists, and with no server already listening (a file left by one that stopped is
+    replaced). Raises ValueError saying what is wrong."""
+    if len(os.fsencode(path)) > SOCKET_PATH_BYTES:
+        raise ValueError(f"the socket path {path} is longer than {SOCKET_PATH_BYTES} bytes: choose a shorter one")
+    if not path.parent.is_dir():
+        raise ValueError(f"no folder {path.parent} for the socket {path.name}")
+    if path.exists():
+        probe = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            probe.connect(os.fspath(path))
+        except OSError:
+            return path  # nobody listens: a stopped server's socket file
+        finally:
+            probe.close()
+        raise ValueError(f"a dbt server already listens on {path}")
+    return path
+
+
+def serve(path: Path, preload: tuple[str, ...] = PRELOAD) -> None:
+    """Listen on the Unix socket `path` and run each request as a fork of this process, until
+    interrupted; restart in place when the code imported changed on disk."""
+    import importlib
+
+    for module in preload:
+        importlib.import_module(module)
+    fingerprint = Fingerprint()
+    path.unlink(missing_ok=True)
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    listener.bind(os.fspath(path))
+    listener.listen(16)
+    print(f"dcw dbt-server: ready on {path} (process {os.getpid()})", file=sys.stderr, flush=True)
+    running: dict[int, tuple[int, socket.socket]] = {}  # pidfd -> (child, its caller)
+    while True:
+        ready, _, _ = select.select([listener, *running], [], [])
+        for item in ready:
+            if item is listener:
+                caller, _ = listener.accept()
+                stale = fingerprint.changed()
+                if stale:
+                    caller.send(str(DECLINED).encode())
+                    caller.close()
+                    print(f"dcw dbt-server: {stale[0]} changed since the start: restarting", file=sys.stderr, flush=True)
+                    listener.close()
+                    os.execv(sys.executable, [sys.executable, "-m", "pipelines.dbt_server", os.fspath(path)])
+                started = _start(caller, listener)
+                if started is not None:
+                    running[os.pidfd_open(started)] = (started, caller)
+            else:
+                child, caller = running.pop(item)
+                os.close(item)
+                _, status = os.waitpid(child, 0)
+                _answer(caller, os.waitstatus_to_exitcode(status))
+
+
+def _start(caller: socket.socket, listener: socket.socket) -> int | None:
+    """Fork the child that runs the caller's request; its pid (sent to the caller too), or
+    None when the request could not be read (the caller then runs dbt itself)."""
+    try:
+        message, fds, _, _ = socket.recv_fds(caller, MESSAGE_BYTES, 3)
+        if not message:  # a probe (usable_socket): connected and left
+            caller.close()
+            return None
+        request = json.loads(message)
+        if len(fds) != 3:
+            raise ValueError("expected the three standard streams")
+    except (OSError, ValueError) as e:
+        print(f"dcw dbt-server: a request could not be read ({e})", file=sys.stderr, flush=True)
+        _answer(caller, DECLINED)
+        return None
+    child = os.fork()
+    if child == 0:  # dbt's process from here on: never returns to the server's loop
+        code = 70
+        try:
+            listener.close()
+            caller.close()
+            for number, fd in enumerate(fds):
+                os.dup2(fd, number)
+                os.close(fd)
+            os.chdir(request["cwd"])
+            # This process's own environment: the caller's, as a process started by it gets.
+            os.environ.clear()
+            os.environ.update(request["env"])
+            sys.argv = ["dbt", *request["args"]]
+            run_dbt_here()
+        finally:
+            os._exit(code)
+    for fd in fds:
+        os.close(fd)
+    command = next((a for a in request["args"] if not a.startswith("-")), "")
+    print(f"dcw dbt-server: served dbt {command} as process {child}", file=sys.stderr, flush=True)
+    caller.send(str(child).encode())
+    return child
+
+
+def _answer(caller: socket.socket, code: int) -> None:
+    try:
+        caller.send(str(code).encode())
+    except OSError:
+        pass  # the caller is gone (interrupted): nothing waits for the status
+    caller.close()
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 1:
+        print("usage: python -m pipelines.dbt_server <socket path>", file=sys.stderr)
+        return 2
+    try:
+        serve(Path(argv[0]))
+    except KeyboardInterrupt:
+        return 0
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
