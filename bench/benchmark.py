@@ -25,6 +25,10 @@ import platform
 import shutil
 import subprocess
 import sys
+import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -33,6 +37,8 @@ import psutil
 
 from pipelines.core.errors import UserError
 from pipelines.core.settings import PROJECT_ROOT
+from bench.measure import SERVER_PID
+from pipelines.dbt_process import SERVER_VARIABLE
 
 BENCH = Path(__file__).resolve().parent
 DATA = BENCH / "data"
@@ -143,8 +149,46 @@ def hold_back_last_day(data: ScaleData) -> tuple[date, list[str]]:
     return last, held
 
 
+# The warm dbt server of the run (dbt_server), for every phase's dbt: its socket and process.
+SERVER_ENV: dict[str, str] = {}
+
+
+@contextmanager
+def dbt_server(log: Path, enabled: bool = True) -> Iterator[None]:
+    """The run's phases hand dbt to a warm dbt server (pipelines/dbt_server.py), as a
+    deployment running `dcw dbt-server` beside Dagster's daemon does: started before the first
+    phase (its imports are not a night's), its CPU and memory charged to each phase that uses
+    it (bench/phase.py); what it says (a line per dbt invocation) goes to `log`. Not `enabled`:
+    each dbt invocation starts afresh."""
+    if not enabled:
+        yield
+        return
+    folder = Path(tempfile.mkdtemp(prefix="dcw-bench-"))
+    socket_path = folder / "dbt.sock"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.Popen([sys.executable, "-m", "pipelines.dbt_server", str(socket_path)],
+                            cwd=PROJECT_ROOT, stderr=subprocess.PIPE, text=True)
+    ready = proc.stderr.readline()
+    if "ready" not in ready:
+        proc.kill()
+        raise UserError(f"the warm dbt server did not start: {ready.strip() or 'it left without a word'}")
+    with open(log, "w", encoding="utf-8") as out:
+        out.write(ready)
+        drain = threading.Thread(target=lambda: out.writelines(proc.stderr), daemon=True)
+        drain.start()
+        SERVER_ENV.update({SERVER_VARIABLE: str(socket_path), SERVER_PID: str(proc.pid)})
+        try:
+            yield
+        finally:
+            SERVER_ENV.clear()
+            proc.terminate()
+            proc.wait()
+            drain.join()
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 def phase_env(data: ScaleData, warehouse: Path, as_of: date) -> dict[str, str]:
-    env = dict(os.environ)
+    env = {**os.environ, **SERVER_ENV}
     work = data.work
     env.update({
         "DCW_LANDING": str(data.landing),
@@ -481,13 +525,16 @@ STAGE_SETS = {"all": bench_scale, "customers": bench_customers, "build": bench_b
 
 
 def run(scales: list[str], data_root: Path = DATA, results: Path = RESULTS,
-        stages: str = "all") -> tuple[Path, dict]:
+        stages: str = "all", warm_dbt: bool = True) -> tuple[Path, dict]:
     stamp = datetime.now().strftime("%Y%m%dT%H%M%S")
     # the run id is the results' file name: what the README quotes beside a figure
     result = {"run_id": stamp, "timestamp": stamp, "commit": code_version(), "machine": machine(),
-              "stages": stages, "scales": {}}
+              "stages": stages, "dbt_server": warm_dbt, "scales": {}}
+    with dbt_server(data_root / "dbt-server.log", warm_dbt):
+        for scale in scales:
+            result["scales"][scale] = STAGE_SETS[stages](scale, data_root)
     for scale in scales:
-        r = STAGE_SETS[stages](scale, data_root)
+        r = result["scales"][scale]
         m_peak = result["scales"]["M"]["peak_rss"] if "M" in result["scales"] else latest_m_peak(results)
         memory = memory_check(scale, r["peak_rss"], m_peak)
         if memory is not None:
@@ -506,6 +553,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stages", default="all", choices=sorted(STAGE_SETS),
                         help="all (default); customers: only the ingestion and the customer resolution; "
                              "build: the full build and the night, without the baselines")
+    parser.add_argument("--no-dbt-server", dest="warm_dbt", action="store_false",
+                        help="start dbt afresh for each invocation instead of through a warm dbt server")
     args = parser.parse_args(argv)
     scales = [s.strip() for s in args.scales.split(",") if s.strip()]
     unknown = [s for s in scales if s not in SCALES]
@@ -513,7 +562,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: unknown scale(s) {', '.join(unknown) or '(none)'}; known: {', '.join(SCALES)}", file=sys.stderr)
         return 2
     try:
-        out, result = run(scales, stages=args.stages)
+        out, result = run(scales, stages=args.stages, warm_dbt=args.warm_dbt)
     except UserError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1

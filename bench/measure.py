@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 import psutil
 
 INTERVAL = 0.05
+# The warm dbt server's process, for a phase to charge its work (bench/benchmark.py, dbt_server).
+SERVER_PID = "BENCH_DBT_SERVER_PID"
 
 
 def tree_rss(proc: psutil.Process) -> int:
@@ -49,9 +51,12 @@ class StageResult:
 
 @dataclass
 class Meter:
-    """Times stages (`with meter.stage("dbt"): ...`) and keeps each one's peak tree RSS."""
+    """Times stages (`with meter.stage("dbt"): ...`) and keeps each one's peak tree RSS.
+    `also`: processes outside this one's tree whose work is the stages' too (the warm dbt
+    server, whose children run dbt for this process): their trees' memory and CPU count."""
 
     interval: float = INTERVAL
+    also: tuple[int, ...] = ()
     stages: dict[str, StageResult] = field(default_factory=dict)
     _current: int = 0
     _stop: threading.Event = field(default_factory=threading.Event)
@@ -59,7 +64,7 @@ class Meter:
     _thread: threading.Thread | None = None
 
     def __enter__(self) -> "Meter":
-        self._proc = psutil.Process()
+        self._procs = [psutil.Process(), *(psutil.Process(pid) for pid in self.also)]
         self._thread = threading.Thread(target=self._sample, name="rss-sampler", daemon=True)
         self._thread.start()
         return self
@@ -70,25 +75,31 @@ class Meter:
 
     def _sample(self) -> None:
         while not self._stop.wait(self.interval):
-            rss = tree_rss(self._proc)
+            rss = self._rss()
             with self._lock:
                 self._current = max(self._current, rss)
+
+    def _rss(self) -> int:
+        return sum(tree_rss(p) for p in self._procs)
+
+    def _cpu(self) -> float:
+        return sum(cpu_seconds(p) for p in self._procs)
 
     @contextmanager
     def stage(self, name: str):
         """Measure the block as stage `name`: wall seconds and the peak RSS seen meanwhile
         (at least one sample is taken at each end, so short stages get a figure too)."""
         with self._lock:
-            self._current = tree_rss(self._proc)
-        start, cpu = time.perf_counter(), cpu_seconds(self._proc)
+            self._current = self._rss()
+        start, cpu = time.perf_counter(), self._cpu()
         try:
             yield
         finally:
             seconds = time.perf_counter() - start
-            rss = tree_rss(self._proc)
+            rss = self._rss()
             with self._lock:
                 peak = max(self._current, rss)
-            self.stages[name] = StageResult(seconds, peak, cpu_seconds(self._proc) - cpu)
+            self.stages[name] = StageResult(seconds, peak, self._cpu() - cpu)
 
     def record(self, name: str, seconds: float, peak_rss: int) -> None:
         """A stage timed by the code under test itself (e.g. the ingestion's own split)."""

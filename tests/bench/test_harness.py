@@ -58,6 +58,11 @@ def test_json_has_every_stage_and_ratio(tiny):
     assert saved["run_id"] == out.stem and len(saved["commit"].removesuffix("+dirty")) == 40
     r = saved["scales"]["tiny"]
     assert r["night_chain"] == expected_chain()
+    # dbt ran in the warm dbt server's children, and their CPU is the dbt stage's
+    assert saved["dbt_server"] is True
+    assert "served dbt build" in (out.parent.parent / "data" / "dbt-server.log").read_text(encoding="utf-8")
+    for stages in (r["stages"], r["incremental"]):
+        assert stages["dbt"]["cpu_seconds"] > 0.5 * stages["dbt"]["seconds"]
     for night in ("stages", "incremental"):
         for name in expected_stages():
             stage = r[night][name]
