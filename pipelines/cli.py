@@ -24,6 +24,7 @@ environment:
   DCW_FEEDBACK_RECEIPTS  0 = no receipt for a fully accepted dealer file (default 1)
   DCW_FEEDBACK_REPLENISHMENT  1 = each dealer's replenishment suggestions in its feedback folder after the build (default 0)
   DCW_REMINDERS  the reminders' delivery configuration, TOML (default reminders.toml beside the warehouse)
+  DCW_DBT_SERVER  the socket of a warm dbt server (dcw dbt-server) for dbt's invocations (default none)
 Each is overridden by the matching option of a command. Logs, backups and alerts go beside
 the warehouse too.
 
@@ -38,6 +39,7 @@ examples:
   dcw close --month 2026-03
   dcw ui --port 3001
   dcw dashboard --port 8501
+  dcw dbt-server --socket /run/dcw/dbt.sock
   dcw backup --to /srv/backups/dcw-2026-11-23
   dcw restore /srv/backups/dcw-2026-11-23 --to /srv/dcw-restored
 """

@@ -30,6 +30,8 @@ def test_help_lists_commands_and_settings():
         (["run", "--landing", "/etc/hostname"], {}, "is a file, not a folder"),
         (["run", "--ware", "w.duckdb"], {}, "unrecognized arguments: --ware"),  # no prefix matching
         (["report", "writeoff", "--mon", "2025-01"], {}, "required: --month"),
+        (["dbt-server"], {"DCW_DBT_SERVER": ""}, "name the server's socket"),
+        (["dbt-server", "--socket", "/nonexistent/dcw/dbt.sock"], {}, "no folder /nonexistent/dcw"),
     ],
 )
 def test_user_errors_are_one_line(args, env, fragment):
