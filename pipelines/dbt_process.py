@@ -20,6 +20,7 @@ from __future__ import annotations
 import atexit
 import json
 import os
+import select
 import signal
 import socket
 import sys
@@ -87,15 +88,18 @@ def hand_over(path: str, args: list[str]) -> int | None:
         return None
     for number in (signal.SIGINT, signal.SIGTERM):  # an interrupt of dbt's process reaches dbt
         signal.signal(number, lambda received, _frame: os.kill(child, received))
-    answer = b""
-    while not answer:
-        try:
-            answer = conn.recv(64)
-        except InterruptedError:
-            continue
-        if not answer:  # the server is gone: dbt's status is unknown
-            return 1
+    try:
+        dbt = os.pidfd_open(child)
+    except OSError:
+        dbt = None  # already ended: the server's answer follows
+    answer = conn.recv(64)  # dbt's exit status, once it ended (the wait resumes after a relayed signal)
     conn.close()
+    if not answer:  # the server left before answering: wait for dbt itself, its status unknown
+        if dbt is not None:
+            select.select([dbt], [], [])
+        print(f"dcw: the dbt server stopped while dbt ran (process {child}); its exit status is unknown",
+              file=sys.stderr, flush=True)
+        return 1
     code = int(answer)
     return code if code >= 0 else 128 - code  # killed by signal n: 128 + n, as a shell reports
 

@@ -14,7 +14,9 @@ What the server never does: keep anything of dcw between invocations (each child
 project and opens the warehouse itself, and is gone after), or run code older than the
 files: when any module it imported changed on disk since it started (dcw deployed again, a
 library upgraded), it declines the request, which then runs cold in the caller, and
-restarts itself. Without a server, or when it cannot be reached, dbt runs in the caller as
+restarts itself once the invocations running have ended. Stopped (Ctrl+C, SIGTERM), it also
+lets those end and answers their callers first. Each child is in a session of its own, so
+the server's terminal does not interrupt it; its caller relays its own interrupts. Without a server, or when it cannot be reached, dbt runs in the caller as
 before. Linux only (fork, pidfd, file descriptors passed over a Unix socket).
 
 The caller's side, and the protocol's constants, are in pipelines/dbt_process.py.
@@ -95,8 +97,10 @@ def usable_socket(path: Path) -> Path:
 
 
 def serve(path: Path, preload: tuple[str, ...] = PRELOAD) -> None:
-    """Listen on the Unix socket `path` and run each request as a fork of this process, until
-    interrupted; restart in place when the code imported changed on disk."""
+    """Listen on the Unix socket `path` and run each request as a fork of this process. On
+    an interrupt or SIGTERM, or when the code imported changed on disk, stop taking requests
+    (they run in their callers), answer the running ones when their dbt ends, then leave or,
+    for changed code, start again in place."""
     import importlib
 
     for module in preload:
@@ -106,21 +110,30 @@ def serve(path: Path, preload: tuple[str, ...] = PRELOAD) -> None:
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     listener.bind(os.fspath(path))
     listener.listen(16)
+    # a signal only marks the server as stopping; the loop sees it through this pair
+    wake_read, wake_write = socket.socketpair()
+    wake_write.setblocking(False)
+    signal.set_wakeup_fd(wake_write.fileno())
+    ending: list[str] = []  # why the server stops taking requests ("stop" or "restart")
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, lambda *_: ending.append("stop"))
     print(f"dcw dbt-server: ready on {path} (process {os.getpid()})", file=sys.stderr, flush=True)
     running: dict[int, tuple[int, socket.socket]] = {}  # pidfd -> (child, its caller)
-    while True:
-        ready, _, _ = select.select([listener, *running], [], [])
+    while not (ending and not running):
+        ready, _, _ = select.select([listener, wake_read, *running], [], [])
         for item in ready:
-            if item is listener:
+            if item is wake_read:
+                wake_read.recv(64)
+            elif item is listener:
                 caller, _ = listener.accept()
-                stale = fingerprint.changed()
-                if stale:
-                    caller.send(str(DECLINED).encode())
-                    caller.close()
-                    print(f"dcw dbt-server: {stale[0]} changed since the start: restarting", file=sys.stderr, flush=True)
-                    listener.close()
-                    os.execv(sys.executable, [sys.executable, "-m", "pipelines.dbt_server", os.fspath(path)])
-                started = _start(caller, listener)
+                if not ending and (stale := fingerprint.changed()):
+                    print(f"dcw dbt-server: {stale[0]} changed since the start: restarting once idle",
+                          file=sys.stderr, flush=True)
+                    ending.append("restart")
+                if ending:
+                    _answer(caller, DECLINED)
+                    continue
+                started = _start(caller, (listener, wake_read, wake_write))
                 if started is not None:
                     running[os.pidfd_open(started)] = (started, caller)
             else:
@@ -128,9 +141,14 @@ def serve(path: Path, preload: tuple[str, ...] = PRELOAD) -> None:
                 os.close(item)
                 _, status = os.waitpid(child, 0)
                 _answer(caller, os.waitstatus_to_exitcode(status))
+    listener.close()
+    if "restart" in ending and "stop" not in ending:
+        os.execv(sys.executable, [sys.executable, "-m", "pipelines.dbt_server", os.fspath(path)])
+    path.unlink(missing_ok=True)
+    print("dcw dbt-server: stopped", file=sys.stderr, flush=True)
 
 
-def _start(caller: socket.socket, listener: socket.socket) -> int | None:
+def _start(caller: socket.socket, own: tuple[socket.socket, ...]) -> int | None:
     """Fork the child that runs the caller's request; its pid (sent to the caller too), or
     None when the request could not be read (the caller then runs dbt itself)."""
     try:
@@ -149,8 +167,14 @@ def _start(caller: socket.socket, listener: socket.socket) -> int | None:
     if child == 0:  # dbt's process from here on: never returns to the server's loop
         code = 70
         try:
-            listener.close()
-            caller.close()
+            # dbt's process: its own session (the server's terminal signals are not its),
+            # Python's own signal handling, none of the server's sockets
+            os.setsid()
+            signal.set_wakeup_fd(-1)
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            for sock in (*own, caller):
+                sock.close()
             for number, fd in enumerate(fds):
                 os.dup2(fd, number)
                 os.close(fd)
@@ -164,9 +188,13 @@ def _start(caller: socket.socket, listener: socket.socket) -> int | None:
             os._exit(code)
     for fd in fds:
         os.close(fd)
-    command = next((a for a in request["args"] if not a.startswith("-")), "")
+    args = request["args"]
+    command = next((a for a in args if not a.startswith("-")), " ".join(args[:1]))
     print(f"dcw dbt-server: served dbt {command} as process {child}", file=sys.stderr, flush=True)
-    caller.send(str(child).encode())
+    try:
+        caller.send(str(child).encode())
+    except OSError:
+        pass  # the caller is gone: the child is still reaped when it ends
     return child
 
 
@@ -182,10 +210,7 @@ def main(argv: list[str]) -> int:
     if len(argv) != 1:
         print("usage: python -m pipelines.dbt_server <socket path>", file=sys.stderr)
         return 2
-    try:
-        serve(Path(argv[0]))
-    except KeyboardInterrupt:
-        return 0
+    serve(Path(argv[0]))
     return 0
 
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 import importlib
 import os
 import queue
+import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -38,22 +40,43 @@ class ServerLog:
             return "(no line from the server)"
 
 
-@pytest.fixture(scope="module")
-def server():
-    """A server on a short socket path (a Unix socket's path is at most 107 bytes), ready
-    when it says so on stderr; its stderr, one line per request, for the tests to read."""
-    folder = Path(tempfile.mkdtemp(prefix="dcw-srv-", dir="/tmp"))
+def start_server(folder: Path, preload: tuple[str, ...] | None = None, pythonpath: Path | None = None):
+    """A server on `folder`/dbt.sock (a Unix socket's path is at most 107 bytes: a short
+    folder), ready when it says so; with `preload`, importing only those modules (fast)."""
     path = folder / "dbt.sock"
-    proc = subprocess.Popen([sys.executable, "-m", "pipelines.dbt_server", str(path)], cwd=PROJECT_ROOT,
-                            stderr=subprocess.PIPE, text=True)
+    command = [sys.executable, "-m", "pipelines.dbt_server", str(path)] if preload is None else \
+        [sys.executable, "-c", f"from pathlib import Path; from pipelines.dbt_server import serve; serve(Path({str(path)!r}), {preload!r})"]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(str(p) for p in (PROJECT_ROOT, pythonpath) if p)}
+    proc = subprocess.Popen(command, cwd=PROJECT_ROOT, stderr=subprocess.PIPE, text=True, env=env)
     log = ServerLog(proc.stderr)
     ready = log.readline()
     assert "ready" in ready, ready
+    return path, proc, log
+
+
+def dbt_through(path: Path, *args: str) -> subprocess.Popen:
+    """dbt's process (pipelines.dbt_process) with DCW_DBT_SERVER naming `path`."""
+    return subprocess.Popen([sys.executable, "-m", "pipelines.dbt_process", *args], cwd=PROJECT_ROOT,
+                            env={**os.environ, "DCW_DBT_SERVER": str(path)}, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+@pytest.fixture
+def short_folder():
+    folder = Path(tempfile.mkdtemp(prefix="dcw-srv-", dir="/tmp"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def server():
+    """The server as `dcw dbt-server` runs it; its stderr, a line per request, for the tests."""
+    folder = Path(tempfile.mkdtemp(prefix="dcw-srv-", dir="/tmp"))
+    path, proc, log = start_server(folder)
     yield path, log
     proc.terminate()
     proc.wait()
-    path.unlink(missing_ok=True)
-    folder.rmdir()
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def test_a_build_handed_to_the_server_runs_there_with_the_caller_s_settings(server, tmp_path):
@@ -102,6 +125,42 @@ def test_a_module_changed_on_disk_is_noticed(tmp_path, monkeypatch):
         assert fingerprint.changed() == [str(module)]
     finally:
         sys.modules.pop("dcw_fingerprint_probe", None)
+
+
+def test_a_stopped_server_answers_what_runs_then_leaves(short_folder):
+    """SIGTERM (or Ctrl+C) while dbt runs in a child: that dbt ends and its caller gets its
+    status; a request meanwhile runs in its caller; then the server leaves, socket removed."""
+    path, proc, log = start_server(short_folder, preload=())
+    running = dbt_through(path, "--version")
+    assert "served dbt" in log.readline()
+    proc.send_signal(signal.SIGTERM)  # the child is still importing dbt (nothing preloaded)
+    later = dbt_through(path, "--version")
+    for dbt in (running, later):
+        out, _ = dbt.communicate()
+        assert dbt.returncode == 0 and "Core:" in out
+    assert proc.wait() == 0
+    assert "stopped" in log.readline() and not path.exists()
+
+
+def test_a_server_whose_code_changed_declines_and_restarts(short_folder):
+    module = short_folder / "dcw_server_probe.py"
+    module.write_text("VALUE = 1\n", encoding="utf-8")
+    path, proc, log = start_server(short_folder, preload=("dcw_server_probe",), pythonpath=short_folder)
+    try:
+        first = dbt_through(path, "--version")
+        assert first.wait() == 0 and "served dbt" in log.readline()
+        stat = module.stat()
+        os.utime(module, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+        declined = dbt_through(path, "--version")
+        out, _ = declined.communicate()
+        assert declined.returncode == 0 and "Core:" in out  # run in its caller
+        assert "dcw_server_probe.py changed since the start" in log.readline()
+        assert "ready" in log.readline()  # the same process, started again on the code as it is
+        again = dbt_through(path, "--version")
+        assert again.wait() == 0 and "served dbt" in log.readline()
+    finally:
+        proc.terminate()
+        proc.wait()
 
 
 def test_a_socket_a_server_cannot_use_is_one_line(tmp_path):
