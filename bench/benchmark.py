@@ -26,7 +26,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -39,6 +38,7 @@ from pipelines.core.errors import UserError
 from pipelines.core.settings import PROJECT_ROOT
 from bench.measure import SERVER_PID
 from pipelines.dbt_process import SERVER_VARIABLE
+from pipelines.dbt_server import running_server
 
 BENCH = Path(__file__).resolve().parent
 DATA = BENCH / "data"
@@ -163,28 +163,16 @@ def dbt_server(log: Path, enabled: bool = True) -> Iterator[None]:
     if not enabled:
         yield
         return
-    folder = Path(tempfile.mkdtemp(prefix="dcw-bench-"))
-    socket_path = folder / "dbt.sock"
-    log.parent.mkdir(parents=True, exist_ok=True)
-    proc = subprocess.Popen([sys.executable, "-m", "pipelines.dbt_server", str(socket_path)],
-                            cwd=PROJECT_ROOT, stderr=subprocess.PIPE, text=True)
-    ready = proc.stderr.readline()
-    if "ready" not in ready:
-        proc.kill()
-        raise UserError(f"the warm dbt server did not start: {ready.strip() or 'it left without a word'}")
-    with open(log, "w", encoding="utf-8") as out:
-        out.write(ready)
-        drain = threading.Thread(target=lambda: out.writelines(proc.stderr), daemon=True)
-        drain.start()
-        SERVER_ENV.update({SERVER_VARIABLE: str(socket_path), SERVER_PID: str(proc.pid)})
-        try:
-            yield
-        finally:
-            SERVER_ENV.clear()
-            proc.terminate()
-            proc.wait()
-            drain.join()
-            shutil.rmtree(folder, ignore_errors=True)
+    folder = Path(tempfile.mkdtemp(prefix="dcw-bench-"))  # a short path: a socket's is at most 107 bytes
+    try:
+        with running_server(folder / "dbt.sock", log) as proc:
+            SERVER_ENV.update({SERVER_VARIABLE: str(folder / "dbt.sock"), SERVER_PID: str(proc.pid)})
+            try:
+                yield
+            finally:
+                SERVER_ENV.clear()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def phase_env(data: ScaleData, warehouse: Path, as_of: date) -> dict[str, str]:

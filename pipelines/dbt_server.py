@@ -29,7 +29,11 @@ import os
 import select
 import signal
 import socket
+import subprocess
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from pipelines.dbt_process import DECLINED, MESSAGE_BYTES, run_dbt_here
@@ -204,6 +208,33 @@ def _answer(caller: socket.socket, code: int) -> None:
     except OSError:
         pass  # the caller is gone (interrupted): nothing waits for the status
     caller.close()
+
+
+@contextmanager
+def running_server(path: Path, log: Path) -> Iterator[subprocess.Popen]:
+    """A server on the socket `path` in a process (and session) of its own, ready to serve
+    when this yields; what it says goes to the file `log`. Stopped on leaving: its running
+    invocations end first (`serve`)."""
+    path = usable_socket(path)
+    log.parent.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.Popen([sys.executable, "-m", "pipelines.dbt_server", os.fspath(path)],
+                            stdin=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    with open(log, "w", encoding="utf-8") as out:
+        ready = proc.stderr.readline()
+        out.write(ready)
+        out.flush()
+        if "ready" not in ready:
+            proc.kill()
+            proc.wait()
+            raise OSError(f"the dbt server did not start: {ready.strip() or 'it left without a word'} (log: {log})")
+        drain = threading.Thread(target=lambda: [out.write(line) or out.flush() for line in proc.stderr], daemon=True)
+        drain.start()
+        try:
+            yield proc
+        finally:
+            proc.terminate()
+            proc.wait()
+            drain.join()
 
 
 def main(argv: list[str]) -> int:

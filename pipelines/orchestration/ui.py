@@ -19,13 +19,15 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from pipelines.core.errors import UserError
 from pipelines.core.servers import ServerNotUp, ensure_port_free, spawn, stop_tree, wait_until_answering
-from pipelines.core.settings import PROJECT_ROOT, venv_program
+from pipelines.core.settings import PROJECT_ROOT, Settings, venv_program
+from pipelines.dbt_process import SERVER_VARIABLE
+from pipelines.dbt_server import running_server
 
 WORKSPACE = PROJECT_ROOT / "workspace.yaml"
 DAGSTER_HOME = PROJECT_ROOT / ".dagster_home"
@@ -105,8 +107,35 @@ def run_ui(host: str, port: int, landing: Path | None = None) -> int:
             signal.signal(sig, handler)
 
 
+DBT_SERVER_SOCKET = DAGSTER_HOME / "dbt.sock"
+DBT_SERVER_LOG = DAGSTER_HOME / "logs" / "dbt-server.log"
+
+
+@contextmanager
+def warm_dbt(configured: Path | None, socket: Path = DBT_SERVER_SOCKET,
+             log: Path = DBT_SERVER_LOG) -> Iterator[dict[str, str]]:
+    """The environment that hands the runs' dbt to a warm dbt server (pipelines/dbt_server.py):
+    the one `configured` (DCW_DBT_SERVER, run by the operator) as it is, else one started on
+    `socket` (what it says in `log`) for as long as the UI runs. Where none can start, the runs start dbt
+    afresh, as without a server; `dcw ui` says so."""
+    with ExitStack() as stack:
+        env = {}
+        if configured is None:
+            try:
+                stack.enter_context(running_server(socket, log))
+                env = {SERVER_VARIABLE: os.fspath(socket)}
+            except (OSError, ValueError) as exc:
+                print(f"dcw: no warm dbt server ({exc}): the runs start dbt afresh", file=sys.stderr, flush=True)
+        yield env
+
+
 def _serve(host: str, port: int, url: str) -> int:
-    process = start_server(webserver_command(host, port, daemon=True), DAGSTER_HOME)
+    with warm_dbt(Settings.from_env().dbt_server) as dbt:
+        return _serve_with(host, port, url, dbt)
+
+
+def _serve_with(host: str, port: int, url: str, env: Mapping[str, str]) -> int:
+    process = start_server(webserver_command(host, port, daemon=True), DAGSTER_HOME, env=env)
     try:
         try:
             wait_until_serving(process, url, timeout=float("inf"))

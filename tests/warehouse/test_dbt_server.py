@@ -163,6 +163,23 @@ def test_a_server_whose_code_changed_declines_and_restarts(short_folder):
         proc.wait()
 
 
+def test_dcw_ui_runs_its_runs_dbt_through_a_server_of_its_own(short_folder, capsys):
+    """`dcw ui` (pipelines/orchestration/ui.py) starts a server for the runs it launches, unless
+    the operator runs one (DCW_DBT_SERVER), and goes on without one where none can start."""
+    from pipelines.orchestration.ui import warm_dbt
+
+    path, log = short_folder / "dbt.sock", short_folder / "logs" / "dbt-server.log"
+    with warm_dbt(None, path, log) as env:
+        assert env == {"DCW_DBT_SERVER": str(path)}
+        assert dbt_through(path, "--version").wait() == 0
+    assert "served dbt --version" in log.read_text(encoding="utf-8") and not path.exists()
+    with warm_dbt(short_folder / "theirs.sock", path, log) as env:
+        assert env == {} and not path.exists()
+    with warm_dbt(None, short_folder / ("x" * SOCKET_PATH_BYTES), log) as env:
+        assert env == {}
+    assert "no warm dbt server" in capsys.readouterr().err
+
+
 def test_a_socket_a_server_cannot_use_is_one_line(tmp_path):
     with pytest.raises(ValueError, match="longer than"):
         usable_socket(Path("/tmp") / ("x" * SOCKET_PATH_BYTES))
