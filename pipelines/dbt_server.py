@@ -16,8 +16,12 @@ files: when any module it imported changed on disk since it started (dcw deploye
 library upgraded), it declines the request, which then runs cold in the caller, and
 restarts itself once the invocations running have ended. Stopped (Ctrl+C, SIGTERM), it also
 lets those end and answers their callers first. Each child is in a session of its own, so
-the server's terminal does not interrupt it; its caller relays its own interrupts. Without a server, or when it cannot be reached, dbt runs in the caller as
-before. Linux only (fork, pidfd, file descriptors passed over a Unix socket).
+the server's terminal does not interrupt it; its caller relays its own interrupts. Without a
+server, or when it cannot be reached, dbt runs in the caller as before. Linux only (fork,
+pidfd, file descriptors passed over a Unix socket).
+
+Started by `dcw dbt-server` (a deployment's service), by `dcw ui` for the runs of its daemon
+and by the benchmark (`running_server`).
 
 The caller's side, and the protocol's constants, are in pipelines/dbt_process.py.
 """
