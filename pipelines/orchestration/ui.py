@@ -116,12 +116,13 @@ def warm_dbt(configured: Path | None, socket: Path = DBT_SERVER_SOCKET,
              log: Path = DBT_SERVER_LOG) -> Iterator[dict[str, str]]:
     """The environment that hands the runs' dbt to a warm dbt server (pipelines/dbt_server.py):
     the one `configured` (DCW_DBT_SERVER, run by the operator) as it is, else one started on
-    `socket` (what it says in `log`) for as long as the UI runs. Where none can start, the runs start dbt
-    afresh, as without a server; `dcw ui` says so."""
+    `socket` (what it says in `log`) for as long as the UI runs. Where none can start, the
+    runs start dbt afresh, as without a server; `dcw ui` says so."""
     with ExitStack() as stack:
         env = {}
         if configured is None:
             try:
+                socket.parent.mkdir(parents=True, exist_ok=True)  # .dagster_home on a first start
                 stack.enter_context(running_server(socket, log))
                 env = {SERVER_VARIABLE: os.fspath(socket)}
             except (OSError, ValueError) as exc:

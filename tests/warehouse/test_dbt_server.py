@@ -175,7 +175,7 @@ def test_dcw_ui_runs_its_runs_dbt_through_a_server_of_its_own(short_folder, caps
     the operator runs one (DCW_DBT_SERVER), and goes on without one where none can start."""
     from pipelines.orchestration.ui import warm_dbt
 
-    path, log = short_folder / "dbt.sock", short_folder / "logs" / "dbt-server.log"
+    path, log = short_folder / "home" / "dbt.sock", short_folder / "logs" / "dbt-server.log"
     with warm_dbt(None, path, log) as env:
         assert env == {"DCW_DBT_SERVER": str(path)}
         assert dbt_through(path, "--version").wait() == 0
