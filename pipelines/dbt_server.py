@@ -33,6 +33,7 @@ import os
 import select
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import threading
@@ -86,12 +87,14 @@ SOCKET_PATH_BYTES = 107  # a Unix socket's path: at most 107 bytes on Linux
 
 def usable_socket(path: Path) -> Path:
     """`path` when a server can listen there: short enough for a Unix socket, in a folder
-    that exists, and with no server already listening (a file left by one that stopped is
-    replaced). Raises ValueError saying what is wrong."""
+    that exists, and with no server already listening (a socket left by one that stopped is
+    replaced; any other file there is left alone). Raises ValueError saying what is wrong."""
     if len(os.fsencode(path)) > SOCKET_PATH_BYTES:
         raise ValueError(f"the socket path {path} is longer than {SOCKET_PATH_BYTES} bytes: choose a shorter one")
     if not path.parent.is_dir():
         raise ValueError(f"no folder {path.parent} for the socket {path.name}")
+    if path.exists() and not stat.S_ISSOCK(path.stat().st_mode):
+        raise ValueError(f"{path} exists and is not a socket: choose another path")
     if path.exists():
         probe = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:

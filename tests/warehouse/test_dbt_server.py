@@ -192,6 +192,11 @@ def test_a_socket_a_server_cannot_use_is_one_line(tmp_path):
         usable_socket(Path("/tmp") / ("x" * SOCKET_PATH_BYTES))
     with pytest.raises(ValueError, match="no folder"):
         usable_socket(tmp_path / "missing" / "dbt.sock")
+    other_file = tmp_path / "notes.txt"
+    other_file.write_text("kept", encoding="utf-8")
+    with pytest.raises(ValueError, match="is not a socket"):
+        usable_socket(other_file)
+    assert other_file.read_text(encoding="utf-8") == "kept"
     listening = Path(tempfile.mkdtemp(prefix="dcw-srv-", dir="/tmp")) / "s.sock"
     other = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     other.bind(str(listening))
