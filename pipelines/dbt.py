@@ -252,8 +252,12 @@ def dbt_duckdb_memory(bound: str) -> str:
 # bound: at scale L two line-level models at once exhausted it (bench/README.md, "Memory at L"),
 # and profiles.yml keeps one thread. On a warehouse whose whole file is a small part of dbt's
 # bound, two nodes at once cannot exhaust it, and the second thread overlaps one node's SQL
-# with another's Jinja (dbt_project/README.md, "What a night builds"). DCW_DBT_THREADS decides.
+# with another's Jinja (dbt_project/README.md, "What a night builds"). A build of a selection
+# (a night's changes, an intraday run) rebuilds the incremental models by the keys it touched,
+# so it gets two threads while the warehouse is at most the bound itself (M, not L).
+# DCW_DBT_THREADS decides.
 SMALL_WAREHOUSE_SHARE = 8  # two threads while the warehouse is at most 1/8 of dbt's bound
+SELECTION_SHARE = 1  # ... or, building a selection, at most the bound
 SMALL_WAREHOUSE_THREADS = 2
 # Before the first build the warehouse file holds little but the submission log: the raw
 # layer's Parquet, which the line models read, stands in for what they will write (the demo's
@@ -272,13 +276,15 @@ ERROR_MARK = '"level": "error"'
 NODE_MARK = '"node_info"'
 
 
-def dbt_threads(cfg: Settings) -> int:
+def dbt_threads(cfg: Settings, selection: bool = False) -> int:
     """The dbt threads for the warehouse of `cfg`: DCW_DBT_THREADS when set, else two while the
     warehouse (its file, and RAW_EXPANSION times its raw Parquet) is at most an eighth of dbt's
-    DuckDB bound (dbt_duckdb_memory), else one."""
+    DuckDB bound (dbt_duckdb_memory), or, for a `selection` (a build of selected nodes that
+    is not a full refresh), at most the bound; else one."""
     if cfg.dbt_threads is not None:
         return cfg.dbt_threads
-    limit = memory_bytes(dbt_duckdb_memory(cfg.duckdb_memory)) // SMALL_WAREHOUSE_SHARE
+    share = SELECTION_SHARE if selection else SMALL_WAREHOUSE_SHARE
+    limit = memory_bytes(dbt_duckdb_memory(cfg.duckdb_memory)) // share
     size = cfg.warehouse.stat().st_size if cfg.warehouse.exists() else 0
     if size <= limit and cfg.raw.is_dir():  # walked only when the file alone is small
         size = max(size, RAW_EXPANSION * sum(f.stat().st_size for f in cfg.raw.rglob("*.parquet")))
@@ -289,11 +295,12 @@ def node_args(args: Sequence[str], cfg: Settings | None, target: str = "duckdb")
     """`args` of a command that executes nodes, for the warehouse of `cfg`, with
     `--no-write-json` (it writes neither manifest.json, twice, nor run_results.json; its node
     results are dbt's events: dagster-dbt streams them, run_dbt reads them from dbt's log,
-    node_results) and on DuckDB `--threads` (dbt_threads; Spark keeps its profile's). Other
-    commands' args as they are."""
+    node_results) and on DuckDB `--threads` (dbt_threads; a selection when `args` select and
+    do not refresh fully; Spark keeps its profile's). Other commands' args as they are."""
     if cfg is None or not args or args[0] not in RUN_COMMANDS:
         return list(args)
-    return [*args, *(["--threads", str(dbt_threads(cfg))] if target == "duckdb" else []), NO_JSON]
+    selection = "--select" in args and "--full-refresh" not in args
+    return [*args, *(["--threads", str(dbt_threads(cfg, selection))] if target == "duckdb" else []), NO_JSON]
 
 
 

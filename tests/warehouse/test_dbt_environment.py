@@ -51,7 +51,8 @@ def test_a_memory_bound_that_is_no_size_is_one_line():
 
 def test_dbt_gets_two_threads_on_a_small_warehouse_and_one_on_a_large(tmp_path):
     """Two nodes at once only where the warehouse is a small part of dbt's memory bound (the
-    demo); one at scale (profiles.yml, bench/README.md "Memory at L"); DCW_DBT_THREADS decides."""
+    demo), or, building a selection, within the bound (M); one at scale (profiles.yml,
+    bench/README.md "Memory at L"); DCW_DBT_THREADS decides."""
     cfg = Settings.for_warehouse(tmp_path / "w.duckdb")
     cfg.warehouse.write_bytes(b"x" * 1000)
     (cfg.raw / "sales").mkdir(parents=True)
@@ -63,6 +64,13 @@ def test_dbt_gets_two_threads_on_a_small_warehouse_and_one_on_a_large(tmp_path):
     with open(cfg.warehouse, "r+b") as f:  # a sparse 400 MB file: more than 2250MB / 8
         f.truncate(400 * 10**6)
     assert dbt_threads(cfg) == 1
+    # a selection (a night's, an intraday run's) rebuilds by keys: two while within the bound
+    assert node_args(["build", "--select", "a+"], cfg) == ["build", "--select", "a+", "--threads", "2", "--no-write-json"]
+    assert node_args(["build", "--select", "a+", "--full-refresh"], cfg)[-2] == "1"
+    assert node_args(["build", "--exclude", "a"], cfg)[-2] == "1"
+    with open(cfg.warehouse, "r+b") as f:  # 2,300 MB: more than the bound, 2250MB (scale L)
+        f.truncate(2300 * 10**6)
+    assert node_args(["build", "--select", "a+"], cfg)[-2] == "1"
     cfg.warehouse.write_bytes(b"x")  # the first build: the raw layer stands in for the file
     with open(cfg.raw / "sales" / "b1.parquet", "r+b") as f:
         f.truncate(40 * 10**6)
