@@ -1,7 +1,10 @@
 """The ingestion's per-batch writes: the feedback outbox takes a whole batch in one insert, the
-log's Parquet mirror is written once a run, and the check for over-long CSV values still names
-the record holding one."""
+log's Parquet mirror is written once a run, the check for over-long CSV values still names
+the record holding one, the reader threads take files a few at a time and hand them back in
+order, and a run leaves the garbage collector's thresholds as it found them."""
 
+import gc
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 import duckdb
@@ -73,3 +76,25 @@ def test_the_log_mirror_holds_every_batch_of_the_run_also_when_a_later_batch_fai
         env.ingest(now=NOW, max_batch_files=1)
     logged = env.snapshot()["submissions"]
     assert _mirror(env) == logged and sum("D0002" in row[0] for row in logged) == 1
+
+
+@pytest.mark.parametrize("files", [0, 1, 7, 8, 9, 63, 64, 65, 200, 1001])
+def test_the_reader_tasks_hand_back_every_file_once_in_order(files, monkeypatch):
+    monkeypatch.setattr(load, "_read", lambda f: ("read", f))
+    with ThreadPoolExecutor(max_workers=load.READ_THREADS) as pool:
+        assert list(load._read_all(pool, list(range(files)))) == [("read", f) for f in range(files)]
+
+
+def test_a_run_raises_the_first_collection_threshold_and_restores_it(tmp_path, monkeypatch):
+    seen = []
+
+    def discover(landing):
+        seen.append(gc.get_threshold()[0])
+        raise RuntimeError("stop here")
+
+    monkeypatch.setattr(load, "discover", discover)
+    (tmp_path / "landing").mkdir()
+    before = gc.get_threshold()
+    with pytest.raises(RuntimeError, match="stop here"):
+        load.run_ingestion(tmp_path / "landing", tmp_path / "w.duckdb", tmp_path / "fb")
+    assert seen == [load.GC_FIRST_THRESHOLD] and gc.get_threshold() == before

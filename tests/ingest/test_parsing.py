@@ -60,6 +60,25 @@ def test_encodings_are_detected():
         decode_text(b"\x00\x01binary")
 
 
+# In GBK these five characters are bytes that look like three Chinese characters of UTF-8
+# (e6a1bd e9b6a1 e6a4b2) but are no UTF-8 line: a decoy for the mixed-encoding check.
+DECOY = "妗介丁妞不"
+
+
+@pytest.mark.parametrize("ending", ["\n", "\r\n", "\r"])
+def test_a_gbk_file_is_mixed_only_when_a_whole_line_is_utf8(ending):
+    gbk = ending.join([f"客户{i},{DECOY},{i}" for i in range(50)]).encode("gbk") + ending.encode()
+    assert decode_text(gbk) == gbk.decode("gbk").encode("utf-8")  # the decoys are no UTF-8 line
+    utf8_line = "上海华东商贸有限公司,3".encode("utf-8") + ending.encode()
+    for at in (0, len(gbk) // 2, len(gbk)):
+        cut = gbk.rfind(ending.encode(), 0, at) + len(ending) if at else 0
+        with pytest.raises(Rejected, match="mixes encodings"):
+            decode_text(gbk[:cut] + utf8_line + gbk[cut:])
+    # UTF-8 bytes inside a GBK line make no UTF-8 line of it: the line is read as GBK
+    inside = gbk[:10] + "华东".encode("utf-8") + gbk[10:]
+    assert decode_text(inside) == inside.decode("gb18030").encode("utf-8")
+
+
 def test_header_is_the_first_row_holding_every_required_column():
     kind = KINDS["inventory"]
     # A title row that mentions one required column must not be taken for the header.
