@@ -143,8 +143,9 @@ class _Clock:
 def _fewer_collections(run):
     """Run `run` with the cyclic garbage collector's first threshold raised (700 allocations
     -> GC_FIRST_THRESHOLD): a run allocates a few objects per file and row group, and a
-    collection every 700 of them took about 4% of an ingestion, under the interpreter lock
-    the reader threads share, to find almost nothing. The old thresholds return after."""
+    collection every 700 of them took about 4% of an ingestion (1.34 s of 36 s on 400 of M's
+    dealers; 0.34 s with the higher threshold), under the interpreter lock the reader threads
+    share. The old thresholds return after."""
     @functools.wraps(run)
     def with_fewer(*args, **kwargs):
         before = gc.get_threshold()

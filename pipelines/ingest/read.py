@@ -120,8 +120,9 @@ def _each_line_decodes(data: bytes) -> bool:
 
 def _has_utf8_lines(data: bytes) -> bool:
     """Whether some line is valid UTF-8 holding Chinese text (the rest of the file is not
-    UTF-8). One search of the whole file, then only the lines it hits are decoded: a line by
-    line loop in Python cost more than the parse of a GBK file (docs/ingestion.md, Performance)."""
+    UTF-8). One search of the whole file, then only the lines it hits are decoded: a loop over
+    every line in Python held the interpreter lock the reader threads share for about 3 s of
+    M's ingestion (docs/ingestion.md, Performance)."""
     pos = 0
     while (hit := _UTF8_CJK.search(data, pos)) is not None:
         # the pattern holds no line break, so a hit lies within one line (bytes.splitlines:
